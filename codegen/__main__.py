@@ -1,0 +1,39 @@
+"""`python -m codegen [--check] [--spec DIR] [--out DIR]`: regenerate `generated/` from `spec/`.
+
+Exit codes: 0 done (or up to date), 1 `--check` found stale files, 2 the spec is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .generate import stale_files, write_files
+from .loader import SpecError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 naming each stale file; write nothing")
+    parser.add_argument("--spec", type=Path, default=ROOT / "spec", help="the spec folder (default: spec/)")
+    parser.add_argument("--out", type=Path, default=ROOT / "generated", help="the output folder (default: generated/)")
+    args = parser.parse_args(argv)
+    try:
+        if args.check:
+            stale = stale_files(args.spec, args.out)
+            for name in stale:
+                print(f"stale: {args.out / name} does not match {args.spec}/; run python -m codegen", file=sys.stderr)
+            return 1 if stale else 0
+        for name in write_files(args.spec, args.out):
+            print(f"wrote {args.out / name}")
+    except SpecError as error:
+        print(f"spec error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

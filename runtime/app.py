@@ -1,0 +1,126 @@
+"""The emulator of one device, without any socket: the host the generated handler is given.
+
+`Emulator.respond(request)` answers the device API (generated from the spec) and the control API;
+the same object offers the control operations in Python.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from typing import Any
+
+from generated.handler import (
+    CHOICES,
+    DEFAULT_REVISION,
+    MEDIA_TYPES,
+    Request,
+    Response,
+    error_response,
+    handle,
+)
+
+from . import control
+from .clock import Clock, ManualClock, RealClock
+from .device import DeviceBackend
+from .negotiation import Negotiator
+from .simulator import Scenario, JobSimulator
+
+logger = logging.getLogger("runtime")
+
+
+def parse_revision(revision: str) -> tuple[int, int]:
+    """`"8.0"` -> (8, 0); ValueError for anything else."""
+    major, dot, minor = revision.partition(".")
+    if not (dot and major.isdigit() and minor.isdigit()):
+        raise ValueError(f"not an API revision like 8.0: {revision!r}")
+    return int(major), int(minor)
+
+
+def make_clock(clock: str | Clock) -> Clock:
+    if clock == "real":
+        return RealClock()
+    if clock == "manual":
+        return ManualClock()
+    if isinstance(clock, str):
+        raise ValueError(f"clock must be 'real', 'manual' or a Clock, not {clock!r}")
+    return clock
+
+
+class Emulator:
+    """One emulated ECLYPSE controller: its configuration, its jobs and its two APIs."""
+
+    def __init__(
+        self,
+        *,
+        api_revision: str = DEFAULT_REVISION,
+        job_duration: float | None = None,
+        clock: str | Clock = "real",
+    ) -> None:
+        duration = CHOICES["default_job_duration"] if job_duration is None else job_duration
+        if not (math.isfinite(duration) and duration >= 0):
+            raise ValueError(f"job duration must be a number of seconds >= 0, not {job_duration!r}")
+        self.api_revision = api_revision
+        self.revision = parse_revision(api_revision)
+        self.clock = make_clock(clock)
+        self.simulator = JobSimulator(
+            self.clock,
+            default_duration=duration,
+            running_status=CHOICES["running_status"],
+            failure_status=CHOICES["failure_status"],
+        )
+        self.backend = DeviceBackend(self.simulator, api_revision)
+        self.negotiate = Negotiator(MEDIA_TYPES).negotiate
+        self._openapi: bytes | None = None
+
+    def respond(self, request: Request) -> Response:
+        """Answer one request of the device API or the control API."""
+        try:
+            if request.target.startswith(control.PREFIX + "/") or request.target == control.PREFIX:
+                return control.respond(self, request)
+            return handle(request, self)
+        except Exception as error:  # a bug of the emulator: log it, answer in the API's own words
+            logger.exception("error answering %s %s", request.method, request.target)
+            return error_response("internal_error", "json", reason=type(error).__name__)
+
+    def openapi(self) -> bytes:
+        """The generated OpenAPI document, with the revision this emulator serves."""
+        if self._openapi is None:
+            document = json.loads(control.OPENAPI.read_text(encoding="utf-8"))
+            document["info"]["version"] = self.api_revision
+            self._openapi = json.dumps(document, indent=2).encode()
+        return self._openapi
+
+    # The control operations, in Python (the control API calls these too).
+
+    def create_job(
+        self,
+        *,
+        duration: float | None = None,
+        status: str = "OK",
+        fail_at: int | None = None,
+        never_finish: bool = False,
+        data_types: tuple[str, ...] = (),
+    ) -> str:
+        """Start a job that unfolds as the scenario says; answers its id."""
+        duration = self.simulator.default_scenario.duration if duration is None else duration
+        scenario = Scenario(duration, status, fail_at, never_finish)
+        return self.simulator.create(scenario, data_types).id
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        job = self.simulator.get(job_id)
+        return None if job is None else self.simulator.describe(job)
+
+    def jobs(self) -> list[dict[str, Any]]:
+        return [self.simulator.describe(job) for job in self.simulator.jobs()]
+
+    def reset(self) -> int:
+        """Forget every job; answers how many there were."""
+        return self.simulator.reset()
+
+    def advance(self, seconds: float) -> float:
+        """Move the manual clock forward; answers the new time."""
+        if not isinstance(self.clock, ManualClock):
+            raise RuntimeError("the clock is real; create the emulator with clock='manual'")
+        return self.clock.advance(seconds)

@@ -1,0 +1,31 @@
+"""The device's operations, as the generated handler calls them, answered from the simulator.
+
+Each method is named after an operation of spec/resources.yaml and answers the object's values by
+property name (None: no such entity). An operation without a method here answers the spec's defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .simulator import JobSimulator
+
+
+class DeviceBackend:
+    def __init__(self, simulator: JobSimulator, api_revision: str) -> None:
+        self.simulator = simulator
+        self.api_revision = api_revision
+
+    def get_backup_job(self, job_id: str) -> dict[str, Any] | None:
+        job = self.simulator.get(job_id)
+        if job is None:
+            return None
+        state = self.simulator.state(job)
+        return {"Progress": state.progress, "Status": state.status}
+
+    def create_backup(self, body: dict[str, Any]) -> dict[str, Any]:
+        job = self.simulator.create(data_types=tuple(body.get("DataTypes", ())))
+        return {"JobId": job.id}
+
+    def get_info(self) -> dict[str, Any]:
+        return {"ApiRevision": self.api_revision}

@@ -1,0 +1,121 @@
+"""The job simulator: the emulator's state (jobs and how they progress), apart from any protocol.
+
+A job's progress is not stored: it follows from its start time, its scenario and the clock, so that
+reading a job costs the same with ten jobs or a million and a manual clock moves every job at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any, Iterator
+
+from .clock import Clock
+
+SUCCESS = "OK"
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """How a job unfolds: its duration, its final status, where it fails, whether it ever ends."""
+
+    duration: float
+    status: str = SUCCESS
+    fail_at: int | None = None
+    never_finish: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.duration >= 0:  # also refuses NaN
+            raise ValueError("duration must be a number of seconds >= 0")
+        if not self.status:
+            raise ValueError("status must be a non-empty string")
+        if self.fail_at is not None and not 0 <= self.fail_at <= 100:
+            raise ValueError("fail_at must be a progress from 0 to 100")
+
+
+@dataclass(frozen=True, slots=True)
+class JobState:
+    """What a job shows at one instant."""
+
+    progress: int
+    status: str
+    running: bool
+
+
+@dataclass(slots=True)
+class Job:
+    id: str
+    started: float
+    scenario: Scenario
+    data_types: tuple[str, ...] = ()
+    cancelled_at: float | None = None
+
+
+class JobSimulator:
+    """Every job of one emulated device, safe to use from many threads."""
+
+    def __init__(self, clock: Clock, *, default_duration: float, running_status: str, failure_status: str) -> None:
+        self.clock = clock
+        self.default_scenario = Scenario(default_duration)
+        self.running_status = running_status
+        self.failure_status = failure_status
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def create(self, scenario: Scenario | None = None, data_types: tuple[str, ...] = ()) -> Job:
+        job = Job(str(uuid.uuid4()), self.clock.now(), scenario or self.default_scenario, tuple(data_types))
+        with self._lock:
+            self._jobs[job.id] = job
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id.lower())
+
+    def jobs(self) -> Iterator[Job]:
+        with self._lock:
+            return iter(list(self._jobs.values()))
+
+    def reset(self) -> int:
+        """Forget every job; answers how many there were."""
+        with self._lock:
+            count = len(self._jobs)
+            self._jobs.clear()
+        return count
+
+    def state(self, job: Job) -> JobState:
+        """The job's progress and status now."""
+        scenario = job.scenario
+        now = self.clock.now() if job.cancelled_at is None else job.cancelled_at
+        elapsed = now - job.started
+        if scenario.duration <= 0:
+            progress = 100
+        else:
+            progress = min(100, max(0, int(elapsed * 100 / scenario.duration)))
+        if scenario.fail_at is not None and progress >= scenario.fail_at:
+            failed = scenario.status if scenario.status != SUCCESS else self.failure_status
+            return JobState(scenario.fail_at, failed, False)
+        if scenario.never_finish:
+            return JobState(min(progress, 99), self.running_status, True)
+        if progress >= 100:
+            return JobState(100, scenario.status, False)
+        return JobState(progress, self.running_status, True)
+
+    def describe(self, job: Job) -> dict[str, Any]:
+        """A job as the control API lists it."""
+        state = self.state(job)
+        scenario = {key: value for key, value in asdict(job.scenario).items() if value is not None}
+        return {
+            "jobId": job.id,
+            "progress": state.progress,
+            "status": state.status,
+            "running": state.running,
+            "dataTypes": list(job.data_types),
+            "startedAt": job.started,
+            "scenario": {_camel(key): value for key, value in scenario.items()},
+        }
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
