@@ -37,6 +37,8 @@ HANDLER_ERRORS = (
 CHOICES = {
     "running_status": str,
     "failure_status": str,
+    "cancelled_status": str,
+    "backup_job_type": str,
     "default_job_duration": (int, float),
     "error_object": str,
     "deprecation_date": int,
@@ -106,7 +108,7 @@ class Resource:
     description: str
     parameters: tuple[Parameter, ...]
     request: Object | None
-    response: Object
+    response: Object | None  # None: the answer is 204 No Content
     not_found_error: str
     successor: str | None
     examples: dict[str, str]
@@ -114,7 +116,7 @@ class Resource:
     @property
     def is_entity(self) -> bool:
         """A GET of an object: its properties, $select and $value are served too."""
-        return self.method == "GET"
+        return self.method == "GET" and self.response is not None
 
     @property
     def revision(self) -> tuple[int, int]:
@@ -326,9 +328,10 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
     if not REVISION.match(revision):
         raise checker.fail("from_revision", f"{revision!r} is not a revision like 4.0")
     examples = checker.get("examples", LocatedDict, {})
+    method = checker.get("method", str, choices=HTTP_METHODS)
     return Resource(
         operation=operation,
-        method=checker.get("method", str, choices=HTTP_METHODS),
+        method=method,
         path=path,
         from_revision=revision,
         deprecated=checker.get("deprecated", bool, False),
@@ -336,7 +339,7 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
         description=checker.get("description", str),
         parameters=tuple(parameters),
         request=object_ref("request", False),
-        response=object_ref("response", True),
+        response=object_ref("response", method == "GET"),
         not_found_error=error_key("not_found_error", "not_found"),
         successor=checker.get("successor", str, None),
         examples=dict(examples),
@@ -408,10 +411,16 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
     indexed = list(enumerate(resources))
     _unique(resources_checker, [(i, r.operation) for i, r in indexed], "operation")
     _unique(resources_checker, [(i, f"{r.method} {r.path.rstrip('/')}") for i, r in indexed], "method and path")
-    operations = {r.operation for r in resources}
+    by_operation = {r.operation: r for r in resources}
     for index, resource in indexed:
-        if resource.successor is not None and resource.successor not in operations:
+        if resource.successor is None:
+            continue
+        successor = by_operation.get(resource.successor)
+        if successor is None:
             raise resources_checker.child(index).fail("successor", f"no operation {resource.successor!r}")
+        # The Link to the successor is filled with this resource's parameters, matched case-insensitively.
+        if sorted(p.name.casefold() for p in successor.parameters) != sorted(p.name.casefold() for p in resource.parameters):
+            raise resources_checker.child(index).fail("successor", "its path parameters differ from this resource's")
 
     choices = root.child("choices")
     choices.only(set(CHOICES))

@@ -106,7 +106,10 @@ def _operation(spec: Spec, resource: Resource, suffix: str, extra: list[dict[str
 def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
     method = resource.method.lower()
     main = _operation(spec, resource, "", [])
-    main["responses"] = {"200": {"description": "OK", "content": _content(spec, resource.response, resource.examples)}}
+    if resource.response is None:
+        main["responses"] = {"204": {"description": "Done"}}
+    else:
+        main["responses"] = {"200": {"description": "OK", "content": _content(spec, resource.response, resource.examples)}}
     if resource.request is not None:
         main["requestBody"] = {
             "required": True,

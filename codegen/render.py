@@ -66,8 +66,9 @@ def route_view(resource: Resource, value_segment: str) -> dict[str, Any]:
         "pattern": route_pattern(resource, value_segment),
         "parameters": [dict(vars(p), attr=p.attr) for p in resource.parameters],
         "revision": resource.revision,
-        "response": resource.response.name,
+        "response_codec": f"CODECS[{resource.response.name!r}]" if resource.response else "None",
         "request_codec": f"CODECS[{resource.request.name!r}]" if resource.request else "None",
+        "entity": resource.is_entity,
         "not_found_error": resource.not_found_error,
         "deprecated": resource.deprecated,
         "successor": resource.successor,
@@ -79,7 +80,7 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     params = [(p.name, p.attr) for p in resource.parameters]
     parameter_signature = "".join(f", {attr}: str" for _, attr in params)
     body_fields = list(resource.request.properties) if resource.request else []
-    names = {p.name for p in resource.response.properties}
+    names = {p.name for p in resource.response.properties} if resource.response else set()
     docstring = resource.summary
     message = ""
     if resource.deprecated:
@@ -100,7 +101,7 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "path": resource.path,
         "property_path": resource.path.rstrip("/") + "/",
         "entity": resource.is_entity,
-        "returns": resource.response.name,
+        "returns": resource.response.name if resource.response else "None",
         "request": resource.request.name if resource.request else None,
         "signature": signature,
         "parameter_signature": parameter_signature,

@@ -69,8 +69,9 @@ class Emulator:
             default_duration=duration,
             running_status=CHOICES["running_status"],
             failure_status=CHOICES["failure_status"],
+            cancelled_status=CHOICES["cancelled_status"],
         )
-        self.backend = DeviceBackend(self.simulator, api_revision)
+        self.backend = DeviceBackend(self.simulator, api_revision, CHOICES["backup_job_type"])
         self.negotiate = Negotiator(MEDIA_TYPES).negotiate
         self._openapi: bytes | None = None
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from generated.handler import ApiError
+
 from .simulator import JobSimulator
 
 
 class DeviceBackend:
-    def __init__(self, simulator: JobSimulator, api_revision: str) -> None:
+    def __init__(self, simulator: JobSimulator, api_revision: str, backup_job_type: str) -> None:
         self.simulator = simulator
         self.api_revision = api_revision
+        self.backup_job_type = backup_job_type
 
     def get_backup_job(self, job_id: str) -> dict[str, Any] | None:
         job = self.simulator.get(job_id)
@@ -22,6 +25,20 @@ class DeviceBackend:
             return None
         state = self.simulator.state(job)
         return {"Progress": state.progress, "Status": state.status}
+
+    def get_job(self, job_id: str) -> dict[str, Any] | None:
+        job = self.simulator.get(job_id)
+        if job is None:
+            return None
+        return {"Progress": self.simulator.state(job).progress, "Type": self.backup_job_type}
+
+    def cancel_job(self, job_id: str) -> dict[str, Any] | None:
+        job = self.simulator.get(job_id)
+        if job is None:
+            return None
+        if not self.simulator.cancel(job):
+            raise ApiError("conflict", reason=f"job {job.id} is not running: it cannot be cancelled")
+        return {}
 
     def create_backup(self, body: dict[str, Any]) -> dict[str, Any]:
         job = self.simulator.create(data_types=tuple(body.get("DataTypes", ())))

@@ -55,11 +55,14 @@ class Job:
 class JobSimulator:
     """Every job of one emulated device, safe to use from many threads."""
 
-    def __init__(self, clock: Clock, *, default_duration: float, running_status: str, failure_status: str) -> None:
+    def __init__(
+        self, clock: Clock, *, default_duration: float, running_status: str, failure_status: str, cancelled_status: str
+    ) -> None:
         self.clock = clock
         self.default_scenario = Scenario(default_duration)
         self.running_status = running_status
         self.failure_status = failure_status
+        self.cancelled_status = cancelled_status
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
@@ -83,15 +86,26 @@ class JobSimulator:
             self._jobs.clear()
         return count
 
+    def cancel(self, job: Job) -> bool:
+        """Stop a running job where it is; False when it is no longer running."""
+        with self._lock:
+            if not self.state(job).running:
+                return False
+            job.cancelled_at = self.clock.now()
+        return True
+
     def state(self, job: Job) -> JobState:
         """The job's progress and status now."""
+        if job.cancelled_at is not None:
+            return JobState(self._running_state(job, job.cancelled_at).progress, self.cancelled_status, False)
+        return self._running_state(job, self.clock.now())
+
+    def _running_state(self, job: Job, now: float) -> JobState:
         scenario = job.scenario
-        now = self.clock.now() if job.cancelled_at is None else job.cancelled_at
-        elapsed = now - job.started
         if scenario.duration <= 0:
             progress = 100
         else:
-            progress = min(100, max(0, int(elapsed * 100 / scenario.duration)))
+            progress = min(100, max(0, int((now - job.started) * 100 / scenario.duration)))
         if scenario.fail_at is not None and progress >= scenario.fail_at:
             failed = scenario.status if scenario.status != SUCCESS else self.failure_status
             return JobState(scenario.fail_at, failed, False)
