@@ -294,6 +294,17 @@ def _successor_link(
     return [("Link", f'<{BASE_PATH}{path}>; rel="successor-version"')]
 
 
+def negotiated_error(
+    request: Request, host: Any, key: str, headers: list[tuple[str, str]] | None = None, **fields: Any
+) -> Response:
+    """The spec's error `key` in the encoding the request asks for (`encode`, else Accept, else JSON)."""
+    try:
+        encoding = _encoding(_query_options(request.target.partition("?")[2]), request, host)[1]
+    except ApiError:
+        encoding = host.negotiate(request.headers.get("Accept")) or "json"
+    return error_response(key, encoding, headers, **fields)
+
+
 def handle(request: Request, host: Any) -> Response:
     """Answer one device-API request (the target starts with BASE_PATH or is not found)."""
     raw_path, _, query = request.target.partition("?")
@@ -301,9 +312,7 @@ def handle(request: Request, host: Any) -> Response:
     try:
         encoding, error_encoding = _encoding(options, request, host)
     except ApiError as error:
-        return error_response(
-            error.key, host.negotiate(request.headers.get("Accept")) or "json", **error.fields
-        )
+        return negotiated_error(request, host, error.key, **error.fields)
     headers: list[tuple[str, str]] = []
     try:
         return _dispatch(request, host, unquote(raw_path, errors="replace"), options, encoding, headers)

@@ -9,23 +9,29 @@ from __future__ import annotations
 import json
 import logging
 import math
-from typing import Any
+from pathlib import Path
+from typing import Any, Mapping
 
 from generated.handler import (
+    AUTH_REALM,
     CHOICES,
     DEFAULT_REVISION,
     MEDIA_TYPES,
+    SESSION_COOKIE,
     Request,
     Response,
     error_response,
     handle,
+    negotiated_error,
 )
 
 from . import control
+from .auth import Authenticator
 from .clock import Clock, ManualClock, RealClock
 from .device import DeviceBackend
 from .negotiation import Negotiator
-from .simulator import Scenario, JobSimulator
+from .simulator import JobSimulator, Scenario
+from .store import SqliteStore
 
 logger = logging.getLogger("runtime")
 
@@ -57,10 +63,16 @@ class Emulator:
         api_revision: str = DEFAULT_REVISION,
         job_duration: float | None = None,
         clock: str | Clock = "real",
+        users: Mapping[str, str] | None = None,
+        secure: bool = False,
+        state_file: str | Path | None = None,
+        max_jobs: int = 1_000_000,
     ) -> None:
         duration = CHOICES["default_job_duration"] if job_duration is None else job_duration
         if not (math.isfinite(duration) and duration >= 0):
             raise ValueError(f"job duration must be a number of seconds >= 0, not {job_duration!r}")
+        if max_jobs < 1:
+            raise ValueError(f"max_jobs must be at least 1, not {max_jobs!r}")
         self.api_revision = api_revision
         self.revision = parse_revision(api_revision)
         self.clock = make_clock(clock)
@@ -70,20 +82,38 @@ class Emulator:
             running_status=CHOICES["running_status"],
             failure_status=CHOICES["failure_status"],
             cancelled_status=CHOICES["cancelled_status"],
+            max_jobs=max_jobs,
+            store=SqliteStore(state_file) if state_file is not None else None,
         )
         self.backend = DeviceBackend(self.simulator, api_revision, CHOICES["backup_job_type"])
         self.negotiate = Negotiator(MEDIA_TYPES).negotiate
+        self.auth = Authenticator(users, cookie_name=SESSION_COOKIE, secure=secure) if users else None
         self._openapi: bytes | None = None
 
     def respond(self, request: Request) -> Response:
         """Answer one request of the device API or the control API."""
         try:
+            added: list[tuple[str, str]] = []
+            if self.auth is not None:
+                allowed = self.auth.authenticate(request.headers)
+                if allowed is None:
+                    challenge = [("WWW-Authenticate", f'basic realm="{AUTH_REALM}"')]
+                    return negotiated_error(request, self, "unauthorized", challenge)
+                added = allowed
             if request.target.startswith(control.PREFIX + "/") or request.target == control.PREFIX:
-                return control.respond(self, request)
-            return handle(request, self)
+                response = control.respond(self, request)
+            else:
+                response = handle(request, self)
+            response.headers.extend(added)
+            return response
         except Exception as error:  # a bug of the emulator: log it, answer in the API's own words
             logger.exception("error answering %s %s", request.method, request.target)
             return error_response("internal_error", "json", reason=type(error).__name__)
+
+    def close(self) -> None:
+        """Release the state file, if any."""
+        if self.simulator.store is not None:
+            self.simulator.store.close()
 
     def openapi(self) -> bytes:
         """The generated OpenAPI document, with the revision this emulator serves."""

@@ -10,6 +10,7 @@ import threading
 from generated.handler import DEFAULT_REVISION
 
 from .app import parse_revision
+from .auth import parse_user
 from .server import EmbeddedServer
 
 
@@ -31,6 +32,19 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _user(text: str) -> tuple[str, str]:
+    try:
+        return parse_user(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number >= 1: {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m runtime", description="Serve the ECLYPSE REST API emulator.")
     parser.add_argument("command", nargs="?", choices=["serve"], default="serve", help="what to do (default: serve)")
@@ -43,27 +57,54 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--clock", choices=["real", "manual"], default="real", help="manual: time moves only through the control API")
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
     parser.add_argument("--idle-timeout", type=_seconds, default=15.0, help="close a connection idle this long (default: 15)")
+    parser.add_argument(
+        "--user",
+        action="append",
+        type=_user,
+        default=[],
+        metavar="NAME:PASSWORD",
+        help="require HTTP Basic authentication with these credentials (repeatable)",
+    )
+    parser.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (with --tls-key)")
+    parser.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
+    parser.add_argument("--state", metavar="FILE", help="keep jobs in this SQLite file across restarts")
+    parser.add_argument(
+        "--max-jobs", type=_positive, default=1_000_000, help="evict the oldest finished jobs beyond this many (default: 1000000)"
+    )
+    parser.add_argument("--max-body", type=_positive, default=1 << 20, help="largest request body in bytes (default: 1 MiB)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    server = EmbeddedServer(
-        args.host,
-        args.port,
-        api_revision=args.api_revision,
-        job_duration=args.job_duration,
-        clock=args.clock,
-        quiet=args.quiet,
-        idle_timeout=args.idle_timeout,
-    )
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        server = EmbeddedServer(
+            args.host,
+            args.port,
+            api_revision=args.api_revision,
+            job_duration=args.job_duration,
+            clock=args.clock,
+            quiet=args.quiet,
+            users=dict(args.user),
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            state_file=args.state,
+            max_jobs=args.max_jobs,
+            idle_timeout=args.idle_timeout,
+            max_body_size=args.max_body,
+        )
+    except ValueError as error:
+        parser.error(str(error))
     try:
         server.start()
     except OSError as error:
         print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
         return 1
     print(f"ECLYPSE emulator serving {server.url} (control API: {server.control_url})", flush=True)
-    print(f"API revision {args.api_revision}, {args.clock} clock; authentication off: the API is open", flush=True)
+    auth = f"Basic authentication for {len(args.user)} user(s)" if args.user else "authentication off: the API is open"
+    state = f"jobs kept in {args.state}" if args.state else "jobs in memory"
+    print(f"API revision {args.api_revision}, {args.clock} clock, {state}; {auth}", flush=True)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

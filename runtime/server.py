@@ -1,11 +1,14 @@
-"""Serving the emulator over HTTP: the threaded server and the embedded server for tests."""
+"""Serving the emulator over HTTP(S): the threaded server and the embedded server for tests."""
 
 from __future__ import annotations
 
+import socket
+import ssl
 import sys
 import threading
 from http.server import ThreadingHTTPServer
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Mapping
 
 from generated.handler import BASE_PATH, DeviceRequestHandler, Request, Response
 
@@ -14,8 +17,23 @@ from .clock import Clock
 from .control import PREFIX
 
 
+def tls_context(cert_file: str | Path, key_file: str | Path) -> ssl.SSLContext:
+    """A server context for TLS 1.2 and later; ValueError naming the file that cannot be used."""
+    for path in (cert_file, key_file):
+        if not Path(path).is_file():
+            raise ValueError(f"TLS file not found or not a file: {path}")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cert_file, key_file)
+    except (ssl.SSLError, OSError) as error:
+        raise ValueError(f"cannot load the TLS certificate {cert_file} with key {key_file}: {error}") from None
+    return context
+
+
 class EmulatorHTTPServer(ThreadingHTTPServer):
-    """`ThreadingHTTPServer` without its traps: a real backlog, no tracebacks for hang-ups."""
+    """`ThreadingHTTPServer` without its traps: a real backlog, no tracebacks for hang-ups, TLS
+    handshakes in the connection's thread rather than in the accepting one."""
 
     daemon_threads = True
     request_queue_size = 1024  # the default of 5 refuses connections under load
@@ -29,18 +47,34 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         idle_timeout: float = 15.0,
         max_body_size: int = 1 << 20,
         log_access: Callable[[str], None] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.emulator = emulator
         self.idle_timeout = idle_timeout
         self.max_body_size = max_body_size
         self.log_access = log_access
+        self.tls = tls
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, DeviceRequestHandler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = self.socket.accept()
+        if self.tls is not None:
+            connection = self.tls.wrap_socket(connection, server_side=True, do_handshake_on_connect=False)
+        return connection, address
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if isinstance(request, ssl.SSLSocket):
+            request.settimeout(self.idle_timeout)  # a client that never finishes its handshake is dropped
+            request.do_handshake()
+        super().finish_request(request, client_address)
 
     def respond(self, request: Request) -> Response:
         return self.emulator.respond(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hangs up or times out is not an error of the server: say nothing.
+        # A client that hangs up, times out or fails its TLS handshake is no error of the server.
         if not isinstance(sys.exc_info()[1], OSError):
             super().handle_error(request, client_address)
 
@@ -56,6 +90,10 @@ class EmbeddedServer:
             client = EclypseClient(server.url)
             job_id = server.create_job(duration=10)
             server.advance(5)
+
+    The options are the CLI's: api_revision, job_duration, clock ("real", "manual" or a Clock), quiet,
+    users ({name: password}: Basic authentication), tls_cert and tls_key (HTTPS), state_file,
+    max_jobs, idle_timeout, max_body_size.
     """
 
     def __init__(
@@ -67,14 +105,34 @@ class EmbeddedServer:
         job_duration: float | None = None,
         clock: str | Clock = "real",
         quiet: bool = True,
+        users: Mapping[str, str] | None = None,
+        tls_cert: str | Path | None = None,
+        tls_key: str | Path | None = None,
+        state_file: str | Path | None = None,
+        max_jobs: int = 1_000_000,
         idle_timeout: float = 15.0,
         max_body_size: int = 1 << 20,
     ) -> None:
+        if (tls_cert is None) != (tls_key is None):
+            raise ValueError("HTTPS needs both tls_cert and tls_key")
+        tls = tls_context(tls_cert, tls_key) if tls_cert is not None else None
         options = {"api_revision": api_revision} if api_revision is not None else {}
-        self.emulator = Emulator(job_duration=job_duration, clock=clock, **options)
+        self.emulator = Emulator(
+            job_duration=job_duration,
+            clock=clock,
+            users=users,
+            secure=tls is not None,
+            state_file=state_file,
+            max_jobs=max_jobs,
+            **options,
+        )
         self.host, self.port = host, port
+        self.scheme = "https" if tls is not None else "http"
         self._server_options = dict(
-            idle_timeout=idle_timeout, max_body_size=max_body_size, log_access=None if quiet else stderr_log
+            idle_timeout=idle_timeout,
+            max_body_size=max_body_size,
+            log_access=None if quiet else stderr_log,
+            tls=tls,
         )
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -92,6 +150,7 @@ class EmbeddedServer:
             self._server.server_close()
             self._thread.join()
             self._server = self._thread = None
+        self.emulator.close()
 
     def __enter__(self) -> EmbeddedServer:
         return self.start()
@@ -102,7 +161,7 @@ class EmbeddedServer:
     @property
     def origin(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     @property
     def url(self) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import deque
 from dataclasses import asdict, dataclass
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Protocol
 
 from .clock import Clock
 
@@ -52,25 +53,79 @@ class Job:
     cancelled_at: float | None = None
 
 
+class JobStore(Protocol):
+    """Where jobs are kept beyond memory (see store.py); every change goes through it."""
+
+    def load(self) -> list[Job]: ...
+    def add(self, job: Job) -> None: ...
+    def cancel(self, job: Job) -> None: ...
+    def remove(self, job_ids: Iterable[str]) -> None: ...
+    def clear(self) -> None: ...
+
+
+# How many of the oldest jobs one creation looks at when the simulator is over its limit.
+EVICTION_SCAN = 64
+
+
 class JobSimulator:
-    """Every job of one emulated device, safe to use from many threads."""
+    """Every job of one emulated device, safe to use from many threads.
+
+    Beyond `max_jobs`, each creation evicts the oldest finished jobs, so memory stays bounded;
+    running jobs are never evicted.
+    """
 
     def __init__(
-        self, clock: Clock, *, default_duration: float, running_status: str, failure_status: str, cancelled_status: str
+        self,
+        clock: Clock,
+        *,
+        default_duration: float,
+        running_status: str,
+        failure_status: str,
+        cancelled_status: str,
+        max_jobs: int = 1_000_000,
+        store: JobStore | None = None,
     ) -> None:
         self.clock = clock
         self.default_scenario = Scenario(default_duration)
         self.running_status = running_status
         self.failure_status = failure_status
         self.cancelled_status = cancelled_status
+        self.max_jobs = max_jobs
+        self.store = store
         self._jobs: dict[str, Job] = {}
+        self._order: deque[str] = deque()  # ids, oldest first: eviction pops from the left in O(1)
         self._lock = threading.Lock()
+        for job in store.load() if store is not None else ():
+            self._jobs[job.id] = job
+            self._order.append(job.id)
 
     def create(self, scenario: Scenario | None = None, data_types: tuple[str, ...] = ()) -> Job:
         job = Job(str(uuid.uuid4()), self.clock.now(), scenario or self.default_scenario, tuple(data_types))
         with self._lock:
+            if self.store is not None:
+                self.store.add(job)
             self._jobs[job.id] = job
+            self._order.append(job.id)
+            if len(self._jobs) > self.max_jobs:
+                self._evict()
         return job
+
+    def _evict(self) -> None:
+        evicted = []
+        for _ in range(min(EVICTION_SCAN, len(self._order))):
+            job_id = self._order.popleft()
+            job = self._jobs.get(job_id)
+            if job is None:
+                continue
+            if self.state(job).running:
+                self._order.append(job_id)
+                continue
+            del self._jobs[job_id]
+            evicted.append(job_id)
+            if len(self._jobs) <= self.max_jobs:
+                break
+        if evicted and self.store is not None:
+            self.store.remove(evicted)
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id.lower())
@@ -84,6 +139,9 @@ class JobSimulator:
         with self._lock:
             count = len(self._jobs)
             self._jobs.clear()
+            self._order.clear()
+            if self.store is not None:
+                self.store.clear()
         return count
 
     def cancel(self, job: Job) -> bool:
@@ -92,6 +150,8 @@ class JobSimulator:
             if not self.state(job).running:
                 return False
             job.cancelled_at = self.clock.now()
+            if self.store is not None:
+                self.store.cancel(job)
         return True
 
     def state(self, job: Job) -> JobState:

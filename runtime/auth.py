@@ -1,0 +1,93 @@
+"""HTTP Basic authentication and the device's session cookie, as the ECLYPSE does them.
+
+A request with right Basic credentials gets a new session cookie; later requests may send only the
+cookie. Secrets are compared in constant time; sessions expire after `session_ttl` seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from http.cookies import CookieError, SimpleCookie
+from typing import Callable, Mapping
+
+
+def parse_user(text: str) -> tuple[str, str]:
+    """`NAME:PASSWORD` -> (name, password); ValueError when there is no name or no colon."""
+    name, colon, password = text.partition(":")
+    if not colon or not name:
+        raise ValueError(f"expected NAME:PASSWORD, got {text!r}")
+    return name, password
+
+
+class Authenticator:
+    def __init__(
+        self,
+        users: Mapping[str, str],
+        *,
+        cookie_name: str,
+        secure: bool = False,
+        session_ttl: float = 1800.0,
+        max_sessions: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._users = [(name.encode(), password.encode()) for name, password in users.items()]
+        self.cookie_name = cookie_name
+        self._cookie_attributes = "; Path=/" + ("; Secure; HttpOnly" if secure else "")
+        self.session_ttl, self.max_sessions, self._clock = session_ttl, max_sessions, clock
+        # Sessions by the SHA-256 of their id: a lookup's timing then tells nothing about the ids.
+        self._sessions: dict[bytes, float] = {}  # digest -> expiry
+        self._lock = threading.Lock()
+
+    def authenticate(self, headers: Mapping[str, str]) -> list[tuple[str, str]] | None:
+        """The headers to add to the answer when the request may pass, None when it may not."""
+        authorization = headers.get("Authorization")
+        if authorization is not None:
+            return self._new_session() if self._credentials_valid(authorization) else None
+        return [] if self._session_valid(headers.get("Cookie")) else None
+
+    def _credentials_valid(self, authorization: str) -> bool:
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            name, colon, password = base64.b64decode(token.strip(), validate=True).partition(b":")
+        except (binascii.Error, ValueError):
+            return False
+        # Compare with every user, so that the time taken tells nothing about which names exist.
+        matched = False
+        for user, secret in self._users:
+            matched |= hmac.compare_digest(name, user) & hmac.compare_digest(password, secret) & bool(colon)
+        return matched
+
+    def _new_session(self) -> list[tuple[str, str]]:
+        session = secrets.token_urlsafe(24)
+        now = self._clock()
+        with self._lock:
+            if len(self._sessions) >= self.max_sessions:
+                self._sessions = {k: v for k, v in self._sessions.items() if v > now}
+                while len(self._sessions) >= self.max_sessions:
+                    del self._sessions[next(iter(self._sessions))]
+            self._sessions[_digest(session)] = now + self.session_ttl
+        return [("Set-Cookie", f"{self.cookie_name}={session}{self._cookie_attributes}")]
+
+    def _session_valid(self, cookie_header: str | None) -> bool:
+        if not cookie_header:
+            return False
+        try:
+            morsel = SimpleCookie(cookie_header).get(self.cookie_name)
+        except CookieError:
+            return False
+        if morsel is None:
+            return False
+        expiry = self._sessions.get(_digest(morsel.value))
+        return expiry is not None and expiry > self._clock()
+
+
+def _digest(session: str) -> bytes:
+    return hashlib.sha256(session.encode()).digest()
