@@ -362,8 +362,8 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
     root = _Checker(document, "")
     root.only({"api", "encodings", "query_options", "status_codes", "objects", "resources", "errors", "choices"})
     api = root.child("api")
-    api.only({"title", "description", "base_path", "default_revision", "server_header", "session_cookie", "auth_realm"})
-    for key in ("title", "description", "base_path", "server_header", "session_cookie", "auth_realm"):
+    api.only({"title", "description", "base_path", "default_revision", "server_header", "session_cookie", "auth_realm", "success_status"})
+    for key in ("title", "description", "base_path", "server_header", "session_cookie", "auth_realm", "success_status"):
         api.get(key, str)
     if not REVISION.match(api.get("default_revision", str)):
         raise api.fail("default_revision", "not a revision like 8.0")

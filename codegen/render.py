@@ -111,14 +111,31 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "deprecated": resource.deprecated,
         "deprecation_message": message,
         "waitable": resource.is_entity and "Progress" in names,
-        "subject": resource.operation.removeprefix("get_"),
         "done_when": done_when,
+        "has_status": "Status" in names,
+        "wait_method": f"wait_for_{resource.operation.removeprefix('get_')}",
+        "parameter_names": [attr for _, attr in params],
+        "parameter_args": ", ".join(f"args.{attr}" for _, attr in params),
         "done_expression": done_expression,
+    }
+
+
+def command_view(resource: Resource) -> dict[str, Any]:
+    """One subcommand of the client's CLI: an operation, its positional parameters and its options."""
+    fields = resource.request.properties if resource.request else ()
+    return {
+        "command": resource.operation.replace("_", "-"),
+        "method": resource.operation,
+        "help": resource.summary,
+        "parameters": [p.attr for p in resource.parameters],
+        "options": [(f"--{p.attr.replace('_', '-')}", p.attr, p.type == "array") for p in fields],
+        "entity": resource.is_entity,
     }
 
 
 def context(spec: Spec) -> dict[str, Any]:
     value_segment = spec.query_options["value"]["segment"]
+    operations = [operation_view(r, spec) for r in spec.resources]
     return {
         "header": header(spec),
         "api": spec.api,
@@ -137,7 +154,10 @@ def context(spec: Spec) -> dict[str, Any]:
         "model_names": sorted(spec.objects),
         "session_cookie": spec.api["session_cookie"],
         "routes": [route_view(r, value_segment) for r in spec.resources],
-        "operations": [operation_view(r, spec) for r in spec.resources],
+        "operations": operations,
+        "commands": [command_view(r) for r in spec.resources],
+        # `watch` follows the first job whose object has a Status, so that it can tell failure apart.
+        "watch": next((op for op in operations if op["waitable"] and op["has_status"]), None),
     }
 
 
