@@ -49,8 +49,6 @@ def _loader_for(file: str) -> type[yaml.SafeLoader]:
         result.file, result.line, result.key_lines = file, node.start_mark.line + 1, {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
-            if key in result:
-                raise SpecError(file, key_node.start_mark.line + 1, str(key), "duplicate key")
             result[key] = loader.construct_object(value_node, deep=True)
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
@@ -64,6 +62,22 @@ def _loader_for(file: str) -> type[yaml.SafeLoader]:
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
     return Loader
+
+
+def _refuse_duplicate_keys(node: yaml.Node, file: str, place: str = "") -> None:
+    """YAML lets a later key silently replace an earlier one; the spec refuses it, naming the place."""
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            here = f"{place}.{key}" if place else str(key)
+            if key in seen:
+                raise SpecError(file, key_node.start_mark.line + 1, here, "duplicate key")
+            seen.add(key)
+            _refuse_duplicate_keys(value_node, file, here)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _refuse_duplicate_keys(item, file, f"{place}[{index}]")
 
 
 def spec_files(spec_dir: Path) -> list[Path]:
@@ -90,7 +104,11 @@ def load_documents(spec_dir: Path) -> LocatedDict:
     for path in files:
         name = f"{spec_dir.name}/{path.name}"
         try:
-            document = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader_for(name))
+            text = path.read_text(encoding="utf-8")
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            if node is not None:
+                _refuse_duplicate_keys(node, name)
+            document = yaml.load(text, Loader=_loader_for(name))
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line = mark.line + 1 if mark else None

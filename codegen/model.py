@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import keyword
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,9 @@ IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 OPERATION = re.compile(r"^[a-z][a-z0-9_]*$")
 PATH_PARAMETER = re.compile(r"\{([^{}]*)\}")
 PARAMETER_FORMATS = {"uuid", None}
+XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
+# Keyword arguments the generated client and handler already use beside path parameters.
+RESERVED_PARAMETERS = {"self", "name", "select", "body", "timeout", "interval", "on_progress", "sleep"}
 # Errors the generated handler raises by key; the spec must define each.
 HANDLER_ERRORS = (
     "bad_request",
@@ -46,8 +51,9 @@ CHOICES = {
 
 
 def snake_case(name: str) -> str:
-    """`ApiRevision` -> `api_revision`: the Python name of a property or parameter."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    """`ApiRevision` -> `api_revision`: the Python name of a property or parameter (`from_` for `From`)."""
+    attr = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    return attr + "_" if keyword.iskeyword(attr) or keyword.issoftkeyword(attr) else attr
 
 
 @dataclass(frozen=True)
@@ -167,7 +173,12 @@ class _Checker:
         line = self.node.key_lines.get(key, self.node.line) if isinstance(self.node, LocatedDict) else None
         if isinstance(self.node, LocatedList) and isinstance(key, int):
             line = self.node.item_lines[key]
-        place = self.place if key is None else (f"{self.place}.{key}" if self.place else str(key))
+        if key is None:
+            place = self.place
+        elif isinstance(self.node, LocatedList):
+            place = f"{self.place}[{key}]"
+        else:
+            place = f"{self.place}.{key}" if self.place else str(key)
         return SpecError(self.node.file, line, place, problem)
 
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., choices: Any = None) -> Any:
@@ -247,7 +258,14 @@ def _property(checker: _Checker) -> Property:
     for key in ("default", "example"):
         if key not in checker.node:
             raise checker.fail(None, f"missing field {key!r}")
-        _check_value(checker, key, checker.node[key], type_, items)
+        value = checker.node[key]
+        _check_value(checker, key, value, type_, items)
+        if prop.minimum is not None and type_ in ("integer", "number") and value < prop.minimum:
+            raise checker.fail(key, f"{value} is below the minimum {prop.minimum}")
+        if prop.maximum is not None and type_ in ("integer", "number") and value > prop.maximum:
+            raise checker.fail(key, f"{value} is above the maximum {prop.maximum}")
+    if not XML_NAME.match(prop.xml_element):
+        raise checker.fail("xml_element", f"{prop.xml_element!r} is not an XML element name")
     return prop
 
 
@@ -272,9 +290,12 @@ def _object(checker: _Checker, name: str) -> Object:
     _unique(props_checker, [(i, p.xml_element) for i, p in indexed], "xml_element")
     _unique(props_checker, [(i, str(p.json_order)) for i, p in indexed], "order.json")
     _unique(props_checker, [(i, str(p.xml_order)) for i, p in indexed], "order.xml")
+    element = checker.get("xml_element", str)
+    if not XML_NAME.match(element):
+        raise checker.fail("xml_element", f"{element!r} is not an XML element name")
     return Object(
         name=name,
-        xml_element=checker.get("xml_element", str),
+        xml_element=element,
         description=checker.get("description", str),
         properties=tuple(sorted(props, key=lambda p: p.json_order)),
     )
@@ -311,9 +332,14 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
             invalid = pc.get("invalid_error", str, "invalid_parameter")
             if invalid not in errors:
                 raise pc.fail("invalid_error", f"no error {invalid!r} in errors")
+            name = pc.get("name", str)
+            if not IDENTIFIER.match(name):
+                raise pc.fail("name", f"{name!r} is not an identifier")
+            if snake_case(name) in RESERVED_PARAMETERS:
+                raise pc.fail("name", f"{name!r} clashes with the client's own argument {snake_case(name)!r}")
             parameters.append(
                 Parameter(
-                    name=pc.get("name", str),
+                    name=name,
                     type=pc.get("type", str, choices=("string",)),
                     description=pc.get("description", str),
                     format=pc.get("format", str, None, choices=PARAMETER_FORMATS),
@@ -354,7 +380,15 @@ def _error(checker: _Checker, key: str) -> ErrorDef:
     code = checker.get("code", str)
     if not IDENTIFIER.match(code):
         raise checker.fail("code", f"{code!r} is not an identifier")
-    return ErrorDef(key=key, status=status, code=code, message=checker.get("message", str))
+    message = checker.get("message", str)
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(message) if name is not None]
+    except ValueError as error:
+        raise checker.fail("message", f"not a valid format string: {error}") from None
+    for name in fields:
+        if not name.isidentifier():
+            raise checker.fail("message", f"{{{name}}} is not a plain field name")
+    return ErrorDef(key=key, status=status, code=code, message=message)
 
 
 def build_spec(document: LocatedDict, digest: str) -> Spec:

@@ -171,7 +171,13 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["pyrepr"] = repr
+    env.filters["docstring"] = docstring
     return env
+
+
+def docstring(text: str) -> str:
+    """Text that can stand inside triple double quotes as it reads."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def render(spec: Spec) -> dict[str, str]:

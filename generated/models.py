@@ -15,7 +15,7 @@ class Job:
     progress: int | None = None
     """This is the progression of the backup creation. The value will rise between 0 to 100"""
     status: str | None = None
-    """This is the status of the backup. 'OK' if it's a success, otherwise it fails."""
+    """This is the status of the backup. \"OK\" if it's a success, otherwise it fails."""
 
     # JSON key of each property, by case-folded property name.
     JSON_KEYS = {
