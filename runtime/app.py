@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -29,6 +30,7 @@ from . import control
 from .auth import Authenticator
 from .clock import Clock, ManualClock, RealClock
 from .device import DeviceBackend
+from .faults import Fault, FaultInjector, RequestJournal
 from .negotiation import Negotiator
 from .simulator import JobSimulator, Scenario
 from .store import SqliteStore
@@ -67,6 +69,7 @@ class Emulator:
         secure: bool = False,
         state_file: str | Path | None = None,
         max_jobs: int = 1_000_000,
+        seed: int | None = None,
     ) -> None:
         duration = CHOICES["default_job_duration"] if job_duration is None else job_duration
         if not (math.isfinite(duration) and duration >= 0):
@@ -88,10 +91,12 @@ class Emulator:
         self.backend = DeviceBackend(self.simulator, api_revision, CHOICES["backup_job_type"])
         self.negotiate = Negotiator(MEDIA_TYPES).negotiate
         self.auth = Authenticator(users, cookie_name=SESSION_COOKIE, secure=secure) if users else None
+        self.faults = FaultInjector(seed)
+        self.journal = RequestJournal()
         self._openapi: bytes | None = None
 
-    def respond(self, request: Request) -> Response:
-        """Answer one request of the device API or the control API."""
+    def respond(self, request: Request) -> Response | None:
+        """Answer one request of the device API or the control API; None: hang up (an injected fault)."""
         try:
             added: list[tuple[str, str]] = []
             if self.auth is not None:
@@ -103,12 +108,31 @@ class Emulator:
             if request.target.startswith(control.PREFIX + "/") or request.target == control.PREFIX:
                 response = control.respond(self, request)
             else:
-                response = handle(request, self)
-            response.headers.extend(added)
+                response = self._device_response(request)
+            if response is not None:
+                response.headers.extend(added)
             return response
         except Exception as error:  # a bug of the emulator: log it, answer in the API's own words
             logger.exception("error answering %s %s", request.method, request.target)
             return error_response("internal_error", "json", reason=type(error).__name__)
+
+    def _device_response(self, request: Request) -> Response | None:
+        """The device API's answer, after the faults a test injected."""
+        decision = self.faults.decide(request)
+        if decision.delay:
+            time.sleep(decision.delay)  # only this connection's thread waits
+        if decision.drop:
+            self.journal.record(request, 0)
+            return None
+        if decision.error is not None:
+            fault = decision.error
+            retry = [("Retry-After", str(fault.retry_after))] if fault.retry_after is not None else []
+            response = negotiated_error(request, self, "injected_fault", retry, reason=f"error rate {fault.error_rate}")
+            response.status = fault.status
+        else:
+            response = handle(request, self)
+        self.journal.record(request, response.status)
+        return response
 
     def close(self) -> None:
         """Release the state file, if any."""
@@ -147,8 +171,28 @@ class Emulator:
         return [self.simulator.describe(job) for job in self.simulator.jobs()]
 
     def reset(self) -> int:
-        """Forget every job; answers how many there were."""
+        """Forget every job, fault and journal entry; answers how many jobs there were."""
+        self.faults.clear()
+        self.journal.clear()
         return self.simulator.reset()
+
+    def add_fault(self, **fault: Any) -> int:
+        """Inject a fault (see faults.Fault: path, method, latency, latency_max, error_rate, status,
+        retry_after, drop_rate); answers its id."""
+        return self.faults.add(Fault(**fault))
+
+    def remove_fault(self, fault_id: int) -> bool:
+        return self.faults.remove(fault_id)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The journal of device-API requests, oldest first."""
+        return self.journal.entries()
+
+    def clear_requests(self) -> None:
+        self.journal.clear()
 
     def advance(self, seconds: float) -> float:
         """Move the manual clock forward; answers the new time."""

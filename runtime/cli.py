@@ -6,11 +6,14 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
+from typing import Any
 
 from generated.handler import DEFAULT_REVISION
 
 from .app import parse_revision
 from .auth import parse_user
+from .faults import Fault
 from .server import EmbeddedServer
 
 
@@ -37,6 +40,29 @@ def _user(text: str) -> tuple[str, str]:
         return parse_user(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+FAULT_KEYS = {field: kind for field, kind in Fault.__annotations__.items()}
+
+
+def _fault(text: str) -> dict[str, Any]:
+    """`path=/info,error_rate=0.5` -> the keyword arguments of Fault, checked by building one."""
+    arguments: dict[str, Any] = {}
+    for item in filter(None, text.split(",")):
+        key, equals, value = item.partition("=")
+        key = key.strip()
+        if not equals or key not in FAULT_KEYS:
+            raise argparse.ArgumentTypeError(f"expected KEY=VALUE with KEY one of {', '.join(FAULT_KEYS)}: {item!r}")
+        kind = FAULT_KEYS[key]
+        try:
+            arguments[key] = int(value) if "int" in kind else float(value) if "float" in kind else value
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{key} needs a number, not {value!r}") from None
+    try:
+        Fault(**arguments)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return arguments
 
 
 def _positive(text: str) -> int:
@@ -72,36 +98,73 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-jobs", type=_positive, default=1_000_000, help="evict the oldest finished jobs beyond this many (default: 1000000)"
     )
     parser.add_argument("--max-body", type=_positive, default=1 << 20, help="largest request body in bytes (default: 1 MiB)")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        type=_fault,
+        default=[],
+        metavar="KEY=VALUE,...",
+        help="inject a fault into the device API (repeatable), e.g. "
+        "path=/system/backup/jobs/*,error_rate=0.2,status=503,retry_after=2 or latency=0.05,latency_max=0.2 "
+        "or drop_rate=0.1; keys: " + ", ".join(FAULT_KEYS),
+    )
+    parser.add_argument("--seed", type=int, help="seed of the faults' random choices, for repeatable runs")
+    parser.add_argument(
+        "--devices",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="serve a fleet of N controllers, each with its own state, on consecutive ports from --port "
+        "(any free ports with --port 0); --state FILE becomes FILE-1, FILE-2, ...",
+    )
     return parser
+
+
+def _state_file(state: str | None, device: int, devices: int) -> str | None:
+    """The state file of one device of a fleet: jobs.db -> jobs-1.db, jobs-2.db, ..."""
+    if state is None or devices == 1:
+        return state
+    path = Path(state)
+    return str(path.with_name(f"{path.stem}-{device}{path.suffix}"))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        server = EmbeddedServer(
-            args.host,
-            args.port,
-            api_revision=args.api_revision,
-            job_duration=args.job_duration,
-            clock=args.clock,
-            quiet=args.quiet,
-            users=dict(args.user),
-            tls_cert=args.tls_cert,
-            tls_key=args.tls_key,
-            state_file=args.state,
-            max_jobs=args.max_jobs,
-            idle_timeout=args.idle_timeout,
-            max_body_size=args.max_body,
-        )
+        servers = [
+            EmbeddedServer(
+                args.host,
+                args.port + device if args.port else 0,
+                api_revision=args.api_revision,
+                job_duration=args.job_duration,
+                clock=args.clock,
+                quiet=args.quiet,
+                users=dict(args.user),
+                tls_cert=args.tls_cert,
+                tls_key=args.tls_key,
+                state_file=_state_file(args.state, device + 1, args.devices),
+                max_jobs=args.max_jobs,
+                idle_timeout=args.idle_timeout,
+                max_body_size=args.max_body,
+                faults=args.fault,
+                seed=args.seed,
+            )
+            for device in range(args.devices)
+        ]
     except ValueError as error:
         parser.error(str(error))
     try:
-        server.start()
+        for server in servers:
+            server.start()
     except OSError as error:
-        print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
+        for server in servers:
+            server.stop()
+        print(f"error: cannot listen on {args.host}: {error.strerror or error}", file=sys.stderr)
         return 1
-    print(f"ECLYPSE emulator serving {server.url} (control API: {server.control_url})", flush=True)
+    for number, server in enumerate(servers, 1):
+        device = f" device {number}/{len(servers)}" if len(servers) > 1 else ""
+        print(f"ECLYPSE emulator{device} serving {server.url} (control API: {server.control_url})", flush=True)
     auth = f"Basic authentication for {len(args.user)} user(s)" if args.user else "authentication off: the API is open"
     state = f"jobs kept in {args.state}" if args.state else "jobs in memory"
     print(f"API revision {args.api_revision}, {args.clock} clock, {state}; {auth}", flush=True)
@@ -109,5 +172,6 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     stop.wait()
-    server.stop()
+    for server in servers:
+        server.stop()
     return 0

@@ -22,12 +22,24 @@ PREFIX = "/_emulator"
 JSON = "application/json;charset=UTF-8"
 OPENAPI = Path(generated.__file__).with_name("openapi.json")
 # Fields of a scenario in a request body, with their JSON types, as Scenario takes them.
-SCENARIO_FIELDS: dict[str, tuple[str, type | tuple[type, ...]]] = {
+Fields = dict[str, tuple[str, type | tuple[type, ...]]]
+SCENARIO_FIELDS: Fields = {
     "duration": ("duration", (int, float)),
     "status": ("status", str),
     "failAt": ("fail_at", int),
     "neverFinish": ("never_finish", bool),
     "dataTypes": ("data_types", list),  # of strings
+}
+NUMBER = (int, float)
+FAULT_FIELDS: Fields = {
+    "path": ("path", str),
+    "method": ("method", str),
+    "latency": ("latency", NUMBER),
+    "latencyMax": ("latency_max", NUMBER),
+    "errorRate": ("error_rate", NUMBER),
+    "status": ("status", int),
+    "retryAfter": ("retry_after", int),
+    "dropRate": ("drop_rate", NUMBER),
 }
 
 
@@ -53,26 +65,31 @@ def _has_type(value: Any, kind: type | tuple[type, ...]) -> bool:
     return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
 
 
-def scenario_arguments(document: dict[str, Any]) -> dict[str, Any]:
-    """Keyword arguments of Emulator.create_job from a control-API body, checked for type."""
+def keyword_arguments(document: dict[str, Any], fields: Fields, what: str) -> dict[str, Any]:
+    """Keyword arguments of an Emulator method from a control-API body, checked for type."""
     arguments = {}
     for key, value in document.items():
-        if key not in SCENARIO_FIELDS:
-            known = ", ".join(SCENARIO_FIELDS)
-            raise ApiError("invalid_body", object="scenario", reason=f"unknown field {key!r} (known: {known})")
-        name, kind = SCENARIO_FIELDS[key]
+        if key not in fields:
+            known = ", ".join(fields)
+            raise ApiError("invalid_body", object=what, reason=f"unknown field {key!r} (known: {known})")
+        name, kind = fields[key]
         if not _has_type(value, kind):
-            raise ApiError("invalid_body", object="scenario", reason=f"{key} has the wrong type")
+            raise ApiError("invalid_body", object=what, reason=f"{key} has the wrong type")
         arguments[name] = tuple(value) if kind is list else value
     return arguments
 
 
-def _create_job(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _call(what: str, method: Callable[..., Any], arguments: dict[str, Any]) -> Any:
+    """Call an Emulator method; its ValueError is the body's fault."""
     try:
-        job_id = emulator.create_job(**scenario_arguments(_body(request, "scenario")))
+        return method(**arguments)
     except ValueError as error:
-        raise ApiError("invalid_body", object="scenario", reason=str(error)) from None
-    return _json(201, emulator.job(job_id))
+        raise ApiError("invalid_body", object=what, reason=str(error)) from None
+
+
+def _create_job(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+    arguments = keyword_arguments(_body(request, "scenario"), SCENARIO_FIELDS, "scenario")
+    return _json(201, emulator.job(_call("scenario", emulator.create_job, arguments)))
 
 
 def _list_jobs(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
@@ -104,6 +121,37 @@ def _advance(emulator: Emulator, request: Request, match: re.Match[str]) -> Resp
         raise ApiError("conflict", reason=str(error)) from None
 
 
+def _list_faults(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+    return _json(200, {"faults": emulator.faults.describe()})
+
+
+def _add_fault(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+    arguments = keyword_arguments(_body(request, "fault"), FAULT_FIELDS, "fault")
+    fault_id = _call("fault", emulator.add_fault, arguments)
+    return _json(201, next(f for f in emulator.faults.describe() if f["id"] == fault_id))
+
+
+def _clear_faults(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+    emulator.clear_faults()
+    return Response(204)
+
+
+def _remove_fault(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+    fault_id = match.group("id")
+    if not (fault_id.isdigit() and emulator.remove_fault(int(fault_id))):
+        raise ApiError("not_found", path=f"{PREFIX}/faults/{fault_id}")
+    return Response(204)
+
+
+def _list_requests(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+    return _json(200, {"requests": emulator.requests()})
+
+
+def _clear_requests(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+    emulator.clear_requests()
+    return Response(204)
+
+
 def _openapi(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
     return Response(200, emulator.openapi(), JSON)
 
@@ -116,6 +164,12 @@ ROUTES: tuple[tuple[str, re.Pattern[str], Action], ...] = (
     ("POST", re.compile(r"^/reset$"), _reset),
     ("GET", re.compile(r"^/clock$"), _clock),
     ("POST", re.compile(r"^/clock/advance$"), _advance),
+    ("GET", re.compile(r"^/faults$"), _list_faults),
+    ("POST", re.compile(r"^/faults$"), _add_fault),
+    ("DELETE", re.compile(r"^/faults$"), _clear_faults),
+    ("DELETE", re.compile(r"^/faults/(?P<id>[^/]+)$"), _remove_fault),
+    ("GET", re.compile(r"^/requests$"), _list_requests),
+    ("DELETE", re.compile(r"^/requests$"), _clear_requests),
     ("GET", re.compile(r"^/openapi\.json$"), _openapi),
 )
 

@@ -8,7 +8,7 @@ import sys
 import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from generated.handler import BASE_PATH, DeviceRequestHandler, Request, Response
 
@@ -93,7 +93,8 @@ class EmbeddedServer:
 
     The options are the CLI's: api_revision, job_duration, clock ("real", "manual" or a Clock), quiet,
     users ({name: password}: Basic authentication), tls_cert and tls_key (HTTPS), state_file,
-    max_jobs, idle_timeout, max_body_size.
+    max_jobs, idle_timeout, max_body_size, faults (keyword dicts of add_fault) and seed (of their
+    random choices).
     """
 
     def __init__(
@@ -112,6 +113,8 @@ class EmbeddedServer:
         max_jobs: int = 1_000_000,
         idle_timeout: float = 15.0,
         max_body_size: int = 1 << 20,
+        faults: Iterable[Mapping[str, Any]] = (),
+        seed: int | None = None,
     ) -> None:
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("HTTPS needs both tls_cert and tls_key")
@@ -124,8 +127,11 @@ class EmbeddedServer:
             secure=tls is not None,
             state_file=state_file,
             max_jobs=max_jobs,
+            seed=seed,
             **options,
         )
+        for fault in faults:
+            self.emulator.add_fault(**fault)
         self.host, self.port = host, port
         self.scheme = "https" if tls is not None else "http"
         self._server_options = dict(
@@ -189,3 +195,21 @@ class EmbeddedServer:
 
     def advance(self, seconds: float) -> float:
         return self.emulator.advance(seconds)
+
+    def add_fault(self, **fault: Any) -> int:
+        """Inject a fault: path (glob), method, latency, latency_max, error_rate, status, retry_after,
+        drop_rate; answers its id."""
+        return self.emulator.add_fault(**fault)
+
+    def remove_fault(self, fault_id: int) -> bool:
+        return self.emulator.remove_fault(fault_id)
+
+    def clear_faults(self) -> None:
+        self.emulator.clear_faults()
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The journal of device-API requests, oldest first."""
+        return self.emulator.requests()
+
+    def clear_requests(self) -> None:
+        self.emulator.clear_requests()

@@ -12,6 +12,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Iterator, Protocol
 
+from .camel import camel_keys
 from .clock import Clock
 
 SUCCESS = "OK"
@@ -186,10 +187,6 @@ class JobSimulator:
             "running": state.running,
             "dataTypes": list(job.data_types),
             "startedAt": job.started,
-            "scenario": {_camel(key): value for key, value in scenario.items()},
+            "scenario": camel_keys(scenario),
         }
 
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)

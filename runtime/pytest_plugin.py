@@ -1,0 +1,65 @@
+"""pytest fixtures for code that talks to an ECLYPSE controller (registered as the `eclypse` plugin).
+
+    def test_backup_completes(eclypse):
+        job_id = eclypse.client.create_backup(["TIMEZONE"]).job_id
+        eclypse.advance(60)
+        assert eclypse.client.get_backup_job(job_id).status == "OK"
+
+`eclypse_server` is one EmbeddedServer with a manual clock for the whole session; `eclypse` resets it
+before each test and hands over a ready client. Settings (pytest.ini / pyproject): eclypse_api_revision,
+eclypse_job_duration.
+
+This module is the one part of runtime/ that imports a third-party package: pytest loads it, and
+nothing else does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import pytest
+
+from generated.client import EclypseClient
+
+from .server import EmbeddedServer
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("eclypse_api_revision", "API revision the eclypse fixtures serve", default="")
+    parser.addini("eclypse_job_duration", "seconds a backup job takes in the eclypse fixtures", default="")
+
+
+@dataclass
+class Eclypse:
+    """What a test gets: the running emulator, a client of it, and its manual clock."""
+
+    server: EmbeddedServer
+    client: EclypseClient
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def advance(self, seconds: float) -> float:
+        """Move the emulator's clock forward: jobs progress without the test sleeping."""
+        return self.server.advance(seconds)
+
+    def sleep(self, seconds: float) -> None:
+        """A `sleep` for client.wait_for_backup_job that advances the clock instead of waiting."""
+        self.server.advance(seconds)
+
+
+@pytest.fixture(scope="session")
+def eclypse_server(pytestconfig: pytest.Config) -> Iterator[EmbeddedServer]:
+    revision = pytestconfig.getini("eclypse_api_revision") or None
+    duration = pytestconfig.getini("eclypse_job_duration")
+    with EmbeddedServer(port=0, clock="manual", api_revision=revision, job_duration=float(duration) if duration else None) as server:
+        yield server
+
+
+@pytest.fixture
+def eclypse(eclypse_server: EmbeddedServer) -> Iterator[Eclypse]:
+    eclypse_server.reset()
+    with EclypseClient(eclypse_server.url) as client:
+        yield Eclypse(eclypse_server, client)
