@@ -1,7 +1,8 @@
 """The emulator of one device, without any socket: the host the generated handler is given.
 
 `Emulator.respond(request)` answers the device API (generated from the spec) and the control API;
-the same object offers the control operations in Python.
+the same object offers the control operations in Python. The generated handler is used through its
+module (`api.handle`), so that a spec reload (--reload) takes effect on the next request.
 """
 
 from __future__ import annotations
@@ -13,18 +14,8 @@ import time
 from pathlib import Path
 from typing import Any, Mapping
 
-from generated.handler import (
-    AUTH_REALM,
-    CHOICES,
-    DEFAULT_REVISION,
-    MEDIA_TYPES,
-    SESSION_COOKIE,
-    Request,
-    Response,
-    error_response,
-    handle,
-    negotiated_error,
-)
+from generated import handler as api
+from generated.handler import AUTH_REALM, CHOICES, DEFAULT_REVISION, SESSION_COOKIE, Request, Response
 
 from . import control
 from .auth import Authenticator
@@ -89,7 +80,7 @@ class Emulator:
             store=SqliteStore(state_file) if state_file is not None else None,
         )
         self.backend = DeviceBackend(self.simulator, api_revision, CHOICES["backup_job_type"])
-        self.negotiate = Negotiator(MEDIA_TYPES).negotiate
+        self.negotiate = Negotiator(api.MEDIA_TYPES).negotiate
         self.auth = Authenticator(users, cookie_name=SESSION_COOKIE, secure=secure) if users else None
         self.faults = FaultInjector(seed)
         self.journal = RequestJournal()
@@ -103,7 +94,7 @@ class Emulator:
                 allowed = self.auth.authenticate(request.headers)
                 if allowed is None:
                     challenge = [("WWW-Authenticate", f'basic realm="{AUTH_REALM}"')]
-                    return negotiated_error(request, self, "unauthorized", challenge)
+                    return api.negotiated_error(request, self, "unauthorized", challenge)
                 added = allowed
             if request.target.startswith(control.PREFIX + "/") or request.target == control.PREFIX:
                 response = control.respond(self, request)
@@ -114,7 +105,7 @@ class Emulator:
             return response
         except Exception as error:  # a bug of the emulator: log it, answer in the API's own words
             logger.exception("error answering %s %s", request.method, request.target)
-            return error_response("internal_error", "json", reason=type(error).__name__)
+            return api.error_response("internal_error", "json", reason=type(error).__name__)
 
     def _device_response(self, request: Request) -> Response | None:
         """The device API's answer, after the faults a test injected."""
@@ -127,12 +118,17 @@ class Emulator:
         if decision.error is not None:
             fault = decision.error
             retry = [("Retry-After", str(fault.retry_after))] if fault.retry_after is not None else []
-            response = negotiated_error(request, self, "injected_fault", retry, reason=f"error rate {fault.error_rate}")
+            response = api.negotiated_error(request, self, "injected_fault", retry, reason=f"error rate {fault.error_rate}")
             response.status = fault.status
         else:
-            response = handle(request, self)
+            response = api.handle(request, self)
         self.journal.record(request, response.status)
         return response
+
+    def api_reloaded(self) -> None:
+        """Take up a regenerated handler: its media types and OpenAPI document may have changed."""
+        self.negotiate = Negotiator(api.MEDIA_TYPES).negotiate
+        self._openapi = None
 
     def close(self) -> None:
         """Release the state file, if any."""

@@ -14,7 +14,8 @@ from generated.handler import DEFAULT_REVISION
 from .app import parse_revision
 from .auth import parse_user
 from .faults import Fault
-from .server import EmbeddedServer
+from .reload import SpecReloader
+from .server import EmbeddedServer, stderr_log
 
 
 def _revision(text: str) -> str:
@@ -110,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, help="seed of the faults' random choices, for repeatable runs")
     parser.add_argument(
+        "--reload", action="store_true", help="watch spec/, regenerate and serve the new API without a restart"
+    )
+    parser.add_argument(
         "--devices",
         type=_positive,
         default=1,
@@ -168,10 +172,18 @@ def main(argv: list[str] | None = None) -> int:
     auth = f"Basic authentication for {len(args.user)} user(s)" if args.user else "authentication off: the API is open"
     state = f"jobs kept in {args.state}" if args.state else "jobs in memory"
     print(f"API revision {args.api_revision}, {args.clock} clock, {state}; {auth}", flush=True)
+    reloader = None
+    if args.reload:
+        try:
+            reloader = SpecReloader(lambda: [s.emulator.api_reloaded() for s in servers], log=stderr_log).start()
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     stop.wait()
+    if reloader is not None:
+        reloader.stop()
     for server in servers:
         server.stop()
     return 0

@@ -2,13 +2,14 @@
 
 Each method is named after an operation of spec/resources.yaml and answers the object's values by
 property name (None: no such entity). An operation without a method here answers the spec's defaults.
+Errors are raised through the handler module, whose classes a spec reload replaces.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from generated.handler import ApiError
+from generated import handler as api
 
 from .simulator import JobSimulator
 
@@ -37,7 +38,7 @@ class DeviceBackend:
         if job is None:
             return None
         if not self.simulator.cancel(job):
-            raise ApiError("conflict", reason=f"job {job.id} is not running: it cannot be cancelled")
+            raise api.ApiError("conflict", reason=f"job {job.id} is not running: it cannot be cancelled")
         return {}
 
     def create_backup(self, body: dict[str, Any]) -> dict[str, Any]:
