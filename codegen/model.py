@@ -50,6 +50,11 @@ CHOICES = {
 }
 
 
+def revision_tuple(revision: str) -> tuple[int, int]:
+    major, minor = revision.split(".")
+    return int(major), int(minor)
+
+
 def snake_case(name: str) -> str:
     """`ApiRevision` -> `api_revision`: the Python name of a property or parameter (`from_` for `From`)."""
     attr = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
@@ -117,6 +122,7 @@ class Resource:
     response: Object | None  # None: the answer is 204 No Content
     not_found_error: str
     successor: str | None
+    xml_body_from_revision: str | None
     examples: dict[str, str]
 
     @property
@@ -126,8 +132,7 @@ class Resource:
 
     @property
     def revision(self) -> tuple[int, int]:
-        major, minor = self.from_revision.split(".")
-        return int(major), int(minor)
+        return revision_tuple(self.from_revision)
 
 
 @dataclass(frozen=True)
@@ -351,8 +356,10 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
     if sorted(in_path) != sorted(declared):
         raise checker.fail("parameters", f"path parameters {in_path} do not match the declared {declared}")
     revision = checker.get("from_revision", str)
-    if not REVISION.match(revision):
-        raise checker.fail("from_revision", f"{revision!r} is not a revision like 4.0")
+    xml_body_revision = checker.get("xml_body_from_revision", str, None)
+    for key, value in (("from_revision", revision), ("xml_body_from_revision", xml_body_revision)):
+        if value is not None and not REVISION.match(value):
+            raise checker.fail(key, f"{value!r} is not a revision like 4.0")
     examples = checker.get("examples", LocatedDict, {})
     method = checker.get("method", str, choices=HTTP_METHODS)
     return Resource(
@@ -368,6 +375,7 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
         response=object_ref("response", method == "GET"),
         not_found_error=error_key("not_found_error", "not_found"),
         successor=checker.get("successor", str, None),
+        xml_body_from_revision=xml_body_revision,
         examples=dict(examples),
     )
 

@@ -10,7 +10,7 @@ from typing import Any
 import black
 import jinja2
 
-from .model import Object, Property, Resource, Spec
+from .model import Object, Property, Resource, Spec, revision_tuple
 from .openapi import build_openapi
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -69,6 +69,7 @@ def route_view(resource: Resource, value_segment: str) -> dict[str, Any]:
         "response_codec": f"CODECS[{resource.response.name!r}]" if resource.response else "None",
         "request_codec": f"CODECS[{resource.request.name!r}]" if resource.request else "None",
         "entity": resource.is_entity,
+        "xml_body_revision": revision_tuple(resource.xml_body_from_revision) if resource.xml_body_from_revision else None,
         "not_found_error": resource.not_found_error,
         "deprecated": resource.deprecated,
         "successor": resource.successor,
@@ -145,6 +146,7 @@ def context(spec: Spec) -> dict[str, Any]:
         "encodings": {e.name: e.content_type for e in spec.encodings},
         "media_types": {m: e.name for e in spec.encodings for m in e.media_types},
         "json_media_types": next(e.media_types for e in spec.encodings if e.name == "json"),
+        "xml_media_types": next(e.media_types for e in spec.encodings if e.name == "xml"),
         "deprecation": f"@{spec.choices['deprecation_date']}",
         "parameter_formats": {"uuid": UUID_PATTERN},
         "errors": list(spec.errors.values()),
@@ -170,9 +172,16 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
     )
-    env.filters["pyrepr"] = repr
+    env.filters["pyrepr"] = pyrepr
     env.filters["docstring"] = docstring
     return env
+
+
+def pyrepr(value: Any) -> str:
+    """A Python literal of `value`; an undefined template variable is an error, not 'Undefined'."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return repr(value)
 
 
 def docstring(text: str) -> str:

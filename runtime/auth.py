@@ -13,7 +13,6 @@ import hmac
 import secrets
 import threading
 import time
-from http.cookies import CookieError, SimpleCookie
 from typing import Callable, Mapping
 
 
@@ -77,16 +76,21 @@ class Authenticator:
         return [("Set-Cookie", f"{self.cookie_name}={session}{self._cookie_attributes}")]
 
     def _session_valid(self, cookie_header: str | None) -> bool:
-        if not cookie_header:
+        session = _cookie(cookie_header or "", self.cookie_name)
+        if session is None:
             return False
-        try:
-            morsel = SimpleCookie(cookie_header).get(self.cookie_name)
-        except CookieError:
-            return False
-        if morsel is None:
-            return False
-        expiry = self._sessions.get(_digest(morsel.value))
+        expiry = self._sessions.get(_digest(session))
         return expiry is not None and expiry > self._clock()
+
+
+def _cookie(header: str, name: str) -> str | None:
+    """The value of cookie `name` in a Cookie header; other cookies, however malformed, are skipped
+    (http.cookies stops at the first one it cannot read)."""
+    for pair in header.split(";"):
+        key, equals, value = pair.strip().partition("=")
+        if equals and key == name:
+            return value.strip().strip('"')
+    return None
 
 
 def _digest(session: str) -> bytes:

@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
     parser.add_argument("--idle-timeout", type=_seconds, default=15.0, help="close a connection idle this long (default: 15)")
     parser.add_argument(
+        "--request-timeout", type=_seconds, default=10.0, help="cut off a client that takes longer to send a request (default: 10)"
+    )
+    parser.add_argument(
         "--user",
         action="append",
         type=_user,
@@ -150,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                 state_file=_state_file(args.state, device + 1, args.devices),
                 max_jobs=args.max_jobs,
                 idle_timeout=args.idle_timeout,
+                request_timeout=args.request_timeout,
                 max_body_size=args.max_body,
                 faults=args.fault,
                 seed=args.seed,
@@ -166,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         print(f"error: cannot listen on {args.host}: {error.strerror or error}", file=sys.stderr)
         return 1
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # before the URL is printed: a caller may signal at once
+        signal.signal(signum, lambda *_: stop.set())
     for number, server in enumerate(servers, 1):
         device = f" device {number}/{len(servers)}" if len(servers) > 1 else ""
         print(f"ECLYPSE emulator{device} serving {server.url} (control API: {server.control_url})", flush=True)
@@ -178,9 +185,6 @@ def main(argv: list[str] | None = None) -> int:
             reloader = SpecReloader(lambda: [s.emulator.api_reloaded() for s in servers], log=stderr_log).start()
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
     stop.wait()
     if reloader is not None:
         reloader.stop()

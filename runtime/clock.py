@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Protocol
@@ -35,8 +36,8 @@ class ManualClock:
         return self._now
 
     def advance(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("a clock only moves forward")
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise ValueError("a clock moves forward by a finite number of seconds")
         with self._lock:
             self._now += seconds
             return self._now

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import generated
 from generated.handler import ApiError, Request, Response, error_response
+from generated.serializers import BodyError, parse_json
 
 from .clock import ManualClock
 
@@ -44,16 +45,16 @@ FAULT_FIELDS: Fields = {
 
 
 def _json(status: int, document: Any) -> Response:
-    return Response(status, json.dumps(document).encode(), JSON)
+    return Response(status, json.dumps(document, allow_nan=False).encode(), JSON)
 
 
 def _body(request: Request, what: str) -> dict[str, Any]:
     if not request.body.strip():
         return {}
     try:
-        document = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise ApiError("invalid_body", object=what, reason=f"not valid JSON ({error})") from None
+        document = parse_json(request.body)
+    except BodyError as error:
+        raise ApiError("invalid_body", object=what, reason=str(error)) from None
     if not isinstance(document, dict):
         raise ApiError("invalid_body", object=what, reason="expected a JSON object")
     return document
@@ -113,10 +114,10 @@ def _clock(emulator: Emulator, request: Request, match: re.Match[str]) -> Respon
 
 def _advance(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
     seconds = _body(request, "clock advance").get("seconds")
-    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not seconds >= 0:
+    if not _has_type(seconds, NUMBER):
         raise ApiError("invalid_body", object="clock advance", reason="seconds must be a number >= 0")
     try:
-        return _json(200, {"manual": True, "now": emulator.advance(seconds)})
+        return _json(200, {"manual": True, "now": _call("clock advance", emulator.advance, {"seconds": seconds})})
     except RuntimeError as error:
         raise ApiError("conflict", reason=str(error)) from None
 

@@ -6,6 +6,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -45,18 +46,46 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         emulator: Emulator,
         *,
         idle_timeout: float = 15.0,
+        request_timeout: float = 10.0,
         max_body_size: int = 1 << 20,
         log_access: Callable[[str], None] | None = None,
         tls: ssl.SSLContext | None = None,
     ) -> None:
         self.emulator = emulator
         self.idle_timeout = idle_timeout
+        self.request_timeout = request_timeout
         self.max_body_size = max_body_size
         self.log_access = log_access
         self.tls = tls
+        # Open connections, with the deadline of the request each is reading (None: not reading).
+        self._connections: dict[socket.socket, float | None] = {}
+        self._closed = threading.Event()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, DeviceRequestHandler)
+        threading.Thread(target=self._watchdog, name="eclypse-watchdog", daemon=True).start()
+
+    def request_begun(self, connection: socket.socket) -> None:
+        self._connections[connection] = time.monotonic() + self.request_timeout
+
+    def request_read(self, connection: socket.socket) -> None:
+        if connection in self._connections:
+            self._connections[connection] = None
+
+    def _watchdog(self) -> None:
+        """Cut off connections that take longer than request_timeout to send one request."""
+        while not self._closed.wait(min(0.25, self.request_timeout / 4)):
+            now = time.monotonic()
+            for connection, deadline in list(self._connections.items()):
+                if deadline is not None and now > deadline:
+                    _hang_up(connection)
+
+    def server_close(self) -> None:
+        """Stop listening and hang up every open connection: nothing is served after stop()."""
+        self._closed.set()
+        super().server_close()
+        for connection in list(self._connections):
+            _hang_up(connection)
 
     def get_request(self) -> tuple[socket.socket, Any]:
         connection, address = self.socket.accept()
@@ -65,10 +94,15 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         return connection, address
 
     def finish_request(self, request: Any, client_address: Any) -> None:
-        if isinstance(request, ssl.SSLSocket):
-            request.settimeout(self.idle_timeout)  # a client that never finishes its handshake is dropped
-            request.do_handshake()
-        super().finish_request(request, client_address)
+        self._connections[request] = time.monotonic() + self.request_timeout
+        try:
+            if isinstance(request, ssl.SSLSocket):
+                request.settimeout(self.idle_timeout)  # a client that never finishes its handshake is dropped
+                request.do_handshake()
+            self._connections[request] = None
+            super().finish_request(request, client_address)
+        finally:
+            self._connections.pop(request, None)
 
     def respond(self, request: Request) -> Response:
         return self.emulator.respond(request)
@@ -77,6 +111,13 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         # A client that hangs up, times out or fails its TLS handshake is no error of the server.
         if not isinstance(sys.exc_info()[1], OSError):
             super().handle_error(request, client_address)
+
+
+def _hang_up(connection: socket.socket) -> None:
+    try:
+        connection.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked reading it
+    except OSError:
+        pass  # already gone
 
 
 def stderr_log(line: str) -> None:
@@ -93,7 +134,7 @@ class EmbeddedServer:
 
     The options are the CLI's: api_revision, job_duration, clock ("real", "manual" or a Clock), quiet,
     users ({name: password}: Basic authentication), tls_cert and tls_key (HTTPS), state_file,
-    max_jobs, idle_timeout, max_body_size, faults (keyword dicts of add_fault) and seed (of their
+    max_jobs, idle_timeout, request_timeout, max_body_size, faults (keyword dicts of add_fault) and seed (of their
     random choices).
     """
 
@@ -112,6 +153,7 @@ class EmbeddedServer:
         state_file: str | Path | None = None,
         max_jobs: int = 1_000_000,
         idle_timeout: float = 15.0,
+        request_timeout: float = 10.0,
         max_body_size: int = 1 << 20,
         faults: Iterable[Mapping[str, Any]] = (),
         seed: int | None = None,
@@ -136,6 +178,7 @@ class EmbeddedServer:
         self.scheme = "https" if tls is not None else "http"
         self._server_options = dict(
             idle_timeout=idle_timeout,
+            request_timeout=request_timeout,
             max_body_size=max_body_size,
             log_access=None if quiet else stderr_log,
             tls=tls,

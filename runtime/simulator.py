@@ -6,6 +6,7 @@ reading a job costs the same with ten jobs or a million and a manual clock moves
 
 from __future__ import annotations
 
+import math
 import threading
 import uuid
 from collections import deque
@@ -28,8 +29,8 @@ class Scenario:
     never_finish: bool = False
 
     def __post_init__(self) -> None:
-        if not self.duration >= 0:  # also refuses NaN
-            raise ValueError("duration must be a number of seconds >= 0")
+        if not (math.isfinite(self.duration) and self.duration >= 0):
+            raise ValueError("duration must be a finite number of seconds >= 0")
         if not self.status:
             raise ValueError("status must be a non-empty string")
         if self.fail_at is not None and not 0 <= self.fail_at <= 100:
@@ -112,19 +113,20 @@ class JobSimulator:
         return job
 
     def _evict(self) -> None:
-        evicted = []
+        evicted, running = [], []
         for _ in range(min(EVICTION_SCAN, len(self._order))):
             job_id = self._order.popleft()
             job = self._jobs.get(job_id)
             if job is None:
                 continue
             if self.state(job).running:
-                self._order.append(job_id)
+                running.append(job_id)
                 continue
             del self._jobs[job_id]
             evicted.append(job_id)
             if len(self._jobs) <= self.max_jobs:
                 break
+        self._order.extendleft(reversed(running))  # running jobs keep their place among the oldest
         if evicted and self.store is not None:
             self.store.remove(evicted)
 
@@ -163,10 +165,11 @@ class JobSimulator:
 
     def _running_state(self, job: Job, now: float) -> JobState:
         scenario = job.scenario
-        if scenario.duration <= 0:
+        elapsed = now - job.started
+        if elapsed >= scenario.duration:
             progress = 100
-        else:
-            progress = min(100, max(0, int((now - job.started) * 100 / scenario.duration)))
+        else:  # elapsed < duration: the ratio is below 100 and cannot overflow, however small duration is
+            progress = max(0, int(elapsed * 100 / scenario.duration))
         if scenario.fail_at is not None and progress >= scenario.fail_at:
             failed = scenario.status if scenario.status != SUCCESS else self.failure_status
             return JobState(scenario.fail_at, failed, False)

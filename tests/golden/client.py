@@ -244,6 +244,11 @@ class EclypseClient:
         `on_progress` sees every poll. TimeoutError after `timeout` seconds of waiting, counted in the
         intervals slept (so that a `sleep` that advances an emulator's manual clock keeps it exact).
         """
+        warnings.warn(
+            "get_backup_job uses a deprecated resource (/system/backup/jobs/{JobId}/)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         path = _fill("/system/backup/jobs/{JobId}/", JobId=job_id)
         waited = 0.0
         while True:

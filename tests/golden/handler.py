@@ -11,13 +11,12 @@ The host is the server object the handler is given; it provides:
 - `negotiate(accept)`: the encoding ("json" or "xml") an Accept header prefers, or None.
 
 `DeviceRequestHandler` adapts `handle` to `http.server`; its server also provides `respond(request)`
-(which calls `handle` or answers itself), `idle_timeout`, `max_body_size` and `log_access` (a callable taking one line, or None).
+(which calls `handle` or answers itself; None means: close the connection without answering), `idle_timeout`, `max_body_size` and `log_access` (a callable taking one line, or None).
 """
 
 from __future__ import annotations
 
 import email.utils
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ ENCODINGS = {"json": "application/json;charset=UTF-8", "xml": "application/xml;c
 # Media type -> encoding, for content negotiation.
 MEDIA_TYPES = {"application/json": "json", "application/xml": "xml", "text/xml": "xml"}
 JSON_MEDIA_TYPES = ("application/json",)
+XML_MEDIA_TYPES = ("application/xml", "text/xml")
 ENCODE_OPTION = "encode"
 SELECT_OPTION = "$select"
 SELECT_ALL = "*"
@@ -153,6 +153,7 @@ class Route:
     deprecated: bool
     successor: str | None
     entity: bool  # a GET of an object: also its properties, $select and $value
+    xml_body_revision: tuple[int, int] | None  # from which revision an XML request body is accepted
 
 
 ROUTES = (
@@ -170,6 +171,7 @@ ROUTES = (
         deprecated=True,
         successor=None,
         entity=True,
+        xml_body_revision=None,
     ),
     Route(
         operation="create_backup",
@@ -183,6 +185,7 @@ ROUTES = (
         deprecated=False,
         successor=None,
         entity=False,
+        xml_body_revision=None,
     ),
     Route(
         operation="get_info",
@@ -196,6 +199,7 @@ ROUTES = (
         deprecated=False,
         successor=None,
         entity=True,
+        xml_body_revision=None,
     ),
 )
 # Where each operation lives, to link a deprecated resource to its successor.
@@ -205,6 +209,8 @@ PATHS = {
     "get_info": "/info",
 }
 PATH_PARAMETER = re.compile(r"\{([^{}]*)\}")
+HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]{1,16}")
+HTTP_VERSIONS = ("HTTP/1.0", "HTTP/1.1")
 
 
 def _query_options(query: str) -> dict[str, list[str]]:
@@ -332,7 +338,7 @@ def _dispatch(
             "not_acceptable", accept=request.headers.get("Accept"), available=", ".join(MEDIA_TYPES)
         )
     if route.request is not None:
-        kwargs["body"] = _read_body(request, route.request)
+        kwargs["body"] = _read_body(request, route, host.revision)
     operation: Callable[..., Mapping[str, Any] | None] | None = getattr(host.backend, route.operation, None)
     values = {} if operation is None else operation(**kwargs)
     if values is None:
@@ -356,20 +362,21 @@ def _dispatch(
     )
 
 
-def _read_body(request: Request, codec: Codec) -> dict[str, Any]:
-    """The request body as the object `codec` describes, or the spec's 415 / 400."""
+def _read_body(request: Request, route: Route, revision: tuple[int, int]) -> dict[str, Any]:
+    """The request body as the route's request object, or the spec's 415 / 400."""
+    codec = route.request
     content_type = request.headers.get("Content-Type") or ""
     media_type = content_type.split(";")[0].strip().lower()
-    if media_type not in JSON_MEDIA_TYPES:
-        raise ApiError(
-            "unsupported_media_type", content_type=content_type, supported=", ".join(JSON_MEDIA_TYPES)
-        )
+    xml_accepted = route.xml_body_revision is not None and revision >= route.xml_body_revision
+    supported = JSON_MEDIA_TYPES + (XML_MEDIA_TYPES if xml_accepted else ())
+    if media_type not in supported:
+        raise ApiError("unsupported_media_type", content_type=content_type, supported=", ".join(supported))
     try:
-        document = json.loads(request.body.decode("utf-8"))
-        return codec.from_json(document)
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        reason = str(error) if isinstance(error, BodyError) else f"not valid JSON ({error})"
-        raise ApiError("invalid_body", object=codec.name, reason=reason) from None
+        return (
+            codec.from_json(request.body) if media_type in JSON_MEDIA_TYPES else codec.from_xml(request.body)
+        )
+    except BodyError as error:
+        raise ApiError("invalid_body", object=codec.name, reason=str(error)) from None
 
 
 _date_cache: tuple[int, str] = (0, "")
@@ -416,12 +423,32 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
             return self.serve
         raise AttributeError(name)
 
+    def handle_one_request(self) -> None:
+        # Wait for the request's first byte under the idle timeout; from then on the server's
+        # watchdog gives the request's head and body a deadline, so a client that dribbles is cut off.
+        try:
+            if not self.rfile.peek(1):
+                self.close_connection = True
+                return
+        except OSError:
+            self.close_connection = True
+            return
+        self.server.request_begun(self.connection)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.request_read(self.connection)
+
     def serve(self) -> None:
         body = self.read_body()
+        self.server.request_read(self.connection)
         if body is None:
             return
-        request = Request(self.command, self.path, self.headers, body)
-        self.send(self.server.respond(request))
+        response = self.server.respond(Request(self.command, self.path, self.headers, body))
+        if response is None:  # the server chose to hang up without answering
+            self.close_connection = True
+            return
+        self.send(response)
 
     def read_body(self) -> bytes | None:
         """The request body by Content-Length or chunked coding; None after answering a bad one."""
@@ -441,12 +468,11 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
         chunks, size = [], 0
         while True:
             line = self.rfile.readline(1026).split(b";")[0].strip()
-            try:
-                chunk = int(line, 16)
-            except ValueError:
+            if not HEX_DIGITS.fullmatch(line):
                 return self.refuse("bad_request", reason="a chunk size is not hexadecimal")
+            chunk = int(line, 16)
             size += chunk
-            if chunk < 0 or size > self.server.max_body_size:
+            if size > self.server.max_body_size:
                 return self.refuse("body_too_large", limit=self.server.max_body_size)
             if chunk == 0:
                 while self.rfile.readline(1026) not in (b"\r\n", b"\n", b""):
@@ -471,10 +497,18 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
                 f'{self.address_string()} "{self.requestline}" {response.status} {len(response.body)}'
             )
 
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self.request_version not in HTTP_VERSIONS:  # HTTP/0.9 and made-up versions
+            self.send_error(505, f"Unsupported HTTP version ({self.request_version})")
+            return False
+        return True
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # http.server's own refusals (bad request line, too long, too many headers, HTTP/2): JSON, 4xx.
         key = {414: "uri_too_long", 431: "headers_too_large"}.get(code, "bad_request")
-        self.refuse(key, reason=(message or "").rstrip(".").lower() or "unreadable")
+        self.refuse(key, reason=(message or "unreadable").rstrip("."))
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # access lines go through the server's log_access; timeouts and hang-ups are not news

@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
+from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 XML_PROLOG = '<?xml version="1.0" encoding="utf-8"?>'
@@ -18,8 +20,29 @@ PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
+# Characters XML 1.0 cannot carry, even escaped: they are written as U+FFFD.
+XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 class BodyError(ValueError):
     """A request body that does not match its object; the message says why."""
+
+
+def _no_constants(name: str) -> Any:
+    raise BodyError(f"{name} is not a JSON number")
+
+
+def parse_json(data: bytes) -> Any:
+    """Strict JSON: UTF-8, and no NaN or Infinity (which Python's parser would let through)."""
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=_no_constants)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise BodyError(str(error) if isinstance(error, BodyError) else f"not valid JSON ({error})") from None
+
+
+def xml_text(value: str) -> str:
+    """Text escaped for XML, with the characters XML cannot carry replaced."""
+    return escape(XML_INVALID.sub("\ufffd", value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +100,7 @@ class Codec:
         lines = [XML_PROLOG, f"<{self.element}>"]
         for f in self.xml_fields:
             if selected is None or f.name in selected:
-                lines.append(f"<{f.element}>{escape(_text(values.get(f.name, f.default)))}</{f.element}>")
+                lines.append(f"<{f.element}>{xml_text(_text(values.get(f.name, f.default)))}</{f.element}>")
         lines.append(f"</{self.element}>")
         return "\n".join(lines).encode()
 
@@ -90,8 +113,9 @@ class Codec:
         """The `$value` of one property: its bare text."""
         return _text(values.get(field.name, field.default)).encode()
 
-    def from_json(self, document: Any) -> dict[str, Any]:
-        """Check a decoded JSON body against the object; property names in it match case-insensitively."""
+    def from_json(self, data: bytes) -> dict[str, Any]:
+        """A JSON body as the object's values; property names in it match case-insensitively."""
+        document = parse_json(data)
         if not isinstance(document, dict):
             raise BodyError(f"expected a JSON object with {self.names}, got {type(document).__name__}")
         values = {}
@@ -106,6 +130,46 @@ class Codec:
                 raise BodyError(f"{f.key} must be of type {f.type}")
             values[f.name] = value
         return values
+
+    def from_xml(self, data: bytes) -> dict[str, Any]:
+        """An XML body as the object's values: the root element named after the object, one child
+        element per property (matched case-insensitively), an array's items as its children."""
+        try:
+            root = ElementTree.fromstring(data)
+        except ElementTree.ParseError as error:
+            raise BodyError(f"not well-formed XML ({error})") from None
+        if root.tag.casefold() != self.element.casefold():
+            raise BodyError(f"expected the root element <{self.element}>, got <{root.tag}>")
+        by_element = {f.element.casefold(): f for f in self.fields}
+        values = {}
+        for child in root:
+            f = by_element.get(child.tag.casefold())
+            if f is None:
+                raise BodyError(
+                    f"unknown element <{child.tag}> (known: {', '.join(f.element for f in self.fields)})"
+                )
+            if f.type == "array":
+                values[f.name] = [_from_text(item.text or "", f.items, f.element) for item in child]
+            else:
+                values[f.name] = _from_text(child.text or "", f.type, f.element)
+        return values
+
+
+def _from_text(text: str, type_: str, element: str) -> Any:
+    """The value of an XML element's text, as the property's type."""
+    text = text.strip()
+    try:
+        if type_ == "integer":
+            return int(text)
+        if type_ == "number":
+            return float(text)
+    except ValueError:
+        raise BodyError(f"<{element}> must be of type {type_}") from None
+    if type_ == "boolean":
+        if text not in ("true", "false"):
+            raise BodyError(f"<{element}> must be true or false")
+        return text == "true"
+    return text
 
 
 JOB = Codec(
