@@ -147,7 +147,7 @@ class ErrorDef:
 class Encoding:
     name: str
     media_types: tuple[str, ...]
-    content_type: str
+    charset: str
     prolog: str = ""
 
 
@@ -419,7 +419,7 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
             Encoding(
                 name=ec.get("name", str, choices=("json", "xml")),
                 media_types=tuple(ec.get("media_types", LocatedList)),
-                content_type=ec.get("content_type", str),
+                charset=ec.get("charset", str),
                 prolog=ec.get("prolog", str, ""),
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -11,6 +12,69 @@ JSON_TYPES = {"integer": "integer", "number": "number", "string": "string", "boo
 # Errors each kind of operation can answer, besides its parameters' and not-found errors.
 ENTITY_ERRORS = ("invalid_query", "unknown_select", "property_not_found", "not_found", "not_acceptable", "unauthorized")
 ACTION_ERRORS = ("invalid_query", "invalid_body", "unsupported_media_type", "body_too_large", "not_acceptable", "unauthorized")
+# The patterns below say exactly what the handler accepts, in the regular-expression syntax that ECMA-262 and
+# Python's `re` read alike: it strips whitespace (str.strip) around `encode` and around each `$select` name,
+# matches `encode` as str.lower does and property names as str.casefold does (`ſtatus` is `status`).
+# Every character that is whitespace or folds to ASCII lies in the Basic Multilingual Plane.
+BMP = 0x10000
+
+
+def _regex_char(char: str) -> str:
+    return char if char.isascii() and char.isalnum() else f"\\u{ord(char):04x}"
+
+
+def _char_class(chars: list[str] | tuple[str, ...]) -> str:
+    """A character class of `chars` (a run of three or more code points as a range)."""
+    codes = sorted({ord(c) for c in chars})
+    if len(codes) == 1:
+        return _regex_char(chr(codes[0]))
+    parts, start = [], 0
+    for end in range(len(codes)):
+        if end + 1 == len(codes) or codes[end + 1] != codes[end] + 1:
+            run = [chr(c) for c in codes[start : end + 1]]
+            parts.append(f"{_regex_char(run[0])}-{_regex_char(run[-1])}" if len(run) > 2 else "".join(map(_regex_char, run)))
+            start = end + 1
+    return "[" + "".join(parts) + "]"
+
+
+@functools.cache
+def _whitespace() -> str:
+    """What str.strip() strips, as a repeated character class."""
+    return _char_class([chr(c) for c in range(BMP) if chr(c).isspace()]) + "*"
+
+
+@functools.cache
+def _folds(fold: str) -> dict[str, tuple[str, ...]]:
+    """ASCII text -> the characters that `str.<fold>` turns into it."""
+    found: dict[str, list[str]] = {}
+    for code in range(BMP):
+        folded = getattr(chr(code), fold)()
+        if folded and folded.isascii():
+            found.setdefault(folded, []).append(chr(code))
+    return {text: tuple(chars) for text, chars in found.items()}
+
+
+def _caseless(text: str, fold: str = "casefold") -> str:
+    """A pattern of every string that `str.<fold>` turns into `text`'s folding (e.g. `[Ss\\u017f]` for s)."""
+    target, folds = getattr(text, fold)(), _folds(fold)
+
+    @functools.cache
+    def rest(start: int) -> str:
+        if start == len(target):
+            return ""
+        branches = [
+            _char_class(folds[target[start:end]]) + rest(end)
+            for end in range(start + 1, min(start + 3, len(target)) + 1)
+            if target[start:end] in folds
+        ]
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return rest(0)
+
+
+def _names_pattern(obj: Object) -> str:
+    """The object's property names, matched as the handler matches them."""
+    return "|".join(_caseless(p.name) for p in obj.properties)
 
 
 def _schema(prop: Property) -> dict[str, Any]:

@@ -105,7 +105,7 @@ class Emulator:
             return response
         except Exception as error:  # a bug of the emulator: log it, answer in the API's own words
             logger.exception("error answering %s %s", request.method, request.target)
-            return api.error_response("internal_error", "json", reason=type(error).__name__)
+            return api.error_response("internal_error", reason=type(error).__name__)
 
     def _device_response(self, request: Request) -> Response | None:
         """The device API's answer, after the faults a test injected."""

@@ -162,14 +162,14 @@ def main(argv: list[str] | None = None) -> int:
         ]
     except ValueError as error:
         parser.error(str(error))
-    try:
-        for server in servers:
+    for server in servers:
+        try:
             server.start()
-    except OSError as error:
-        for server in servers:
-            server.stop()
-        print(f"error: cannot listen on {args.host}: {error.strerror or error}", file=sys.stderr)
-        return 1
+        except OSError as error:
+            print(f"error: cannot listen on {server.host}:{server.port}: {error.strerror or error}", file=sys.stderr)
+            for started in servers:
+                started.stop()
+            return 1
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the URL is printed: a caller may signal at once
         signal.signal(signum, lambda *_: stop.set())

@@ -189,4 +189,4 @@ def respond(emulator: Emulator, request: Request) -> Response:
         allow = ", ".join(sorted({m for m, _, _ in matches}))
         raise ApiError("method_not_allowed", (("Allow", allow),), method=request.method, path=PREFIX + path, allowed=allow)
     except ApiError as error:
-        return error_response(error.key, "json", error.headers, **error.fields)
+        return error_response(error.key, headers=error.headers, **error.fields)

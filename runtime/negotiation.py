@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Mapping, NamedTuple
+from typing import Iterable, NamedTuple
 
 
 class MediaRange(NamedTuple):
@@ -52,15 +52,15 @@ def quality_of(media_type: str, ranges: list[MediaRange]) -> float:
 
 
 class Negotiator:
-    """Picks an encoding from an Accept header among `media_types` (media type -> encoding).
+    """Picks the media type an Accept header prefers among `media_types`, in order of preference.
 
-    The first encoding of `media_types` wins ties and answers when Accept is absent, empty or
-    unreadable; None means nothing acceptable (406).
+    The first wins ties and answers when Accept is absent, empty or unreadable; None means nothing
+    acceptable (406).
     """
 
-    def __init__(self, media_types: Mapping[str, str]) -> None:
-        self.media_types = dict(media_types)
-        self.default = next(iter(self.media_types.values()))
+    def __init__(self, media_types: Iterable[str]) -> None:
+        self.media_types = tuple(media_types)
+        self.default = self.media_types[0]
         # Clients send few distinct Accept values: remember the answer for each.
         self.negotiate = lru_cache(maxsize=512)(self._negotiate)
 
@@ -69,8 +69,8 @@ class Negotiator:
         if not ranges:
             return self.default
         best, best_quality = None, 0.0
-        for media_type, encoding in self.media_types.items():
+        for media_type in self.media_types:
             quality = quality_of(media_type, ranges)
             if quality > best_quality:
-                best, best_quality = encoding, quality
+                best, best_quality = media_type, quality
         return best

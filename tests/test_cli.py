@@ -183,11 +183,6 @@ def test_a_port_in_use_exits_with_a_message_and_no_traceback():
     assert not URL.search(result.stdout)
 
 
-@pytest.mark.xfail(
-    reason="BUG: `python -m runtime --port N` on a taken port says only 'error: cannot listen on "
-    "127.0.0.1: Address already in use', without the port (it named it before the fleet change)",
-    strict=True,
-)
 def test_a_port_in_use_is_named_in_the_message():
     port, result = run_on_a_taken_port()
     assert f"127.0.0.1:{port}" in result.stderr

@@ -20,7 +20,12 @@ SETTINGS = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-negotiate = Negotiator(MEDIA_TYPES).negotiate
+_negotiator = Negotiator(MEDIA_TYPES)
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The encoding ("json", "xml") of the media type negotiated for `accept`, or None."""
+    return MEDIA_TYPES.get(_negotiator.negotiate(accept))
 
 
 # --- Strategies ------------------------------------------------------------------------------------

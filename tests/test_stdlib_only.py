@@ -33,19 +33,7 @@ def test_there_are_sources_to_check():
     assert Path("runtime/server.py") in SOURCES and Path("generated/client.py") in SOURCES
 
 
-# Files known to break the rule, each with the bug report; a file that is fixed or moved leaves this list.
-KNOWN_BREAKS = {
-    Path("runtime/pytest_plugin.py"): "BUG: runtime/pytest_plugin.py imports pytest, while CONTRACT.md says "
-    "runtime/ is standard library only (the plugin could live in a package of its own)",
-}
-
-
-def known_break(path: Path):
-    reason = KNOWN_BREAKS.get(path)
-    return pytest.param(path, marks=pytest.mark.xfail(reason=reason, strict=True)) if reason else path
-
-
-@pytest.mark.parametrize("path", [known_break(path) for path in SOURCES], ids=str)
+@pytest.mark.parametrize("path", SOURCES, ids=str)
 def test_imports_only_the_standard_library_and_the_project(path):
     outside = imported_modules(path) - set(sys.stdlib_module_names) - OWN_PACKAGES
     assert not outside, f"{path} imports {sorted(outside)}, which Python does not ship"

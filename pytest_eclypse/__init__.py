@@ -9,8 +9,7 @@
 before each test and hands over a ready client. Settings (pytest.ini / pyproject): eclypse_api_revision,
 eclypse_job_duration.
 
-This module is the one part of runtime/ that imports a third-party package: pytest loads it, and
-nothing else does.
+It lives apart from runtime/, which imports the standard library only: pytest loads this package.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import pytest
 
 from generated.client import EclypseClient
 
-from .server import EmbeddedServer
+from runtime import EmbeddedServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
