@@ -124,6 +124,8 @@ class Resource:
     successor: str | None
     xml_body_from_revision: str | None
     examples: dict[str, str]
+    # Errors (keys of errors) this resource answers besides those of every resource of its kind.
+    errors: tuple[str, ...] = ()
 
     @property
     def is_entity(self) -> bool:
@@ -362,6 +364,10 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
             raise checker.fail(key, f"{value!r} is not a revision like 4.0")
     examples = checker.get("examples", LocatedDict, {})
     method = checker.get("method", str, choices=HTTP_METHODS)
+    resource_errors = checker.get("errors", LocatedList, [])
+    for index, key in enumerate(resource_errors):
+        if key not in errors:
+            raise checker.child("errors", LocatedList).fail(index, f"no error {key!r} in errors")
     return Resource(
         operation=operation,
         method=method,
@@ -377,6 +383,7 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
         successor=checker.get("successor", str, None),
         xml_body_from_revision=xml_body_revision,
         examples=dict(examples),
+        errors=tuple(resource_errors),
     )
 
 

@@ -20,7 +20,14 @@ BMP = 0x10000
 
 
 def _regex_char(char: str) -> str:
-    return char if char.isascii() and char.isalnum() else f"\\u{ord(char):04x}"
+    """One character as a pattern, also inside a character class."""
+    if char.isascii() and char.isalnum():
+        return char
+    if char in "^$\\.*+?()[]{}|/":
+        return "\\" + char
+    if char.isascii() and char.isprintable() and char not in " -":
+        return char
+    return f"\\u{ord(char):04x}"
 
 
 def _char_class(chars: list[str] | tuple[str, ...]) -> str:
@@ -91,14 +98,19 @@ def _schema(prop: Property) -> dict[str, Any]:
     return schema
 
 
-def _object_schema(obj: Object) -> dict[str, Any]:
+def _object_schema(obj: Object, request: bool) -> dict[str, Any]:
     # `$select` may leave any property out, so none is required.
-    return {
+    schema = {
         "type": "object",
         "description": obj.description,
         "properties": {p.json_key: _schema(p) for p in obj.properties},
         "xml": {"name": obj.xml_element},
     }
+    if request:
+        # A request body's keys match case-insensitively; any other key is refused.
+        schema["patternProperties"] = {f"^{_caseless(p.json_key)}$": _schema(p) for p in obj.properties}
+        schema["additionalProperties"] = False
+    return schema
 
 
 def _content(spec: Spec, obj: Object, examples: dict[str, str]) -> dict[str, Any]:
@@ -108,13 +120,15 @@ def _content(spec: Spec, obj: Object, examples: dict[str, str]) -> dict[str, Any
         if encoding.name in examples:
             text = examples[encoding.name]
             media["example"] = json.loads(text) if encoding.name == "json" else text.strip()
-        content[encoding.media_types[0]] = media
+        # The answer carries the media type the request negotiated, so each is described.
+        for media_type in encoding.media_types:
+            content[media_type] = media
     return content
 
 
 def _errors(spec: Spec, resource: Resource) -> dict[str, Any]:
     keys = [*(ENTITY_ERRORS if resource.is_entity else ACTION_ERRORS), resource.not_found_error]
-    keys += [p.invalid_error for p in resource.parameters]
+    keys += [p.invalid_error for p in resource.parameters] + list(resource.errors)
     by_status: dict[int, list[str]] = {}
     for key in keys:
         error = spec.errors[key]
@@ -137,20 +151,35 @@ def _parameters(spec: Spec, resource: Resource) -> list[dict[str, Any]]:
             "in": "path",
             "required": True,
             "description": p.description,
-            "schema": {"type": p.type, **({"format": p.format} if p.format else {})},
+            "schema": {"type": p.type, **(_FORMATS[p.format] if p.format else {})},
         }
         for p in resource.parameters
     ]
     encode = spec.query_options["encode"]
+    names = [e.name for e in spec.encodings]
+    space = _whitespace()
     params.append(
         {
             "name": encode["name"],
             "in": "query",
-            "description": encode["description"],
-            "schema": {"type": "string", "enum": [e.name for e in spec.encodings]},
+            "description": encode["description"] + f" One of {', '.join(names)}, in any case.",
+            "schema": {
+                "type": "string",
+                "pattern": f"^{space}(?:{'|'.join(_caseless(n, 'lower') for n in names)}){space}$",
+                "examples": names,
+            },
         }
     )
     return params
+
+
+# Parameter formats, as the handler checks them (render.UUID_PATTERN, the handler's PARAMETER_FORMATS).
+_FORMATS = {
+    "uuid": {
+        "format": "uuid",
+        "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
+    }
+}
 
 
 def _operation(spec: Spec, resource: Resource, suffix: str, extra: list[dict[str, Any]]) -> dict[str, Any]:
@@ -167,6 +196,49 @@ def _operation(spec: Spec, resource: Resource, suffix: str, extra: list[dict[str
     return operation
 
 
+def _deprecation_headers(spec: Spec, resource: Resource, responses: dict[str, Any]) -> None:
+    """A deprecated resource's successful answers say so (RFC 9745), and name the successor (RFC 8594)."""
+    if not resource.deprecated:
+        return
+    headers: dict[str, Any] = {
+        "Deprecation": {
+            "description": "RFC 9745: the resource is deprecated, since this date.",
+            "required": True,
+            "schema": {
+                "type": "string",
+                "pattern": "^@-?[0-9]+$",
+                "examples": [f"@{spec.choices['deprecation_date']}"],
+            },
+        }
+    }
+    if resource.successor:
+        headers["Link"] = {
+            "description": f"The successor resource ({resource.successor}), with rel=\"successor-version\", "
+            "where the API revision serves it.",
+            "schema": {"type": "string"},
+        }
+    for status, response in responses.items():
+        if status.startswith("2"):
+            response["headers"] = headers
+
+
+def _links(spec: Spec, resource: Resource) -> dict[str, Any]:
+    """Links from an answer to the operations whose path parameter one of its properties fills (a
+    created backup's jobId is the JobId of its job), so that a client or a fuzzer can follow them."""
+    links = {}
+    for prop in resource.response.properties if resource.response else ():
+        for other in spec.resources:
+            params = [p.name for p in other.parameters if p.name.casefold() == prop.name.casefold()]
+            if other is resource or not params:
+                continue
+            for suffix in ("", "_property", "_property_value") if other.is_entity else ("",):
+                links[other.operation + suffix] = {
+                    "operationId": other.operation + suffix,
+                    "parameters": {params[0]: f"$response.body#/{prop.json_key}"},
+                }
+    return links
+
+
 def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
     method = resource.method.lower()
     main = _operation(spec, resource, "", [])
@@ -174,6 +246,9 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
         main["responses"] = {"204": {"description": "Done"}}
     else:
         main["responses"] = {"200": {"description": "OK", "content": _content(spec, resource.response, resource.examples)}}
+        if links := _links(spec, resource):
+            main["responses"]["200"]["links"] = links
+    _deprecation_headers(spec, resource, main["responses"])
     if resource.request is not None:
         main["requestBody"] = {
             "required": True,
@@ -183,12 +258,14 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
         main["responses"].update(_errors(spec, resource))
         return {resource.path: {method: main}}
     select = spec.query_options["select"]
+    space, sep = _whitespace(), "".join(map(_regex_char, select["separator"]))
+    item = f"{space}(?:{''.join(map(_regex_char, select['all']))}|{_names_pattern(resource.response)})?{space}"
     main["parameters"].append(
         {
             "name": select["name"],
             "in": "query",
-            "description": select["description"],
-            "schema": {"type": "string"},
+            "description": select["description"] + " Names match case-insensitively; an unknown one is refused.",
+            "schema": {"type": "string", "pattern": f"^{item}(?:{sep}{item})*$"},
             "example": ",".join(p.name.lower() for p in resource.response.properties),
         }
     )
@@ -198,18 +275,20 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
         "name": "property",
         "in": "path",
         "required": True,
-        "description": "A property of the object, matched case-insensitively.",
-        "schema": {"type": "string", "enum": names},
+        "description": f"A property of the object ({', '.join(names)}), matched case-insensitively.",
+        "schema": {"type": "string", "pattern": f"^(?:{_names_pattern(resource.response)})$", "examples": names},
     }
     base = resource.path.rstrip("/")
     prop = _operation(spec, resource, "_property", [property_param])
     prop["responses"] = {"200": {"description": "OK", "content": _content(spec, resource.response, {})}}
+    _deprecation_headers(spec, resource, prop["responses"])
     prop["responses"].update(_errors(spec, resource))
     value = _operation(spec, resource, "_property_value", [property_param])
     value["responses"] = {
         "200": {"description": "The raw value", "content": {"text/plain": {"schema": {"type": "string"}}}},
         **_errors(spec, resource),
     }
+    _deprecation_headers(spec, resource, value["responses"])
     segment = spec.query_options["value"]["segment"]
     return {
         resource.path: {method: main},
@@ -221,6 +300,7 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
 def build_openapi(spec: Spec) -> dict[str, Any]:
     """The OpenAPI 3.1 document; its first key names the generator and the spec's hash."""
     paths: dict[str, Any] = {}
+    requests = [r.request for r in spec.resources if r.request is not None]
     for resource in spec.resources:
         for path, operations in _paths(spec, resource).items():
             paths.setdefault(path, {}).update(operations)
@@ -235,7 +315,7 @@ def build_openapi(spec: Spec) -> dict[str, Any]:
         "servers": [{"url": spec.api["base_path"]}],
         "paths": paths,
         "components": {
-            "schemas": {name: _object_schema(obj) for name, obj in spec.objects.items()},
+            "schemas": {name: _object_schema(obj, obj in requests) for name, obj in spec.objects.items()},
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
         },
     }

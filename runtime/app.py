@@ -87,25 +87,26 @@ class Emulator:
         self._openapi: bytes | None = None
 
     def respond(self, request: Request) -> Response | None:
-        """Answer one request of the device API or the control API; None: hang up (an injected fault)."""
+        """Answer one request of the device API or the control API; None: hang up (an injected fault).
+        Device-API requests go into the journal, refused ones included."""
+        to_control = request.target.startswith(control.PREFIX + "/") or request.target == control.PREFIX
         try:
-            added: list[tuple[str, str]] = []
-            if self.auth is not None:
-                allowed = self.auth.authenticate(request.headers)
-                if allowed is None:
-                    challenge = [("WWW-Authenticate", f'basic realm="{AUTH_REALM}"')]
-                    return api.negotiated_error(request, self, "unauthorized", challenge)
-                added = allowed
-            if request.target.startswith(control.PREFIX + "/") or request.target == control.PREFIX:
+            added = self.auth.authenticate(request.headers) if self.auth is not None else []
+            if added is None:
+                challenge = [("WWW-Authenticate", f'basic realm="{AUTH_REALM}"')]
+                response = api.negotiated_error(request, self, "unauthorized", challenge)
+            elif to_control:
                 response = control.respond(self, request)
             else:
                 response = self._device_response(request)
-            if response is not None:
+            if response is not None and added:
                 response.headers.extend(added)
-            return response
         except Exception as error:  # a bug of the emulator: log it, answer in the API's own words
             logger.exception("error answering %s %s", request.method, request.target)
-            return api.error_response("internal_error", reason=type(error).__name__)
+            response = api.error_response("internal_error", reason=type(error).__name__)
+        if not to_control:
+            self.journal.record(request, 0 if response is None else response.status)
+        return response
 
     def _device_response(self, request: Request) -> Response | None:
         """The device API's answer, after the faults a test injected."""
@@ -113,16 +114,13 @@ class Emulator:
         if decision.delay:
             time.sleep(decision.delay)  # only this connection's thread waits
         if decision.drop:
-            self.journal.record(request, 0)
             return None
-        if decision.error is not None:
-            fault = decision.error
-            retry = [("Retry-After", str(fault.retry_after))] if fault.retry_after is not None else []
-            response = api.negotiated_error(request, self, "injected_fault", retry, reason=f"error rate {fault.error_rate}")
-            response.status = fault.status
-        else:
-            response = api.handle(request, self)
-        self.journal.record(request, response.status)
+        if decision.error is None:
+            return api.handle(request, self)
+        fault = decision.error
+        retry = [("Retry-After", str(fault.retry_after))] if fault.retry_after is not None else []
+        response = api.negotiated_error(request, self, "injected_fault", retry, reason=f"error rate {fault.error_rate}")
+        response.status = fault.status
         return response
 
     def api_reloaded(self) -> None:
@@ -136,10 +134,13 @@ class Emulator:
             self.simulator.store.close()
 
     def openapi(self) -> bytes:
-        """The generated OpenAPI document, with the revision this emulator serves."""
+        """The generated OpenAPI document, with the revision this emulator serves and, when it has
+        users, Basic authentication required of every operation."""
         if self._openapi is None:
             document = json.loads(control.OPENAPI.read_text(encoding="utf-8"))
             document["info"]["version"] = self.api_revision
+            if self.auth is not None:
+                document["security"] = [{name: []} for name in document["components"]["securitySchemes"]]
             self._openapi = json.dumps(document, indent=2).encode()
         return self._openapi
 

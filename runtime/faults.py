@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+import math
 import random
 import threading
 import time
@@ -35,8 +36,9 @@ class Fault:
         for name in ("error_rate", "drop_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
-        if not self.latency >= 0 or (self.latency_max is not None and not self.latency_max >= self.latency):
-            raise ValueError("latency must be >= 0 and latency_max >= latency")
+        latencies = (self.latency,) if self.latency_max is None else (self.latency, self.latency_max)
+        if not all(math.isfinite(x) for x in latencies) or self.latency < 0 or max(latencies) != latencies[-1]:
+            raise ValueError("latency must be a finite number >= 0, and latency_max a finite one >= latency")
         if not 400 <= self.status <= 599:
             raise ValueError("status must be an error status, 400 to 599")
         if self.retry_after is not None and self.retry_after < 0:
