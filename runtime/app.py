@@ -37,6 +37,24 @@ def parse_revision(revision: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+def _hide_newer_operations(document: dict[str, Any], revision: tuple[int, int]) -> None:
+    """Drop the operations (and the links to them) whose x-from-revision is above `revision`."""
+    hidden = set()
+    for path, operations in list(document["paths"].items()):
+        for method, operation in list(operations.items()):
+            if parse_revision(operation["x-from-revision"]) > revision:
+                hidden.add(operation["operationId"])
+                del operations[method]
+        if not operations:
+            del document["paths"][path]
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for response in operation["responses"].values():
+                links = response.get("links", {})
+                for name in [n for n, link in links.items() if link["operationId"] in hidden]:
+                    del links[name]
+
+
 def make_clock(clock: str | Clock) -> Clock:
     if clock == "real":
         return RealClock()
@@ -135,10 +153,12 @@ class Emulator:
 
     def openapi(self) -> bytes:
         """The generated OpenAPI document, with the revision this emulator serves and, when it has
-        users, Basic authentication required of every operation."""
+        users, Basic authentication required of every operation; operations newer than the revision
+        served are left out, as they do not exist."""
         if self._openapi is None:
             document = json.loads(control.OPENAPI.read_text(encoding="utf-8"))
             document["info"]["version"] = self.api_revision
+            _hide_newer_operations(document, self.revision)
             if self.auth is not None:
                 document["security"] = [{name: []} for name in document["components"]["securitySchemes"]]
             self._openapi = json.dumps(document, indent=2).encode()

@@ -105,7 +105,7 @@ def test_unauthenticated_requests_change_nothing(server):
     job_id = server.create_job()
     created = call("POST", server.url + "/system/backup/create", {"Content-Type": "application/json"}, b"{}")
     reset = call("POST", server.control_url + "/reset")
-    cancelled = call("DELETE", f"{server.url}/jobs/{job_id}/")
+    cancelled = call("POST", f"{server.url}/jobs/{job_id}/cancel")
     for answer in (created, reset, cancelled):
         assert_refused(answer)
     assert [job["jobId"] for job in server.jobs()] == [job_id]

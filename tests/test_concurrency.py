@@ -128,7 +128,7 @@ def test_concurrent_cancels_of_one_job_succeed_exactly_once(server):
         worker = Worker(server.url)
         try:
             barrier.wait(timeout=30)
-            return worker.send("DELETE", f"/jobs/{job_id}/").status
+            return worker.send("POST", f"/jobs/{job_id}/cancel").status
         finally:
             worker.close()
 

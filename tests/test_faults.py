@@ -182,9 +182,9 @@ def test_a_method_limits_the_fault_to_that_method(server: EmbeddedServer) -> Non
 
 def test_path_and_method_together(server: EmbeddedServer) -> None:
     job_id = server.create_job(duration=100)
-    server.add_fault(path="/jobs/*", method="DELETE", error_rate=1.0, status=502)
+    server.add_fault(path="/jobs/*/cancel", method="POST", error_rate=1.0, status=502)
     assert call("GET", f"{server.url}/jobs/{job_id}/").status == 200
-    assert call("DELETE", f"{server.url}/jobs/{job_id}/").status == 502
+    assert call("POST", f"{server.url}/jobs/{job_id}/cancel").status == 502
     assert server.job(job_id)["status"] == "RUNNING"  # not cancelled
 
 

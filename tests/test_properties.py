@@ -161,7 +161,7 @@ def emulator():
     done = emulator.create_job(duration=1)
     cancelled = emulator.create_job(duration=100)
     emulator.advance(1)
-    assert handle(Request("DELETE", f"{BASE_PATH}/jobs/{cancelled}/", {}), emulator).status == 204
+    assert handle(Request("POST", f"{BASE_PATH}/jobs/{cancelled}/cancel", {}), emulator).status == 204
     running = emulator.create_job(never_finish=True)
     emulator.advance(5)
     JOB_IDS[:] = [done, cancelled, running]

@@ -56,7 +56,7 @@ def general_job(server: EmbeddedServer, job_id: str, suffix: str = "/") -> Answe
 
 
 def cancel(server: EmbeddedServer, job_id: str) -> Answer:
-    return call("DELETE", f"{server.url}/jobs/{job_id}/")
+    return call("POST", f"{server.url}/jobs/{job_id}/cancel")
 
 
 def create_backup(server: EmbeddedServer) -> str:
@@ -124,6 +124,13 @@ def test_a_job_that_ended_cannot_be_cancelled(server, scenario):
     before = backup_job(server, job_id).json()
     assert cancel(server, job_id).status == 409
     assert backup_job(server, job_id).json() == before, "a refused cancel changes nothing"
+
+
+def test_cancel_is_its_own_resource_not_a_property_of_the_job(server):
+    job_id = create_backup(server)
+    answer = general_job(server, job_id, "/cancel")
+    assert answer.status == 405 and answer.header("Allow") == "POST"
+    assert general_job(server, job_id, "/progress").status == 200
 
 
 def test_cancelling_an_unknown_job_is_404(server):

@@ -38,7 +38,7 @@ class Device:
         return answer.json()["jobId"]
 
     def cancel(self, job_id: str) -> Answer:
-        return call("DELETE", f"{self.url}/jobs/{job_id}/")
+        return call("POST", f"{self.url}/jobs/{job_id}/cancel")
 
     def backup_job(self, job_id: str) -> Answer:
         return call("GET", f"{self.url}/system/backup/jobs/{job_id}/")

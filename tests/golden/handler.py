@@ -260,8 +260,12 @@ def _selection(options: dict[str, list[str]], codec: Codec) -> frozenset[str] | 
 
 
 def _match(path: str, revision: tuple[int, int]) -> tuple[list[tuple[Route, re.Match[str]]], list[str]]:
-    """The routes (served at `revision`) whose pattern matches `path`, and the methods they allow."""
+    """The routes (served at `revision`) whose pattern matches `path`, and the methods they allow.
+    A route whose own path matches wins over an entity's `{property}` below it (as in OpenAPI, a
+    concrete path over a templated one): /jobs/{jobId}/cancel is not a property of the job."""
     found = [(r, m) for r in ROUTES if r.revision <= revision and (m := r.pattern.match(path))]
+    own_paths = [(r, m) for r, m in found if not m.groupdict().get("_property")]
+    found = own_paths or found
     allowed = sorted({r.method for r, _ in found} | ({"HEAD"} if any(r.entity for r, _ in found) else set()))
     return found, allowed
 
