@@ -105,9 +105,19 @@ class Emulator:
         self._openapi: bytes | None = None
 
     def respond(self, request: Request) -> Response | None:
-        """Answer one request of the device API or the control API; None: hang up (an injected fault).
+        """Answer one request, waiting out an injected latency in the calling thread (the threaded
+        server's way); None: hang up (an injected fault)."""
+        response, delay = self.answer(request)
+        if delay:
+            time.sleep(delay)
+        return response
+
+    def answer(self, request: Request) -> tuple[Response | None, float]:
+        """The answer to one request of the device API or the control API, and the seconds an injected
+        latency holds it back (an event loop waits them out without blocking); None: hang up.
         Device-API requests go into the journal, refused ones included."""
         to_control = request.target.startswith(control.PREFIX + "/") or request.target == control.PREFIX
+        delay = 0.0
         try:
             added = self.auth.authenticate(request.headers) if self.auth is not None else []
             if added is None:
@@ -116,7 +126,7 @@ class Emulator:
             elif to_control:
                 response = control.respond(self, request)
             else:
-                response = self._device_response(request)
+                response, delay = self._device_response(request)
             if response is not None and added:
                 response.headers.extend(added)
         except Exception as error:  # a bug of the emulator: log it, answer in the API's own words
@@ -124,22 +134,20 @@ class Emulator:
             response = api.error_response("internal_error", reason=type(error).__name__)
         if not to_control:
             self.journal.record(request, 0 if response is None else response.status)
-        return response
+        return response, delay
 
-    def _device_response(self, request: Request) -> Response | None:
-        """The device API's answer, after the faults a test injected."""
+    def _device_response(self, request: Request) -> tuple[Response | None, float]:
+        """The device API's answer after the faults a test injected, and their delay."""
         decision = self.faults.decide(request)
-        if decision.delay:
-            time.sleep(decision.delay)  # only this connection's thread waits
         if decision.drop:
-            return None
+            return None, decision.delay
         if decision.error is None:
-            return api.handle(request, self)
+            return api.handle(request, self), decision.delay
         fault = decision.error
         retry = [("Retry-After", str(fault.retry_after))] if fault.retry_after is not None else []
         response = api.negotiated_error(request, self, "injected_fault", retry, reason=f"error rate {fault.error_rate}")
         response.status = fault.status
-        return response
+        return response, decision.delay
 
     def api_reloaded(self) -> None:
         """Take up a regenerated handler: its media types and OpenAPI document may have changed."""

@@ -114,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, help="seed of the faults' random choices, for repeatable runs")
     parser.add_argument(
+        "--core",
+        choices=["asyncio", "threads"],
+        default="asyncio",
+        help="serving core: asyncio (an event loop, the default) or threads (http.server, a thread per connection)",
+    )
+    parser.add_argument(
         "--reload", action="store_true", help="watch spec/, regenerate and serve the new API without a restart"
     )
     parser.add_argument(
@@ -157,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                 max_body_size=args.max_body,
                 faults=args.fault,
                 seed=args.seed,
+                core=args.core,
             )
             for device in range(args.devices)
         ]

@@ -106,25 +106,29 @@ class RequestJournal:
     """The last requests of the device API, as sent, for tests to assert on."""
 
     def __init__(self, size: int = 1000, max_body: int = 64 * 1024) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self._entries: deque[tuple[float, Request, int]] = deque(maxlen=size)
         self.max_body = max_body
 
     def record(self, request: Request, status: int) -> None:
-        path, _, query = request.target.partition("?")
-        self._entries.append(
-            {
-                "time": time.time(),
-                "method": request.method,
-                "path": path,
-                "query": query,
-                "headers": dict(request.headers.items()),
-                "body": request.body[: self.max_body].decode("utf-8", "replace"),
-                "status": status,
-            }
-        )
+        # Kept as it came; made into documents only when read, off the request path.
+        self._entries.append((time.time(), request, status))
 
     def entries(self) -> list[dict[str, Any]]:
-        return list(self._entries)
+        documents = []
+        for when, request, status in list(self._entries):
+            path, _, query = request.target.partition("?")
+            documents.append(
+                {
+                    "time": when,
+                    "method": request.method,
+                    "path": path,
+                    "query": query,
+                    "headers": dict(request.headers.items()),
+                    "body": request.body[: self.max_body].decode("utf-8", "replace"),
+                    "status": status,
+                }
+            )
+        return documents
 
     def clear(self) -> None:
         self._entries.clear()

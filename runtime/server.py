@@ -16,6 +16,7 @@ from generated.handler import BASE_PATH, DeviceRequestHandler, Request, Response
 from .app import Emulator
 from .clock import Clock
 from .control import PREFIX
+from .evloop import EventLoopServer
 
 
 def tls_context(cert_file: str | Path, key_file: str | Path) -> ssl.SSLContext:
@@ -124,6 +125,10 @@ def stderr_log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+# The serving cores, by name: both answer with the same Emulator (the generated handler).
+CORES: dict[str, type[EventLoopServer] | type[EmulatorHTTPServer]] = {"asyncio": EventLoopServer, "threads": EmulatorHTTPServer}
+
+
 class EmbeddedServer:
     """The emulator in a background thread of this process, for tests and scripts.
 
@@ -134,8 +139,9 @@ class EmbeddedServer:
 
     The options are the CLI's: api_revision, job_duration, clock ("real", "manual" or a Clock), quiet,
     users ({name: password}: Basic authentication), tls_cert and tls_key (HTTPS), state_file,
-    max_jobs, idle_timeout, request_timeout, max_body_size, faults (keyword dicts of add_fault) and seed (of their
-    random choices).
+    max_jobs, idle_timeout, request_timeout, max_body_size, faults (keyword dicts of add_fault), seed (of their
+    random choices), and core: "asyncio" (the event-loop core, the default) or "threads" (http.server,
+    a thread per connection).
     """
 
     def __init__(
@@ -157,7 +163,11 @@ class EmbeddedServer:
         max_body_size: int = 1 << 20,
         faults: Iterable[Mapping[str, Any]] = (),
         seed: int | None = None,
+        core: str = "asyncio",
     ) -> None:
+        if core not in CORES:
+            raise ValueError(f"core must be one of {', '.join(CORES)}, not {core!r}")
+        self.core = CORES[core]
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("HTTPS needs both tls_cert and tls_key")
         tls = tls_context(tls_cert, tls_key) if tls_cert is not None else None
@@ -183,11 +193,11 @@ class EmbeddedServer:
             log_access=None if quiet else stderr_log,
             tls=tls,
         )
-        self._server: EmulatorHTTPServer | None = None
+        self._server: EmulatorHTTPServer | EventLoopServer | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> EmbeddedServer:
-        self._server = EmulatorHTTPServer((self.host, self.port), self.emulator, **self._server_options)
+        self._server = self.core((self.host, self.port), self.emulator, **self._server_options)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="eclypse-emulator", daemon=True)
         self._thread.start()

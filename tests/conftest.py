@@ -27,9 +27,18 @@ def request(
         connection.close()
 
 
+# Both serving cores answer every test that uses `server`: the event loop (the default) and http.server.
+CORES = ["asyncio", "threads"]
+
+
+@pytest.fixture(scope="module", params=CORES)
+def core(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def module_server():
-    with EmbeddedServer(port=0, clock="manual", job_duration=JOB_DURATION) as server:
+def module_server(core: str):
+    with EmbeddedServer(port=0, clock="manual", job_duration=JOB_DURATION, core=core) as server:
         yield server
 
 

@@ -19,9 +19,10 @@ DRIBBLE_EVERY = 0.3
 PROMPT = 3.0  # seconds a normal request may take while the server is crowded
 
 
-@pytest.fixture
-def server():
-    with EmbeddedServer(port=0, clock="manual", idle_timeout=IDLE_TIMEOUT, request_timeout=REQUEST_TIMEOUT) as server:
+@pytest.fixture(params=["asyncio", "threads"])
+def server(request):
+    options = dict(idle_timeout=IDLE_TIMEOUT, request_timeout=REQUEST_TIMEOUT, core=request.param)
+    with EmbeddedServer(port=0, clock="manual", **options) as server:
         yield server
 
 
