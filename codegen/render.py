@@ -58,13 +58,29 @@ def route_pattern(resource: Resource, value_segment: str) -> str:
     return f"^{pattern}$"
 
 
-def route_view(resource: Resource, value_segment: str) -> dict[str, Any]:
+def successor_link(resource: Resource, spec: Spec) -> tuple[tuple[int, int] | None, str | None]:
+    """The successor's revision, and its Link header as a format string over this resource's
+    parameters (the successor's are matched to them case-insensitively)."""
+    successor = next((r for r in spec.resources if r.operation == resource.successor), None)
+    if successor is None:
+        return None, None
+    names = {p.name.casefold(): p.name for p in resource.parameters}
+    path = re.sub(r"\{([^{}]*)\}", lambda m: "{" + names[m.group(1).casefold()] + "}", successor.path)
+    return successor.revision, f'<{spec.api["base_path"]}{path}>; rel="successor-version"'
+
+
+def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
+    value_segment = spec.query_options["value"]["segment"]
+    revision, link = successor_link(resource, spec)
     return {
         "operation": resource.operation,
         "method": resource.method,
         "path": resource.path,
         "pattern": route_pattern(resource, value_segment),
-        "parameters": [dict(vars(p), attr=p.attr) for p in resource.parameters],
+        "parameters": [
+            dict(vars(p), attr=p.attr, format_pattern=f"re.compile(PARAMETER_FORMATS[{p.format!r}])" if p.format else "None")
+            for p in resource.parameters
+        ],
         "revision": resource.revision,
         "response_codec": f"CODECS[{resource.response.name!r}]" if resource.response else "None",
         "request_codec": f"CODECS[{resource.request.name!r}]" if resource.request else "None",
@@ -72,7 +88,8 @@ def route_view(resource: Resource, value_segment: str) -> dict[str, Any]:
         "xml_body_revision": revision_tuple(resource.xml_body_from_revision) if resource.xml_body_from_revision else None,
         "not_found_error": resource.not_found_error,
         "deprecated": resource.deprecated,
-        "successor": resource.successor,
+        "successor_revision": revision,
+        "successor_link": link,
     }
 
 
@@ -135,7 +152,6 @@ def command_view(resource: Resource) -> dict[str, Any]:
 
 
 def context(spec: Spec) -> dict[str, Any]:
-    value_segment = spec.query_options["value"]["segment"]
     operations = [operation_view(r, spec) for r in spec.resources]
     return {
         "header": header(spec),
@@ -156,7 +172,7 @@ def context(spec: Spec) -> dict[str, Any]:
         "error_model": spec.error_object.name,
         "model_names": sorted(spec.objects),
         "session_cookie": spec.api["session_cookie"],
-        "routes": [route_view(r, value_segment) for r in spec.resources],
+        "routes": [route_view(r, spec) for r in spec.resources],
         "operations": operations,
         "commands": [command_view(r) for r in spec.resources],
         # `watch` follows the first job whose object has a Status, so that it can tell failure apart.

@@ -144,7 +144,7 @@ def error_response(
 class Parameter:
     name: str
     attr: str
-    format: str | None
+    format: re.Pattern[str] | None  # what a valid value matches
     invalid_error: str
 
 
@@ -159,7 +159,9 @@ class Route:
     request: Codec | None
     not_found_error: str
     deprecated: bool
-    successor: str | None
+    # The Link to the successor, from the successor's revision on: a template over this route's parameters.
+    successor_revision: tuple[int, int] | None
+    successor_link: str | None
     entity: bool  # a GET of an object: also its properties, $select and $value
     xml_body_revision: tuple[int, int] | None  # from which revision an XML request body is accepted
 
@@ -171,13 +173,14 @@ ROUTES = (
         pattern=re.compile(
             "^/system/backup/jobs/(?P<JobId>[^/]+)(?:/(?P<_property>[^/]+)(?:/(?P<_value>\\$value))?)?$"
         ),
-        parameters=(Parameter("JobId", "job_id", "uuid", "invalid_job_id"),),
+        parameters=(Parameter("JobId", "job_id", re.compile(PARAMETER_FORMATS["uuid"]), "invalid_job_id"),),
         revision=(4, 0),
         response=CODECS["Job"],
         request=None,
         not_found_error="job_not_found",
         deprecated=True,
-        successor="get_job",
+        successor_revision=(6, 0),
+        successor_link='</api/rest/v1/jobs/{JobId}/>; rel="successor-version"',
         entity=True,
         xml_body_revision=None,
     ),
@@ -185,13 +188,14 @@ ROUTES = (
         operation="get_job",
         method="GET",
         pattern=re.compile("^/jobs/(?P<jobId>[^/]+)(?:/(?P<_property>[^/]+)(?:/(?P<_value>\\$value))?)?$"),
-        parameters=(Parameter("jobId", "job_id", "uuid", "invalid_job_id"),),
+        parameters=(Parameter("jobId", "job_id", re.compile(PARAMETER_FORMATS["uuid"]), "invalid_job_id"),),
         revision=(6, 0),
         response=CODECS["GeneralJob"],
         request=None,
         not_found_error="job_not_found",
         deprecated=False,
-        successor=None,
+        successor_revision=None,
+        successor_link=None,
         entity=True,
         xml_body_revision=None,
     ),
@@ -199,13 +203,14 @@ ROUTES = (
         operation="cancel_job",
         method="POST",
         pattern=re.compile("^/jobs/(?P<jobId>[^/]+)/cancel$"),
-        parameters=(Parameter("jobId", "job_id", "uuid", "invalid_job_id"),),
+        parameters=(Parameter("jobId", "job_id", re.compile(PARAMETER_FORMATS["uuid"]), "invalid_job_id"),),
         revision=(6, 0),
         response=None,
         request=None,
         not_found_error="job_not_found",
         deprecated=False,
-        successor=None,
+        successor_revision=None,
+        successor_link=None,
         entity=False,
         xml_body_revision=None,
     ),
@@ -219,7 +224,8 @@ ROUTES = (
         request=CODECS["Backup"],
         not_found_error="not_found",
         deprecated=False,
-        successor=None,
+        successor_revision=None,
+        successor_link=None,
         entity=False,
         xml_body_revision=(7, 0),
     ),
@@ -233,20 +239,12 @@ ROUTES = (
         request=None,
         not_found_error="not_found",
         deprecated=False,
-        successor=None,
+        successor_revision=None,
+        successor_link=None,
         entity=True,
         xml_body_revision=None,
     ),
 )
-# Where each operation lives, to link a deprecated resource to its successor.
-PATHS = {
-    "get_backup_job": "/system/backup/jobs/{JobId}/",
-    "get_job": "/jobs/{jobId}/",
-    "cancel_job": "/jobs/{jobId}/cancel",
-    "create_backup": "/system/backup/create",
-    "get_info": "/info",
-}
-PATH_PARAMETER = re.compile(r"\{([^{}]*)\}")
 HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]{1,16}")
 HTTP_VERSIONS = ("HTTP/1.0", "HTTP/1.1")
 
@@ -304,14 +302,14 @@ def _match(path: str, revision: tuple[int, int]) -> tuple[list[tuple[Route, re.M
 def _successor_link(
     route: Route, arguments: dict[str, str], revision: tuple[int, int]
 ) -> list[tuple[str, str]]:
-    successor = next((r for r in ROUTES if r.operation == route.successor and r.revision <= revision), None)
-    if successor is None:
+    if route.successor_link is None or revision < route.successor_revision:
         return []
-    values = {name.casefold(): value for name, value in arguments.items()}
-    path = PATH_PARAMETER.sub(
-        lambda m: quote(values[m.group(1).casefold()], safe=""), PATHS[successor.operation]
-    )
-    return [("Link", f'<{BASE_PATH}{path}>; rel="successor-version"')]
+    return [
+        (
+            "Link",
+            route.successor_link.format(**{name: quote(value, safe="") for name, value in arguments.items()}),
+        )
+    ]
 
 
 def negotiated_error(
@@ -370,7 +368,7 @@ def _dispatch(
         headers.append(("Deprecation", DEPRECATION))
         headers.extend(_successor_link(route, arguments, host.revision))
     for p in route.parameters:
-        if p.format is not None and not re.fullmatch(PARAMETER_FORMATS[p.format], arguments[p.name]):
+        if p.format is not None and not p.format.fullmatch(arguments[p.name]):
             raise ApiError(p.invalid_error, name=p.name, value=arguments[p.name])
     kwargs: dict[str, Any] = {p.attr: arguments[p.name] for p in route.parameters}
     property_name = match.groupdict().get("_property")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import socket
 import ssl
 import threading
+import time
 from typing import Any, Callable
 
 from generated import handler as api
@@ -25,14 +27,15 @@ logger = logging.getLogger("runtime")
 
 class HttpProtocol(asyncio.Protocol):
     """One connection: requests answered in order; an idle timeout between requests, and a deadline
-    from a request's first byte to its last, so that a client that dribbles is cut off."""
+    from a request's first byte to its last, so that a client that dribbles is cut off (the server's
+    sweep closes a connection past its deadline)."""
 
     def __init__(self, server: EventLoopServer) -> None:
         self.server = server
         self.reader = RequestReader(server.max_body_size)
         self.transport: asyncio.Transport | None = None
         self.peer = "-"
-        self.timer: asyncio.TimerHandle | None = None
+        self.deadline = time.monotonic() + server.idle_timeout  # the server's sweep closes it after this
         self.reading = False  # a request has begun arriving
         self.paused = False  # the transport's buffer is full
         self.holding = False  # an answer waits out an injected latency
@@ -42,12 +45,9 @@ class HttpProtocol(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.peer = peer[0] if peer else "-"
         self.server.connections.add(self)
-        self._arm(self.server.idle_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server.connections.discard(self)
-        if self.timer is not None:
-            self.timer.cancel()
 
     def pause_writing(self) -> None:
         self.paused = True
@@ -59,18 +59,9 @@ class HttpProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if not self.reading:
             self.reading = True
-            self._arm(self.server.request_timeout)  # not re-armed by later bytes of the same request
+            self.deadline = time.monotonic() + self.server.request_timeout  # later bytes do not extend it
         self.reader.feed(data)
         self._process()
-
-    def _arm(self, seconds: float) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-        self.timer = asyncio.get_running_loop().call_later(seconds, self._expire)
-
-    def _expire(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
 
     def _process(self) -> None:
         transport = self.transport
@@ -83,7 +74,7 @@ class HttpProtocol(asyncio.Protocol):
             if parsed is None:
                 if not self.reader.buffer:
                     self.reading = False
-                    self._arm(self.server.idle_timeout)
+                    self.deadline = time.monotonic() + self.server.idle_timeout
                 return
             self.reading = bool(self.reader.buffer)
             self._answer(parsed)
@@ -96,6 +87,7 @@ class HttpProtocol(asyncio.Protocol):
         response, delay = self.server.emulator.answer(parsed.request)
         if delay:
             self.holding = True
+            self.deadline = math.inf  # waiting on us, not on the client
             asyncio.get_running_loop().call_later(delay, self._send_held, parsed, response)
         else:
             self._send(parsed, response)
@@ -163,11 +155,23 @@ class EventLoopServer:
             ssl=self.tls,
             ssl_handshake_timeout=min(self.idle_timeout, self.request_timeout) if self.tls else None,
         )
+        sweeper = asyncio.create_task(self._sweep())
         await self._stop.wait()
+        sweeper.cancel()
         server.close()
         for protocol in list(self.connections):  # nothing is served after stop()
             protocol.transport.abort()
         await server.wait_closed()
+
+    async def _sweep(self) -> None:
+        """Close the connections past their deadline (idle, or too slow to send a request): one
+        periodic pass, cheaper than a timer re-armed on every request."""
+        period = min(1.0, max(0.05, min(self.idle_timeout, self.request_timeout) / 4))
+        while True:
+            await asyncio.sleep(period)
+            now = time.monotonic()
+            for protocol in [p for p in self.connections if p.deadline < now]:
+                protocol.transport.close()
 
     def shutdown(self) -> None:
         """Stop serve_forever (from another thread) and wait until it has."""

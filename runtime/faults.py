@@ -110,7 +110,9 @@ class RequestJournal:
         self.max_body = max_body
 
     def record(self, request: Request, status: int) -> None:
-        # Kept as it came; made into documents only when read, off the request path.
+        # Kept as it came (its body cut to max_body); made into documents only when read.
+        if len(request.body) > self.max_body:
+            request = Request(request.method, request.target, request.headers, request.body[: self.max_body])
         self._entries.append((time.time(), request, status))
 
     def entries(self) -> list[dict[str, Any]]:
@@ -124,7 +126,7 @@ class RequestJournal:
                     "path": path,
                     "query": query,
                     "headers": dict(request.headers.items()),
-                    "body": request.body[: self.max_body].decode("utf-8", "replace"),
+                    "body": request.body.decode("utf-8", "replace"),
                     "status": status,
                 }
             )
