@@ -130,7 +130,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve a fleet of N controllers, each with its own state, on consecutive ports from --port "
         "(any free ports with --port 0); --state FILE becomes FILE-1, FILE-2, ...",
     )
+    parser.add_argument(
+        "--device-address",
+        action="append",
+        type=_address,
+        default=[],
+        metavar="HOST:PORT",
+        help="serve one controller at each of these addresses (repeatable), instead of --host/--port/--devices",
+    )
     return parser
+
+
+def _address(text: str) -> tuple[str, int]:
+    """`HOST:PORT` (`[::1]:PORT` for IPv6) -> (host, port)."""
+    host, colon, port = text.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not colon or not host or not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
+    return host, int(port)
 
 
 def _state_file(state: str | None, device: int, devices: int) -> str | None:
@@ -144,11 +161,13 @@ def _state_file(state: str | None, device: int, devices: int) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    addresses = args.device_address or [
+        (args.host, args.port + device if args.port else 0) for device in range(args.devices)
+    ]
     try:
         servers = [
             EmbeddedServer(
-                args.host,
-                args.port + device if args.port else 0,
+                *address,
                 api_revision=args.api_revision,
                 job_duration=args.job_duration,
                 clock=args.clock,
@@ -156,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                 users=dict(args.user),
                 tls_cert=args.tls_cert,
                 tls_key=args.tls_key,
-                state_file=_state_file(args.state, device + 1, args.devices),
+                state_file=_state_file(args.state, device + 1, len(addresses)),
                 max_jobs=args.max_jobs,
                 idle_timeout=args.idle_timeout,
                 request_timeout=args.request_timeout,
@@ -165,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 core=args.core,
             )
-            for device in range(args.devices)
+            for device, address in enumerate(addresses)
         ]
     except ValueError as error:
         parser.error(str(error))

@@ -161,3 +161,23 @@ def test_devices_must_be_a_whole_number_of_at_least_one(devices: str) -> None:
     result = run_cli("--port", "0", "--devices", devices)
     assert result.returncode == 2
     assert "--devices" in result.stderr
+
+
+def test_a_fleet_at_given_addresses() -> None:
+    """--device-address HOST:PORT (repeatable) places each controller, here on two loopback addresses."""
+    with Cli("--device-address", "127.0.0.1:0", "--device-address", "127.0.0.2:0", "--quiet") as cli:
+        lines = [cli.readline(), cli.readline()]
+        urls = [re.search(r"http://[\d.]+:\d+/api/rest/v1", line).group(0) for line in lines]
+        assert urls[0].startswith("http://127.0.0.1:") and urls[1].startswith("http://127.0.0.2:")
+        job_id = create_backup(urls[1])
+        assert call("GET", f"{urls[1]}/jobs/{job_id}/").status == 200
+        assert call("GET", f"{urls[0]}/jobs/{job_id}/").status == 404
+        cli.wait_for_handlers(signal.SIGTERM)
+        cli.signal(signal.SIGTERM)
+        assert cli.wait() == 0
+
+
+@pytest.mark.parametrize("address", ["nowhere", "127.0.0.1:http", ":80", "127.0.0.1:70000"])
+def test_a_bad_device_address_is_a_usage_error(address: str) -> None:
+    result = run_cli("--device-address", address)
+    assert result.returncode == 2 and "HOST:PORT" in result.stderr and "Traceback" not in result.stderr
