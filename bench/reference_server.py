@@ -14,10 +14,11 @@ and serves until SIGTERM (or stdin closing, with --exit-on-eof).
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from leash import wait_until_stopped
 
 
 def make_handler(response: bytes) -> type[BaseHTTPRequestHandler]:
@@ -64,21 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     host, port = server.server_address[:2]
     print(f"reference serving http://{host}:{port}/api/rest/v1", flush=True)
 
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-
-    def watch_stdin() -> None:
-        try:
-            while sys.stdin.buffer.read(4096):
-                pass
-        except (OSError, ValueError):
-            pass
-        stop.set()
-
-    if args.exit_on_eof:
-        threading.Thread(target=watch_stdin, daemon=True).start()
-    stop.wait(args.max_seconds)
+    wait_until_stopped(args.exit_on_eof, args.max_seconds)
     server.shutdown()
     server.server_close()
     return 0

@@ -14,15 +14,14 @@ from the product beyond its public Python API.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from leash import wait_until_stopped  # noqa: E402
 from runtime import EmbeddedServer  # noqa: E402
 
 
@@ -62,21 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     print(f"bench helper serving {server.url} job {last} jobs {args.jobs} rss_kb {rss_kb()}", flush=True)
 
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-
-    def watch_stdin() -> None:  # the parent closing our stdin (or dying) stops us too
-        try:
-            while sys.stdin.buffer.read(4096):
-                pass
-        except (OSError, ValueError):
-            pass
-        stop.set()
-
-    if args.exit_on_eof:
-        threading.Thread(target=watch_stdin, daemon=True).start()
-    stop.wait(args.max_seconds)
+    wait_until_stopped(args.exit_on_eof, args.max_seconds)
     server.stop()
     return 0
 
