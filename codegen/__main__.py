@@ -1,6 +1,7 @@
 """`python -m codegen [--check] [--spec DIR] [--out DIR]`: regenerate `generated/` from `spec/`.
 
-Exit codes: 0 done (or up to date), 1 `--check` found stale files, 2 the spec is invalid.
+Exit codes: 0 done (or up to date), 1 `--check` found stale files, 2 the spec is invalid (or the codegen
+extras are not installed).
 """
 
 from __future__ import annotations
@@ -9,8 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from .generate import stale_files, write_files
-from .loader import SpecError
+try:
+    from .generate import stale_files, write_files
+    from .loader import SpecError
+except ModuleNotFoundError as missing:  # jinja2, pyyaml or black: the codegen extras
+    print(f"python -m codegen needs {missing.name}: pip install -e '.[codegen]'", file=sys.stderr)
+    sys.exit(2)
 
 ROOT = Path(__file__).resolve().parent.parent
 
