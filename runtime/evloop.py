@@ -57,11 +57,14 @@ class HttpProtocol(asyncio.Protocol):
         self._process()
 
     def data_received(self, data: bytes) -> None:
-        if not self.reading:
-            self.reading = True
-            self.deadline = time.monotonic() + self.server.request_timeout  # later bytes do not extend it
+        if not self.reading and not self.holding:
+            self._request_begun()
         self.reader.feed(data)
         self._process()
+
+    def _request_begun(self) -> None:
+        self.reading = True
+        self.deadline = time.monotonic() + self.server.request_timeout  # later bytes do not extend it
 
     def _process(self) -> None:
         transport = self.transport
@@ -76,8 +79,10 @@ class HttpProtocol(asyncio.Protocol):
                     self.reading = False
                     self.deadline = time.monotonic() + self.server.idle_timeout
                 return
-            self.reading = bool(self.reader.buffer)
+            self.reading = False
             self._answer(parsed)
+            if self.reader.buffer and not self.holding:
+                self._request_begun()  # the next request (pipelined) has begun arriving
         asyncio.get_running_loop().call_soon(self._process)
 
     def _answer(self, parsed: Parsed) -> None:
@@ -95,6 +100,8 @@ class HttpProtocol(asyncio.Protocol):
     def _send_held(self, parsed: Parsed, response: api.Response | None) -> None:
         self.holding = False
         self._send(parsed, response)
+        if self.reader.buffer:
+            self._request_begun()
         self._process()
 
     def _send(self, parsed: Parsed, response: api.Response | None) -> None:
