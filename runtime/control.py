@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import generated
-from generated.handler import ApiError, Request, Response, error_response
+from generated.handler import CONTENT_TYPES, ApiError, Request, Response, error_response
+from generated.handler import JSON as JSON_MEDIA_TYPE
 from generated.serializers import BodyError, parse_json
 
 from .clock import ManualClock
@@ -20,18 +21,18 @@ if TYPE_CHECKING:
     from .app import Emulator
 
 PREFIX = "/_emulator"
-JSON = "application/json;charset=UTF-8"
+JSON = CONTENT_TYPES[JSON_MEDIA_TYPE]
 OPENAPI = Path(generated.__file__).with_name("openapi.json")
-# Fields of a scenario in a request body, with their JSON types, as Scenario takes them.
+NUMBER = (int, float)
+# The fields of a body: JSON name -> (keyword of the Emulator method, JSON type).
 Fields = dict[str, tuple[str, type | tuple[type, ...]]]
 SCENARIO_FIELDS: Fields = {
-    "duration": ("duration", (int, float)),
+    "duration": ("duration", NUMBER),
     "status": ("status", str),
     "failAt": ("fail_at", int),
     "neverFinish": ("never_finish", bool),
     "dataTypes": ("data_types", list),  # of strings
 }
-NUMBER = (int, float)
 FAULT_FIELDS: Fields = {
     "path": ("path", str),
     "method": ("method", str),
