@@ -75,7 +75,6 @@ def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     return {
         "operation": resource.operation,
         "method": resource.method,
-        "path": resource.path,
         "pattern": route_pattern(resource, value_segment),
         "parameters": [
             dict(vars(p), attr=p.attr, format_pattern=f"re.compile(PARAMETER_FORMATS[{p.format!r}])" if p.format else "None")

@@ -11,7 +11,9 @@ The host is the server object the handler is given; it provides:
 - `negotiate(accept)`: the media type of MEDIA_TYPES an Accept header prefers, or None.
 
 `DeviceRequestHandler` adapts `handle` to `http.server`; its server also provides `respond(request)`
-(which calls `handle` or answers itself; None means: close the connection without answering), `idle_timeout`, `max_body_size` and `log_access` (a callable taking one line, or None).
+(which calls `handle` or answers itself; None means: close the connection without answering),
+`idle_timeout`, `max_body_size`, `log_access` (a callable taking one line, or None), and
+`request_begun(connection)` / `request_read(connection)`, between which reading a request has a deadline.
 """
 
 from __future__ import annotations

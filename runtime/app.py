@@ -1,8 +1,9 @@
 """The emulator of one device, without any socket: the host the generated handler is given.
 
 `Emulator.respond(request)` answers the device API (generated from the spec) and the control API;
-the same object offers the control operations in Python. The generated handler is used through its
-module (`api.handle`), so that a spec reload (--reload) takes effect on the next request.
+the same object offers the control operations in Python. What the request path takes from the
+generated handler it looks up through the module (`api.handle`), so that a spec reload (--reload) takes
+effect on the next request; what is fixed at start-up (the choices, the revision) stays.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from generated import handler as api
-from generated.handler import AUTH_REALM, CHOICES, DEFAULT_REVISION, SESSION_COOKIE, Request, Response
+from generated.handler import CHOICES, DEFAULT_REVISION, SESSION_COOKIE, Request, Response
 
 from . import control
 from .auth import Authenticator
@@ -121,7 +122,7 @@ class Emulator:
         try:
             added = self.auth.authenticate(request.headers) if self.auth is not None else []
             if added is None:
-                challenge = [("WWW-Authenticate", f'basic realm="{AUTH_REALM}"')]
+                challenge = [("WWW-Authenticate", f'basic realm="{api.AUTH_REALM}"')]
                 response = api.negotiated_error(request, self, "unauthorized", challenge)
             elif to_control:
                 response = control.respond(self, request)

@@ -57,11 +57,11 @@ def _fault(text: str) -> dict[str, Any]:
         kind = FAULT_KEYS[key]
         try:
             arguments[key] = int(value) if "int" in kind else float(value) if "float" in kind else value
-        except ValueError:
+        except (ValueError, OverflowError):
             raise argparse.ArgumentTypeError(f"{key} needs a number, not {value!r}") from None
     try:
         Fault(**arguments)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return arguments
 

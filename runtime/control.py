@@ -16,6 +16,7 @@ from generated.handler import JSON as JSON_MEDIA_TYPE
 from generated.serializers import BodyError, parse_json
 
 from .clock import ManualClock
+from .faults import Fault, fault_document
 
 if TYPE_CHECKING:
     from .app import Emulator
@@ -85,7 +86,7 @@ def _call(what: str, method: Callable[..., Any], arguments: dict[str, Any]) -> A
     """Call an Emulator method; its ValueError is the body's fault."""
     try:
         return method(**arguments)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:  # OverflowError: an integer too large for a float
         raise ApiError("invalid_body", object=what, reason=str(error)) from None
 
 
@@ -128,9 +129,8 @@ def _list_faults(emulator: Emulator, request: Request, match: re.Match[str]) -> 
 
 
 def _add_fault(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
-    arguments = keyword_arguments(_body(request, "fault"), FAULT_FIELDS, "fault")
-    fault_id = _call("fault", emulator.add_fault, arguments)
-    return _json(201, next(f for f in emulator.faults.describe() if f["id"] == fault_id))
+    fault = _call("fault", Fault, keyword_arguments(_body(request, "fault"), FAULT_FIELDS, "fault"))
+    return _json(201, fault_document(emulator.faults.add(fault), fault))
 
 
 def _clear_faults(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
@@ -140,7 +140,7 @@ def _clear_faults(emulator: Emulator, request: Request, match: re.Match[str]) ->
 
 def _remove_fault(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
     fault_id = match.group("id")
-    if not (fault_id.isdigit() and emulator.remove_fault(int(fault_id))):
+    if not (fault_id.isascii() and fault_id.isdigit() and emulator.remove_fault(int(fault_id))):
         raise ApiError("not_found", path=f"{PREFIX}/faults/{fault_id}")
     return Response(204)
 

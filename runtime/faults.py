@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
-import math
 import random
 import threading
 import time
@@ -16,6 +15,9 @@ from typing import Any
 from generated.handler import BASE_PATH, Request
 
 from .camel import camel_keys
+
+
+MAX_LATENCY = 3600.0  # seconds: a longer wait is a dropped connection, which drop_rate says better
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +39,8 @@ class Fault:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
         latencies = (self.latency,) if self.latency_max is None else (self.latency, self.latency_max)
-        if not all(math.isfinite(x) for x in latencies) or self.latency < 0 or max(latencies) != latencies[-1]:
-            raise ValueError("latency must be a finite number >= 0, and latency_max a finite one >= latency")
+        if not all(0 <= x <= MAX_LATENCY for x in latencies) or max(latencies) != latencies[-1]:
+            raise ValueError(f"latency must be from 0 to {MAX_LATENCY} s, and latency_max from latency to {MAX_LATENCY} s")
         if not 400 <= self.status <= 599:
             raise ValueError("status must be an error status, 400 to 599")
         if self.retry_after is not None and self.retry_after < 0:
@@ -82,7 +84,7 @@ class FaultInjector:
 
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [{"id": fault_id, **camel_keys(asdict(f))} for fault_id, f in self._faults.items()]
+            return [fault_document(fault_id, fault) for fault_id, fault in self._faults.items()]
 
     def decide(self, request: Request) -> Decision:
         if not self._faults:
@@ -100,6 +102,11 @@ class FaultInjector:
                 if error is None and fault.error_rate > 0 and self._random.random() < fault.error_rate:
                     error = fault
         return Decision(delay, error, drop)
+
+
+def fault_document(fault_id: int, fault: Fault) -> dict[str, Any]:
+    """A fault as the control API shows it."""
+    return {"id": fault_id, **camel_keys(asdict(fault))}
 
 
 class RequestJournal:

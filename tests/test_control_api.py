@@ -221,9 +221,10 @@ def test_advance_backwards_or_forever_in_python_is_refused(server, seconds):
 
 
 def test_a_huge_advance_finishes_jobs(http, fresh_server):
-    """Regression: this used to break every later read of a job (500, an int() of infinity)."""
+    """Regression: a 1e308 advance used to break every later read of a job (500, an int() of infinity);
+    advances now stop at 1e12 s, and the largest allowed still reads fine."""
     job_id = fresh_server.create_job(duration=10)
-    assert control(http, fresh_server, "POST", "/clock/advance", {"seconds": 1e308})[0] == 200
+    assert control(http, fresh_server, "POST", "/clock/advance", {"seconds": 1e12})[0] == 200
     assert device_job(http, fresh_server, job_id) == (200, {"progress": 100, "status": "OK"})
     assert control(http, fresh_server, "GET", "/jobs")[0] == 200
 
@@ -319,3 +320,35 @@ def test_wrong_control_method_is_405_with_allow(http, server, method, path, allo
     assert_control_error(answer, 405, "MethodNotAllowed")
     assert {m.strip() for m in answer[1]["allow"].split(",")} >= allowed
     assert method not in answer[1]["allow"]
+
+
+HUGE = "1" + "0" * 400  # an integer JSON allows and a float cannot hold
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/clock/advance", f'{{"seconds": {HUGE}}}'),
+        ("/jobs", f'{{"duration": {HUGE}}}'),
+        ("/faults", f'{{"latency": {HUGE}}}'),
+        ("/faults", '{"latency": 1e308}'),
+        ("/faults", '{"latency": 0, "latencyMax": 7200}'),
+    ],
+    ids=["huge-seconds", "huge-duration", "huge-latency", "enormous-latency", "latency-max-over-an-hour"],
+)
+def test_numbers_out_of_range_are_a_bad_body_not_a_crash(http, server, path, body):
+    assert_control_error(control(http, server, "POST", path, body), 400, "InvalidBody")
+    assert control(http, server, "GET", "/faults")[2] == {"faults": []}
+
+
+def test_the_clock_cannot_be_advanced_to_infinity(http, server):
+    assert control(http, server, "POST", "/clock/advance", {"seconds": 1e11})[0] == 200
+    assert_control_error(control(http, server, "POST", "/clock/advance", {"seconds": 1e308}), 400, "InvalidBody")
+    status, _, clock = control(http, server, "GET", "/clock")
+    assert status == 200 and clock["now"] < 1e12
+    job_id = control(http, server, "POST", "/jobs", {"duration": 1})[2]["jobId"]
+    assert device_job(http, server, job_id)[0] == 200
+
+
+def test_a_fault_id_that_is_no_ascii_number_is_not_found(http, server):
+    assert_control_error(control(http, server, "DELETE", "/faults/%C2%B2"), 404, "NotFound")
