@@ -29,9 +29,9 @@ for path in (ROOT, BENCH):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from generated.handler import BASE_PATH, DeviceRequestHandler, Request, handle, response_bytes  # noqa: E402
-from runtime import Emulator  # noqa: E402
-from runtime.server import EmulatorHTTPServer  # noqa: E402
+from eclypse_emulator.generated.handler import BASE_PATH, DeviceRequestHandler, Request, handle, response_bytes  # noqa: E402
+from eclypse_emulator.runtime import Emulator  # noqa: E402
+from eclypse_emulator.runtime.server import EmulatorHTTPServer  # noqa: E402
 
 import reference_server  # noqa: E402
 
@@ -111,7 +111,7 @@ def serve_evloop(emulator: Emulator, one_request: bytes, count: int) -> FakeTran
     import asyncio
     from types import SimpleNamespace
 
-    from runtime.evloop import HttpProtocol
+    from eclypse_emulator.runtime.evloop import HttpProtocol
 
     server = SimpleNamespace(
         emulator=emulator, max_body_size=1 << 20, idle_timeout=15.0, request_timeout=10.0,
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
 
     one_request = raw_requests(path, 1)
     try:
-        import runtime.evloop  # noqa: F401
+        import eclypse_emulator.runtime.evloop  # noqa: F401
     except ImportError:
         run_evloop = None
     else:

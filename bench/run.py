@@ -785,7 +785,7 @@ def status(field):
                 return int(line.split()[1])
     return -1
 
-import runtime
+from eclypse_emulator import runtime
 jobs = int(sys.argv[2])
 try:  # room for every job, should the runtime bound the job count
     emulator = runtime.Emulator(clock="manual", max_jobs=max(jobs, 1_000_000))
@@ -802,7 +802,7 @@ rss, hwm = status("VmRSS"), status("VmHWM")
 # The answer's cost, without sockets: Emulator.respond for 1,000 jobs picked at random among all of them
 # (with many jobs they are not in the CPU caches), best of 5 rounds of 20,000 calls.
 import random
-from generated.handler import BASE_PATH, Request
+from eclypse_emulator.generated.handler import BASE_PATH, Request
 ids = [job.id for job in emulator.simulator.jobs()] if jobs <= 10_000 else None
 if ids is None:
     ids = []

@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from leash import wait_until_stopped  # noqa: E402
-from runtime import EmbeddedServer  # noqa: E402
+from eclypse_emulator.runtime import EmbeddedServer  # noqa: E402
 
 
 def rss_kb() -> int:

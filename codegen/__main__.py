@@ -10,14 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-try:
-    from .generate import stale_files, write_files
-    from .loader import SpecError
-except ModuleNotFoundError as missing:  # jinja2, pyyaml or black: the codegen extras
-    print(f"python -m codegen needs {missing.name}: pip install -e '.[codegen]'", file=sys.stderr)
-    sys.exit(2)
-
+# The folder holding spec/ and generated/: a checkout's root, or the installed package.
 ROOT = Path(__file__).resolve().parent.parent
+EXTRAS_HINT = "pip install 'eclypse-emulator[codegen]' (in a checkout: pip install -e '.[codegen]')"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, default=ROOT / "spec", help="the spec folder (default: spec/)")
     parser.add_argument("--out", type=Path, default=ROOT / "generated", help="the output folder (default: generated/)")
     args = parser.parse_args(argv)
+    try:  # after parsing, so that --help works without the extras
+        from .generate import stale_files, write_files
+        from .loader import SpecError
+    except ModuleNotFoundError as missing:  # jinja2, pyyaml or black
+        print(f"python -m codegen needs {missing.name}: {EXTRAS_HINT}", file=sys.stderr)
+        return 2
     try:
         if args.check:
             stale = stale_files(args.spec, args.out)

@@ -14,6 +14,9 @@ from .model import Object, Property, Resource, Spec, revision_tuple
 from .openapi import build_openapi
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Spec-independent modules: ordinary Python, linted and tested as such, copied into generated/ as they are
+# (behind the header), so that generated/ stays standard-library-only and self-contained.
+STATIC = Path(__file__).parent / "static"
 LINE_LENGTH = 110
 UUID_PATTERN = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 ANNOTATIONS = {"integer": "int", "number": "float", "string": "str", "boolean": "bool"}
@@ -213,5 +216,7 @@ def render(spec: Spec) -> dict[str, str]:
     for name in PYTHON_MODULES:
         source = env.get_template(f"{name}.jinja").render(values)
         files[name] = black.format_str(source, mode=mode)
+    for path in sorted(STATIC.glob("*.py")):
+        files[path.name] = header(spec) + "\n" + path.read_text(encoding="utf-8")
     files["openapi.json"] = json.dumps(build_openapi(spec), indent=2, ensure_ascii=False) + "\n"
     return files

@@ -4,3 +4,7 @@
 
 Standard library only. Regenerate with `python -m codegen`; never edit by hand.
 """
+
+from eclypse_emulator.checkout import alias
+
+alias(__name__)  # `generated` in a checkout is `eclypse_emulator.generated`

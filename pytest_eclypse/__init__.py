@@ -9,19 +9,21 @@
 before each test and hands over a ready client. Settings (pytest.ini / pyproject): eclypse_api_revision,
 eclypse_job_duration.
 
-It lives apart from runtime/, which imports the standard library only: pytest loads this package.
+It lives apart from eclypse_emulator, which imports the standard library only: pytest loads this package
+on every run of every project where it is installed, so it imports nothing of the emulator until one of
+its fixtures is used.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
-from generated.client import EclypseClient
-
-from runtime import EmbeddedServer
+if TYPE_CHECKING:
+    from eclypse_emulator import EmbeddedServer
+    from eclypse_emulator.client import EclypseClient
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,6 +53,11 @@ class Eclypse:
 
 @pytest.fixture(scope="session")
 def eclypse_server(pytestconfig: pytest.Config) -> Iterator[EmbeddedServer]:
+    """One emulator for the whole session, with a manual clock (time moves only by `advance`).
+
+    The ini settings eclypse_api_revision and eclypse_job_duration configure it."""
+    from eclypse_emulator import EmbeddedServer
+
     revision = pytestconfig.getini("eclypse_api_revision") or None
     duration = pytestconfig.getini("eclypse_job_duration")
     with EmbeddedServer(port=0, clock="manual", api_revision=revision, job_duration=float(duration) if duration else None) as server:
@@ -59,6 +66,10 @@ def eclypse_server(pytestconfig: pytest.Config) -> Iterator[EmbeddedServer]:
 
 @pytest.fixture
 def eclypse(eclypse_server: EmbeddedServer) -> Iterator[Eclypse]:
+    """The session's emulator, reset before the test, with a ready client: `eclypse.client`,
+    `eclypse.url`, `eclypse.advance(seconds)` and `eclypse.sleep` (for the client's wait methods)."""
+    from eclypse_emulator.client import EclypseClient
+
     eclypse_server.reset()
     with EclypseClient(eclypse_server.url) as client:
         yield Eclypse(eclypse_server, client)

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import Any, Mapping
 
-from generated import handler as api
-from generated.handler import CHOICES, DEFAULT_REVISION, SESSION_COOKIE, Request, Response
+from ..generated import handler as api
+from ..generated.handler import CHOICES, DEFAULT_REVISION, SESSION_COOKIE, Request, Response
 
 from . import control
 from .auth import Authenticator
@@ -165,7 +165,7 @@ class Emulator:
         users, Basic authentication required of every operation; operations newer than the revision
         served are left out, as they do not exist."""
         if self._openapi is None:
-            document = json.loads(control.OPENAPI.read_text(encoding="utf-8"))
+            document = json.loads(control.openapi_path().read_text(encoding="utf-8"))
             document["info"]["version"] = self.api_revision
             _hide_newer_operations(document, self.revision)
             if self.auth is not None:

@@ -9,12 +9,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from generated.handler import DEFAULT_REVISION
+from ..generated.handler import DEFAULT_REVISION
 
 from .app import parse_revision
 from .auth import parse_user
 from .faults import Fault
-from .reload import SpecReloader
+from .reload import PACKAGED_SPEC, ReloadError, SpecReloader, serve_spec
 from .server import EmbeddedServer, stderr_log
 
 
@@ -120,7 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="serving core: asyncio (an event loop, the default) or threads (http.server, a thread per connection)",
     )
     parser.add_argument(
-        "--reload", action="store_true", help="watch spec/, regenerate and serve the new API without a restart"
+        "--spec",
+        type=Path,
+        metavar="DIR",
+        help="serve the API of this spec folder (needs the codegen extras; generated into a cache folder); "
+        "default: the packaged spec",
+    )
+    parser.add_argument(
+        "--reload", action="store_true", help="watch the spec, regenerate and serve the new API without a restart"
     )
     parser.add_argument(
         "--devices",
@@ -161,6 +168,15 @@ def _state_file(state: str | None, device: int, devices: int) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    spec_dir, reloader = args.spec or PACKAGED_SPEC, None
+    try:
+        if args.spec is not None:
+            serve_spec(spec_dir)
+        if args.reload:
+            reloader = SpecReloader(lambda: [s.emulator.api_reloaded() for s in servers], log=stderr_log, spec_dir=spec_dir)
+    except ReloadError as error:
+        print(f"error: cannot serve the spec {spec_dir}: {error}", file=sys.stderr)
+        return 2
     addresses = args.device_address or [
         (args.host, args.port + device if args.port else 0) for device in range(args.devices)
     ]
@@ -205,12 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     auth = f"Basic authentication for {len(args.user)} user(s)" if args.user else "authentication off: the API is open"
     state = f"jobs kept in {args.state}" if args.state else "jobs in memory"
     print(f"API revision {args.api_revision}, {args.clock} clock, {state}; {auth}", flush=True)
-    reloader = None
-    if args.reload:
-        try:
-            reloader = SpecReloader(lambda: [s.emulator.api_reloaded() for s in servers], log=stderr_log).start()
-        except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
+    if reloader is not None:
+        reloader.start()
     stop.wait()
     if reloader is not None:
         reloader.stop()

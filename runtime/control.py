@@ -10,10 +10,10 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-import generated
-from generated.handler import CONTENT_TYPES, ApiError, Request, Response, error_response
-from generated.handler import JSON as JSON_MEDIA_TYPE
-from generated.serializers import BodyError, parse_json
+from .. import generated
+from ..generated.handler import CONTENT_TYPES, ApiError, Request, Response, error_response
+from ..generated.handler import JSON as JSON_MEDIA_TYPE
+from ..generated.serializers import BodyError, parse_json
 
 from .clock import ManualClock
 from .faults import Fault, fault_document
@@ -23,7 +23,12 @@ if TYPE_CHECKING:
 
 PREFIX = "/_emulator"
 JSON = CONTENT_TYPES[JSON_MEDIA_TYPE]
-OPENAPI = Path(generated.__file__).with_name("openapi.json")
+
+
+def openapi_path() -> Path:
+    """The OpenAPI document of the spec being served (--spec and --reload move the generated folder)."""
+    return Path(generated.__path__[0]) / "openapi.json"
+
 NUMBER = (int, float)
 # The fields of a body: JSON name -> (keyword of the Emulator method, JSON type).
 Fields = dict[str, tuple[str, type | tuple[type, ...]]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generated import handler as api
+from ..generated import handler as api
 
 from .simulator import JobSimulator
 

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from generated import handler as api
+from ..generated import handler as api
 
 from .app import Emulator
 from .http11 import Parsed, RequestReader

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from generated.handler import BASE_PATH, Request
+from ..generated.handler import BASE_PATH, Request
 
 from .camel import camel_keys
 

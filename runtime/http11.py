@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from generated import handler as api
+from ..generated import handler as api
 
 MAX_REQUEST_LINE = 65536  # as http.server: 414 beyond
 MAX_HEADER_LINE = 65536  # 431 beyond

@@ -1,25 +1,46 @@
-"""`--reload`: follow spec changes while serving, without dropping jobs or connections.
+"""Serving a spec other than the committed one (`--spec DIR`), and following its changes (`--reload`).
 
-A thread polls spec/ for changes; on one it runs `python -m codegen` (which needs the codegen extras)
-and reloads the generated modules in place, so that the server's handler and the emulator answer by
-the new spec from the next request on. A spec that does not generate leaves the old code serving,
-and the error is printed; the next good change reloads again.
+Generating needs the codegen extras (jinja2, pyyaml, black), so it runs as a subprocess of
+`python -m eclypse_emulator.codegen`; the server itself stays standard-library-only. The checkout's own
+spec generates into its `generated/` (as `python -m codegen` does); any other spec, and every spec of an
+installed package, into a cache folder of its own, never into site-packages. The generated modules are
+then loaded from that folder, in place, so that the server's handler and the emulator answer by the new
+spec from the next request on. A spec that does not generate leaves the old code serving, and the error
+is printed; the next good change reloads again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
 from typing import Callable
 
-import generated
+from .. import generated
 
 # In dependency order: the handler imports the serialisers, the client the models.
-MODULES = ("generated.serializers", "generated.models", "generated.handler", "generated.client")
-ROOT = Path(generated.__file__).resolve().parent.parent
+MODULES = tuple(f"{generated.__name__}.{name}" for name in ("serializers", "models", "handler", "client"))
+# The folder holding runtime/, generated/ and spec/: a checkout's root, or the installed package.
+PACKAGE = Path(generated.__file__).resolve().parent.parent
+PACKAGED_SPEC = PACKAGE / "spec"
+CHECKOUT = (PACKAGE / "pyproject.toml").is_file()
+
+
+class ReloadError(Exception):
+    """The spec could not be generated (invalid, or the codegen extras are missing)."""
+
+
+def output_folder(spec_dir: Path) -> Path:
+    """Where `spec_dir` generates: the checkout's generated/ for its own spec, else a per-spec cache folder."""
+    spec_dir = spec_dir.resolve()
+    if CHECKOUT and spec_dir == PACKAGED_SPEC:
+        return PACKAGE / "generated"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "eclypse-emulator"
+    return cache / hashlib.sha256(str(spec_dir).encode()).hexdigest()[:16] / "generated"
 
 
 def spec_snapshot(spec_dir: Path) -> dict[str, tuple[int, int]]:
@@ -27,18 +48,47 @@ def spec_snapshot(spec_dir: Path) -> dict[str, tuple[int, int]]:
     return {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(spec_dir.glob("*.yaml"))}
 
 
+def generate(spec_dir: Path, out_dir: Path) -> None:
+    """Render `spec_dir` into `out_dir`, or raise ReloadError with the generator's own message."""
+    result = subprocess.run(
+        [sys.executable, "-m", f"{__package__.rpartition('.')[0]}.codegen", "--spec", str(spec_dir), "--out", str(out_dir)],
+        cwd=PACKAGE if CHECKOUT else PACKAGE.parent,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        reason = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["codegen failed"]
+        raise ReloadError(reason[0])
+
+
+def load_generated(out_dir: Path | str) -> None:
+    """Answer by the modules in `out_dir` from now on, reloading the generated modules in place."""
+    generated.__path__[:] = [str(out_dir)]
+    for name in MODULES:
+        importlib.reload(sys.modules[name]) if name in sys.modules else importlib.import_module(name)
+
+
+def serve_spec(spec_dir: Path) -> Path:
+    """Generate `spec_dir` (unless it is the committed spec, already generated) and load it; the output folder."""
+    if not spec_dir.is_dir():
+        raise ReloadError(f"the spec folder {spec_dir} does not exist")
+    out_dir = output_folder(spec_dir)
+    generate(spec_dir, out_dir)
+    if out_dir.resolve() != Path(generated.__path__[0]).resolve():
+        load_generated(out_dir)
+    return out_dir
+
+
 class SpecReloader:
+    """A thread that polls a spec folder and, on a change, regenerates and reloads it."""
+
     def __init__(
-        self,
-        on_reload: Callable[[], None],
-        *,
-        log: Callable[[str], None],
-        spec_dir: Path = ROOT / "spec",
-        interval: float = 0.5,
+        self, on_reload: Callable[[], None], *, log: Callable[[str], None], spec_dir: Path, interval: float = 0.5
     ) -> None:
         if not spec_dir.is_dir():
-            raise ValueError(f"--reload needs the spec next to generated/: {spec_dir} is not a folder")
+            raise ReloadError(f"the spec folder {spec_dir} does not exist")
         self.spec_dir, self.on_reload, self.log, self.interval = spec_dir, on_reload, log, interval
+        self.out_dir = output_folder(spec_dir)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="spec-reloader", daemon=True)
         self.reloads = 0
@@ -61,20 +111,12 @@ class SpecReloader:
 
     def reload(self) -> bool:
         """Regenerate and reload; False (and the old code keeps serving) when the spec does not generate."""
-        result = subprocess.run(
-            [sys.executable, "-m", "codegen", "--spec", str(self.spec_dir), "--out", str(ROOT / "generated")],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            reason = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["codegen failed"]
-            if "No module named" in reason[0]:
-                reason = [f"{reason[0]}: --reload needs the codegen extras (pip install -e '.[codegen]')"]
-            self.log(f"reload failed, still serving the previous spec: {reason[0]}")
+        try:
+            generate(self.spec_dir, self.out_dir)
+        except ReloadError as error:
+            self.log(f"reload failed, still serving the previous spec: {error}")
             return False
-        for name in MODULES:
-            importlib.reload(sys.modules[name]) if name in sys.modules else importlib.import_module(name)
+        load_generated(self.out_dir)
         self.on_reload()
         self.reloads += 1
         self.log(f"reloaded the spec ({self.reloads})")

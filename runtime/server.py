@@ -11,7 +11,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from generated.handler import BASE_PATH, DeviceRequestHandler, Request, Response
+from ..generated.handler import BASE_PATH, DeviceRequestHandler, Request, Response
 
 from .app import Emulator
 from .clock import Clock

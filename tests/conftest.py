@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from runtime import EmbeddedServer
+from eclypse_emulator.runtime import EmbeddedServer
 
 JOB_DURATION = 10  # seconds a backup job takes on the shared server
 

@@ -9,9 +9,9 @@ import secrets
 import pytest
 
 from _support import Answer, assert_error_body, basic, call, run_cli, Cli
-from generated.client import EclypseClient, EclypseError
-from runtime import EmbeddedServer
-from runtime.auth import Authenticator
+from eclypse_emulator.generated.client import EclypseClient, EclypseError
+from eclypse_emulator.runtime import EmbeddedServer
+from eclypse_emulator.runtime.auth import Authenticator
 
 USER, PASSWORD = "admin", "secret"
 COOKIE = "ECLYPSERESTSESSIONID"

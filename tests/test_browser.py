@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from generated.handler import CHOICES
-from runtime import EmbeddedServer
+from eclypse_emulator.generated.handler import CHOICES
+from eclypse_emulator.runtime import EmbeddedServer
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_TIMEOUT = 900  # seconds for apt-get update + install, on a slow mirror

@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from runtime import EmbeddedServer
+from eclypse_emulator.runtime import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 UNKNOWN_JOB = "c83b7cd2-e5df-4dcc-9e9e-301927c76a30"

@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
-from generated.client import EclypseClient, EclypseError
-from generated.handler import CHOICES
-from generated.models import BackupCreate, Info, Job
+from eclypse_emulator.generated.client import EclypseClient, EclypseError
+from eclypse_emulator.generated.handler import CHOICES
+from eclypse_emulator.generated.models import BackupCreate, Info, Job
 
 RUNNING = CHOICES["running_status"]
 FAILED = CHOICES["failure_status"]

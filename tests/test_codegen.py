@@ -23,9 +23,9 @@ import black
 import pytest
 import yaml
 
-from codegen.loader import SpecError, spec_digest
-from codegen.model import load_spec
-from codegen.render import render
+from eclypse_emulator.codegen.loader import SpecError, spec_digest
+from eclypse_emulator.codegen.model import load_spec
+from eclypse_emulator.codegen.render import render
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC = REPO / "spec"
@@ -430,16 +430,19 @@ OWNER = {
 # Run in a subprocess whose `generated` package is the one rendered from the edited spec; prints what it saw.
 PROBE = textwrap.dedent("""
     import json, sys, urllib.request, warnings
-    import generated
-    from generated.client import EclypseClient
-    from generated.models import Job
-    from runtime import EmbeddedServer
+    from eclypse_emulator import generated
+    from eclypse_emulator.runtime.reload import load_generated
+
+    load_generated(sys.argv[1])  # as --spec does: answer by the package rendered from the edited spec
+    from eclypse_emulator.generated.client import EclypseClient
+    from eclypse_emulator.generated.models import Job
+    from eclypse_emulator.runtime import EmbeddedServer
 
     def get(url):
         with urllib.request.urlopen(url) as answer:
             return answer.headers["Content-Type"], answer.read().decode()
 
-    seen = {"generated": generated.__file__, "model_fields": list(Job.__dataclass_fields__)}
+    seen = {"generated": generated.__path__[0], "model_fields": list(Job.__dataclass_fields__)}
     with EmbeddedServer(port=0, clock="manual") as server:
         client = EclypseClient(server.url)
         job_id = client.create_backup(["TIMEZONE"]).job_id
@@ -476,16 +479,16 @@ def owner_probe(tmp_path_factory) -> dict:
     assert result.returncode == 0, result.stderr
     (root / "probe.py").write_text(PROBE, encoding="utf-8")
     probe = subprocess.run(
-        [sys.executable, str(root / "probe.py")],
+        [sys.executable, str(root / "probe.py"), str(root / "generated")],
         cwd=root,
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(REPO)])},
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert probe.returncode == 0, probe.stderr
     seen = json.loads(probe.stdout)
-    assert Path(seen["generated"]).parent == root / "generated", "the probe must use the regenerated package"
+    assert Path(seen["generated"]) == root / "generated", "the probe must use the regenerated package"
     return seen
 
 

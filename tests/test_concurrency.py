@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from _support import connect, exchange
-from runtime import EmbeddedServer
+from eclypse_emulator.runtime import EmbeddedServer
 
 WRITERS, CREATES_EACH = 32, 100
 READERS = 8

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from generated.handler import CHOICES
-from runtime import EmbeddedServer
+from eclypse_emulator.generated.handler import CHOICES
+from eclypse_emulator.runtime import EmbeddedServer
 
 RUNNING = CHOICES["running_status"]
 FAILED = CHOICES["failure_status"]

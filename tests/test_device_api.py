@@ -13,8 +13,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from generated.handler import CHOICES
-from runtime import EmbeddedServer
+from eclypse_emulator.generated.handler import CHOICES
+from eclypse_emulator.runtime import EmbeddedServer
 
 CREATE = "/system/backup/create"
 JOBS = "/system/backup/jobs/"

@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from _support import Cli, basic, call, connect, exchange, raw_exchange, run_cli
-from generated.client import EclypseClient, EclypseError
-from runtime import EmbeddedServer
+from eclypse_emulator.generated.client import EclypseClient, EclypseError
+from eclypse_emulator.runtime import EmbeddedServer
 
 JSON_BODY = {"Content-Type": "application/json"}
 JOB_ID = "c83b7cd2-e5df-4dcc-9e9e-301927c76a30"  # well-formed, unknown

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from _support import RawAnswer, parse_body, raw_exchange
-from runtime import EmbeddedServer
+from eclypse_emulator.runtime import EmbeddedServer
 
 CREATE = "/api/rest/v1/system/backup/create"
 INFO = "/api/rest/v1/info"

@@ -10,7 +10,7 @@ from contextlib import ExitStack
 import pytest
 
 from _support import call, wait_closed
-from runtime import EmbeddedServer
+from eclypse_emulator.runtime import EmbeddedServer
 
 IDLE_TIMEOUT = 1.0
 REQUEST_TIMEOUT = 1.0  # from a request's first byte to the end of its head and body

@@ -27,10 +27,10 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import ignored_auth
 
-from codegen.model import load_spec
-from generated.handler import BASE_PATH, PARAMETER_FORMATS, Request, handle
-from runtime import EmbeddedServer
-from runtime.app import Emulator
+from eclypse_emulator.codegen.model import load_spec
+from eclypse_emulator.generated.handler import BASE_PATH, PARAMETER_FORMATS, Request, handle
+from eclypse_emulator.runtime import EmbeddedServer
+from eclypse_emulator.runtime.app import Emulator
 
 from _support import basic, call
 

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from _support import parse_body
-from generated.handler import BASE_PATH, CHOICES, MEDIA_TYPES, Request, handle
-from runtime import Emulator
-from runtime.negotiation import Negotiator
+from eclypse_emulator.generated.handler import BASE_PATH, CHOICES, MEDIA_TYPES, Request, handle
+from eclypse_emulator.runtime import Emulator
+from eclypse_emulator.runtime.negotiation import Negotiator
 
 SETTINGS = settings(
     max_examples=200,

@@ -40,7 +40,7 @@ USER_TESTS = """
 import time
 
 import pytest
-from generated.client import EclypseError
+from eclypse_emulator.generated.client import EclypseError
 
 
 def test_dirty(eclypse):
@@ -100,7 +100,7 @@ def test_the_fixture_behaves_as_documented(pytester: pytest.Pytester) -> None:
 
 SETTINGS_TESTS = """
 import pytest
-from generated.client import EclypseError
+from eclypse_emulator.generated.client import EclypseError
 
 
 def test_revision(eclypse):

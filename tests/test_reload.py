@@ -69,7 +69,7 @@ class Lines:
 
 def copy_project(destination: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("spec", "codegen", "generated", "runtime"):
+    for folder in ("eclypse_emulator", "spec", "codegen", "generated", "runtime"):
         shutil.copytree(ROOT / folder, destination / folder, ignore=ignore)
     shutil.copy2(ROOT / "pyproject.toml", destination / "pyproject.toml")
     return destination

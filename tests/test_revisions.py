@@ -11,9 +11,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from _support import ROOT, Answer, assert_error_body, call
-from generated.client import EclypseClient, EclypseError
-from generated.handler import CHOICES
-from runtime import EmbeddedServer
+from eclypse_emulator.generated.client import EclypseClient, EclypseError
+from eclypse_emulator.generated.handler import CHOICES
+from eclypse_emulator.runtime import EmbeddedServer
 
 DURATION = 10  # seconds a job takes on these servers (manual clock)
 DEPRECATION = re.compile(r"^@\d+$")  # RFC 9745: a Structured Field Date

@@ -8,8 +8,8 @@ import signal
 import pytest
 
 from _support import Answer, Cli, call, connect, exchange, run_cli
-from generated.handler import CHOICES, Request
-from runtime import EmbeddedServer, Emulator
+from eclypse_emulator.generated.handler import CHOICES, Request
+from eclypse_emulator.runtime import EmbeddedServer, Emulator
 
 
 class Device:

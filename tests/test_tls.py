@@ -10,8 +10,8 @@ import warnings
 import pytest
 
 from _support import Cli, basic, call, make_certificate, raw_exchange, run_cli, wait_closed
-from generated.client import EclypseClient
-from runtime import EmbeddedServer
+from eclypse_emulator.generated.client import EclypseClient
+from eclypse_emulator.runtime import EmbeddedServer
 
 USER, PASSWORD = "admin", "secret"
 

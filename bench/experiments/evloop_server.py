@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from generated.handler import BASE_PATH, Request, Response, error_response, response_bytes  # noqa: E402
-from runtime.app import Emulator  # noqa: E402
+from eclypse_emulator.generated.handler import BASE_PATH, Request, Response, error_response, response_bytes  # noqa: E402
+from eclypse_emulator.runtime.app import Emulator  # noqa: E402
 
 MAX_LINE = 8 * 1024
 MAX_HEAD = 64 * 1024
