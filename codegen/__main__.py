@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 naming each stale file; write nothing")
     parser.add_argument("--spec", type=Path, default=ROOT / "spec", help="the spec folder (default: spec/)")
-    parser.add_argument("--out", type=Path, default=ROOT / "generated", help="the output folder (default: generated/)")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "generated", help="the output folder (default: generated/)"
+    )
     args = parser.parse_args(argv)
     try:  # after parsing, so that --help works without the extras
         from .generate import stale_files, write_files
@@ -31,7 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             stale = stale_files(args.spec, args.out)
             for name in stale:
-                print(f"stale: {args.out / name} does not match {args.spec}/; run python -m codegen", file=sys.stderr)
+                print(
+                    f"stale: {args.out / name} does not match {args.spec}/; run python -m codegen",
+                    file=sys.stderr,
+                )
             return 1 if stale else 0
         for name in write_files(args.spec, args.out):
             print(f"wrote {args.out / name}")

@@ -146,7 +146,9 @@ class Emulator:
             return api.handle(request, self), decision.delay
         fault = decision.error
         retry = [("Retry-After", str(fault.retry_after))] if fault.retry_after is not None else []
-        response = api.negotiated_error(request, self, "injected_fault", retry, reason=f"error rate {fault.error_rate}")
+        response = api.negotiated_error(
+            request, self, "injected_fault", retry, reason=f"error rate {fault.error_rate}"
+        )
         response.status = fault.status
         return response, decision.delay
 

@@ -192,4 +192,3 @@ class JobSimulator:
             "startedAt": job.started,
             "scenario": camel_keys(scenario),
         }
-
