@@ -330,6 +330,10 @@ def _property(checker: _Checker, object_names: set[str]) -> Property:
     name = checker.get("name", str)
     if not IDENTIFIER.match(name):
         raise checker.fail("name", f"{name!r} is not an identifier")
+    if snake_case(name) in ("self", "cls"):
+        raise checker.fail(
+            "name", f"{name!r} would be the Python name {snake_case(name)!r}, which the models use"
+        )
     kind = _kind(checker, object_names)
     order = checker.child("order")
     order.only({"json", "xml"})
@@ -609,7 +613,7 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
     query = root.child("query_options")
     query.only({"encode", "select", "value"})
     for key, fields in (
-        ("encode", ("name",)),
+        ("encode", ("name", "binary_value", "binary_media_type")),
         ("select", ("name", "all", "separator")),
         ("value", ("segment", "content_type")),
     ):

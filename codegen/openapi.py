@@ -6,7 +6,7 @@ import functools
 import json
 from typing import Any
 
-from .static.codec import Kind
+from .static.codec import FORMATS, Kind
 from .model import Object, Property, Resource, Spec
 
 JSON_TYPES = {"integer": "integer", "number": "number", "string": "string", "boolean": "boolean"}
@@ -222,12 +222,10 @@ def _parameters(spec: Spec, resource: Resource) -> list[dict[str, Any]]:
     return params
 
 
-# Parameter formats, as the handler checks them (render.UUID_PATTERN, the handler's PARAMETER_FORMATS).
+# String formats, with the patterns the handler and the codec check (static/codec.py FORMATS).
 _FORMATS = {
-    "uuid": {
-        "format": "uuid",
-        "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
-    }
+    name: {**({"format": name} if name in ("uuid",) else {}), "pattern": f"^{pattern.pattern}$"}
+    for name, pattern in FORMATS.items()
 }
 
 

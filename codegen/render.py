@@ -11,7 +11,7 @@ import black
 import jinja2
 
 from .model import Object, Property, Resource, Spec, revision_tuple
-from .static.codec import Kind
+from .static.codec import Kind, camel_case
 from .openapi import build_openapi
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -19,7 +19,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 # (behind the header), so that generated/ stays standard-library-only and self-contained.
 STATIC = Path(__file__).parent / "static"
 LINE_LENGTH = 110
-UUID_PATTERN = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 ANNOTATIONS = {"integer": "int", "number": "float", "string": "str", "boolean": "bool"}
 PYTHON_MODULES = ("__init__.py", "models.py", "serializers.py", "handler.py", "client.py")
 
@@ -91,10 +90,17 @@ def route_pattern(resource: Resource, value_segment: str) -> str:
     matches `/{property}` and `/{property}/$value` below it."""
     pattern = ""
     for literal, name in re.findall(r"([^{]*)(?:\{([^}]*)\})?", resource.path.rstrip("/")):
-        pattern += re.escape(literal) + (f"(?P<{name}>[^/]+)" if name else "")
+        pattern += "/".join(segment_pattern(segment) for segment in literal.split("/"))
+        pattern += f"(?P<{name}>[^/]+)" if name else ""
     if resource.is_entity:
         pattern += rf"(?:/(?P<_property>[^/]+)(?:/(?P<_value>{re.escape(value_segment)}))?)?"
     return f"^{pattern}$"
+
+
+def segment_pattern(segment: str) -> str:
+    """A literal path segment; one the vendor writes kebab-case also matches its camelCase form."""
+    camel = camel_case(segment)
+    return re.escape(segment) if camel == segment else f"(?:{re.escape(segment)}|{re.escape(camel)})"
 
 
 def successor_link(resource: Resource, spec: Spec) -> tuple[tuple[int, int] | None, str | None]:
@@ -114,15 +120,14 @@ def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     return {
         "operation": resource.operation,
         "method": resource.method,
+        "path": resource.path,
         "pattern": route_pattern(resource, value_segment),
-        "parameters": [
-            dict(
-                vars(p),
-                attr=p.attr,
-                format_pattern=f"re.compile(PARAMETER_FORMATS[{p.format!r}])" if p.format else "None",
-            )
-            for p in resource.parameters
-        ],
+        "parameters": [dict(vars(p), attr=p.attr) for p in resource.parameters],
+        "shape": resource.response_shape,
+        "status": resource.status,
+        "binary": resource.binary,
+        "xml_root": resource.xml_root,
+        "behaviour": resource.behaviour,
         "revision": resource.revision,
         "response_codec": f"CODECS[{resource.response.name!r}]" if resource.response else "None",
         "request_codec": f"CODECS[{resource.request.name!r}]" if resource.request else "None",
@@ -209,7 +214,6 @@ def context(spec: Spec) -> dict[str, Any]:
         "json_media_types": next(e.media_types for e in spec.encodings if e.name == "json"),
         "xml_media_types": next(e.media_types for e in spec.encodings if e.name == "xml"),
         "deprecation": f"@{spec.choices['deprecation_date']}",
-        "parameter_formats": {"uuid": UUID_PATTERN},
         "errors": list(spec.errors.values()),
         "objects": [object_view(o, spec) for o in spec.objects.values()],
         "error_const": constant_name(spec.error_object.name),

@@ -224,19 +224,22 @@ class Codec:
 
     def from_json(self, data: bytes) -> dict[str, Any]:
         """A JSON body as the object's values; property names in it match case-insensitively."""
-        return self.read_json(parse_json(data), self.name)
+        return self.read_json(parse_json(data), "")
 
     def read_json(self, document: Any, place: str) -> dict[str, Any]:
+        """A JSON object as values; `place` is where it stands in the body ("" for the body itself)."""
         if not isinstance(document, dict):
-            raise BodyError(f"{place} must be a JSON object with {self.names}, got {_json_type(document)}")
+            where = place or "the body"
+            raise BodyError(f"{where} must be a JSON object with {self.names}, got {_json_type(document)}")
         values = {}
         for key, value in document.items():
             f = self._by_key.get(key.casefold())
             if f is None:
                 raise BodyError(f"unknown property {key!r} (known: {', '.join(f.key for f in self.fields)})")
+            here = f"{place}.{f.key}" if place else f.key
             if not f.writable:
-                raise BodyError(f"{f.key} is read-only")
-            values[f.name] = self._check_json(f.kind, value, f.key)
+                raise BodyError(f"{here} is read-only")
+            values[f.name] = self._check_json(f.kind, value, here)
         return values
 
     def _check_json(self, kind: Kind, value: Any, place: str) -> Any:
@@ -339,4 +342,36 @@ def from_text(value: str, kind: Kind, element: str) -> Any:
         if value not in ("true", "false"):
             raise BodyError(f"<{element}> must be true or false")
         return value == "true"
+    return value
+
+
+def camel_case(segment: str) -> str:
+    """`analog-value` -> `analogValue`: the form clients also send of a kebab-case segment or value."""
+    head, *rest = segment.split("-")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def parse_parameter(kind: Kind, value: str) -> Any:
+    """A path or query parameter's text as a value of its kind; ValueError when it is not one."""
+    if kind.type == "integer":
+        if not value.isascii() or not value.lstrip("-").isdigit():
+            raise ValueError(value)
+        number = int(value)
+        if (
+            kind.minimum is not None
+            and number < kind.minimum
+            or kind.maximum is not None
+            and number > kind.maximum
+        ):
+            raise ValueError(value)
+        return number
+    if kind.type == "enum":
+        # The vendor writes kebab-case where clients also send camelCase: both name the same value.
+        folded = {camel_case(v).casefold(): v for v in kind.values}
+        found = folded.get(camel_case(value).casefold())
+        if found is None:
+            raise ValueError(value)
+        return found
+    if kind.format in FORMATS and not FORMATS[kind.format].fullmatch(value):
+        raise ValueError(value)
     return value
