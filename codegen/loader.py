@@ -121,7 +121,9 @@ def load_documents(spec_dir: Path) -> LocatedDict:
             raise SpecError(name, 1, "", "a spec file must be a mapping of sections")
         for section, value in document.items():
             if section in merged:
-                raise SpecError(name, document.key_lines[section], section, f"section also in {origins[section]}")
+                raise SpecError(
+                    name, document.key_lines[section], section, f"section also in {origins[section]}"
+                )
             merged[section], origins[section] = value, name
             merged.key_lines[section] = document.key_lines[section]
     return merged

@@ -10,15 +10,19 @@ from pathlib import Path
 from typing import Any
 
 from .loader import LocatedDict, LocatedList, SpecError, load_documents, spec_digest
+from .static.codec import FORMATS, PRIMITIVES, BodyError, Kind, check_primitive
 
-PRIMITIVE_TYPES = {"integer": int, "number": (int, float), "string": str, "boolean": bool}
-TYPES = (*PRIMITIVE_TYPES, "array")
+# The kinds of a property (static/codec.py writes and reads each).
+TYPES = (*PRIMITIVES, "enum", "object", "link", "array")
+# What an array's items are when the spec does not name their XML element (the vendor is silent).
+DEFAULT_ITEM_ELEMENT = "Item"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 REVISION = re.compile(r"^\d+\.\d+$")
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 OPERATION = re.compile(r"^[a-z][a-z0-9_]*$")
 PATH_PARAMETER = re.compile(r"\{([^{}]*)\}")
 PARAMETER_FORMATS = {"uuid", None}
+PARAMETER_TYPES = ("string", "integer", "enum")
 XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
 # Keyword arguments the generated client and handler already use beside path parameters.
 RESERVED_PARAMETERS = {"self", "name", "select", "body", "timeout", "interval", "on_progress", "sleep"}
@@ -73,14 +77,16 @@ class Property:
     xml_order: int
     default: Any
     example: Any
-    items: str | None = None
-    format: str | None = None
-    minimum: int | None = None
-    maximum: int | None = None
+    kind: Kind
 
     @property
     def attr(self) -> str:
         return snake_case(self.name)
+
+    @property
+    def writable(self) -> bool:
+        """Whether a request body may set it: its methods hold POST or PUT."""
+        return bool({"POST", "PUT"} & set(self.methods))
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,8 @@ class Parameter:
     description: str
     format: str | None
     invalid_error: str
+    kind: Kind
+    location: str = "path"  # or "query"
 
     @property
     def attr(self) -> str:
@@ -126,11 +134,27 @@ class Resource:
     examples: dict[str, str]
     # Errors (keys of errors) this resource answers besides those of every resource of its kind.
     errors: tuple[str, ...] = ()
+    # The answer: one object, a bare array of them, or nothing (204); `binary` also serves raw bytes
+    # for encode=bin (application/octet-stream).
+    response_shape: str = "object"
+    binary: bool = False
+    status: int = 200  # the success status; 201 carries a Location
+    xml_root: str | None = None  # the root element of an array answer in XML
+    # What answers it in the runtime: {kind: entity|collection|job|hook, ...} (runtime/behaviours.py).
+    behaviour: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_entity(self) -> bool:
-        """A GET of an object: its properties, $select and $value are served too."""
-        return self.method == "GET" and self.response is not None
+        """A GET of one object: its properties, $select and $value are served too."""
+        return self.method == "GET" and self.response is not None and self.response_shape == "object"
+
+    @property
+    def path_parameters(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.location == "path")
+
+    @property
+    def query_parameters(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.location == "query")
 
     @property
     def revision(self) -> tuple[int, int]:
@@ -219,36 +243,110 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
-def _check_value(checker: _Checker, key: str, value: Any, type_: str, items: str | None) -> None:
+KIND_FIELDS = {"type", "values", "object", "items", "xml_item", "format", "minimum", "maximum"}
+
+
+def _kind(checker: _Checker, object_names: set[str]) -> Kind:
+    """The kind a property (or an array's `items`) declares: type and the words that go with it."""
+    type_ = checker.get("type", str, choices=TYPES)
+    values: tuple[str, ...] = ()
+    if type_ == "enum":
+        listed = checker.get("values", LocatedList)
+        if not listed or not all(isinstance(v, str) for v in listed):
+            raise checker.fail("values", "an enum needs a list of string values")
+        _unique(checker.child("values", LocatedList), list(enumerate(listed)), "value")
+        values = tuple(listed)
+    elif "values" in checker.node:
+        raise checker.fail("values", "only an enum has values")
+    object_name = checker.get("object", str, None) if type_ == "object" else None
+    if type_ == "object" and object_name not in object_names:
+        raise checker.fail("object", f"no object {object_name!r} in objects")
+    if type_ != "object" and "object" in checker.node:
+        raise checker.fail("object", "only an object property names an object")
+    items = None
     if type_ == "array":
-        if not isinstance(value, list) or not all(_is_type(v, items) for v in value):
-            raise checker.fail(key, f"{value!r} is not an array of {items}")
-    elif not _is_type(value, type_):
-        raise checker.fail(key, f"{value!r} is not of type {type_}")
+        if "items" not in checker.node:
+            raise checker.fail("type", "an array needs `items`")
+        raw = checker.node["items"]
+        if isinstance(raw, str):  # the short form: `items: string`
+            if raw not in PRIMITIVES and raw not in object_names:
+                raise checker.fail("items", f"{raw!r} is neither a primitive type nor an object")
+            items = Kind(raw) if raw in PRIMITIVES else Kind("object", object=raw)
+        else:
+            item_checker = checker.child("items")
+            item_checker.only(KIND_FIELDS - {"xml_item"})
+            items = _kind(item_checker, object_names)
+            if items.type == "array":
+                raise item_checker.fail(
+                    "type", "an array of arrays has no XML form; wrap the inner array in an object"
+                )
+    elif "items" in checker.node or "xml_item" in checker.node:
+        raise checker.fail("items" if "items" in checker.node else "xml_item", "only an array has items")
+    item_element = checker.get("xml_item", str, DEFAULT_ITEM_ELEMENT)
+    if not XML_NAME.match(item_element):
+        raise checker.fail("xml_item", f"{item_element!r} is not an XML element name")
+    format_ = checker.get("format", str, None, choices=sorted(FORMATS))
+    if format_ is not None and type_ != "string":
+        raise checker.fail("format", "only a string has a format")
+    bounds = {key: checker.get(key, (int, float), None) for key in ("minimum", "maximum")}
+    if any(v is not None for v in bounds.values()) and type_ not in ("integer", "number"):
+        raise checker.fail(
+            "minimum" if bounds["minimum"] is not None else "maximum", "only a number has a range"
+        )
+    if None not in bounds.values() and bounds["minimum"] > bounds["maximum"]:
+        raise checker.fail("minimum", f"{bounds['minimum']} is above the maximum {bounds['maximum']}")
+    return Kind(
+        type_, values, object_name, items, item_element, format_, bounds["minimum"], bounds["maximum"]
+    )
 
 
-def _is_type(value: Any, type_: str | None) -> bool:
-    return isinstance(value, PRIMITIVE_TYPES[type_]) and (type_ == "boolean" or not isinstance(value, bool))
+def check_value(kind: Kind, value: Any, objects: dict[str, Object], place: str) -> None:
+    """A default or example in the spec must be a value of its kind (objects by JSON key)."""
+    if kind.type == "object":
+        if not isinstance(value, dict):
+            raise BodyError(f"{place} must be a mapping of {kind.object}'s JSON keys")
+        by_key = {p.json_key: p for p in objects[kind.object].properties}
+        for key, item in value.items():
+            if key not in by_key:
+                raise BodyError(f"{place}: {kind.object} has no JSON key {key!r}")
+            check_value(by_key[key].kind, item, objects, f"{place}.{key}")
+    elif kind.type == "array":
+        if not isinstance(value, list):
+            raise BodyError(f"{place} must be a list of {kind.items.describe()}")
+        for index, item in enumerate(value):
+            check_value(kind.items, item, objects, f"{place}[{index}]")
+    elif kind.type == "link":
+        if not isinstance(value, dict) or set(value) != {"href", "name"}:
+            raise BodyError(f"{place} must be a link {{href: ..., name: ...}}")
+    else:
+        check_primitive(kind, value, place)
 
 
-def _property(checker: _Checker) -> Property:
-    checker.only(set(Property.__dataclass_fields__) - {"json_order", "xml_order"} | {"order"})
+def _property(checker: _Checker, object_names: set[str]) -> Property:
+    checker.only(
+        {"name", "description", "methods", "json_key", "xml_element", "order", "default", "example"}
+        | KIND_FIELDS
+    )
     name = checker.get("name", str)
     if not IDENTIFIER.match(name):
         raise checker.fail("name", f"{name!r} is not an identifier")
-    type_ = checker.get("type", str, choices=TYPES)
-    items = checker.get("items", str, None, choices=PRIMITIVE_TYPES) if type_ == "array" else None
-    if type_ == "array" and items is None:
-        raise checker.fail("type", "an array needs `items`")
+    if snake_case(name) in ("self", "cls"):
+        raise checker.fail(
+            "name", f"{name!r} would be the Python name {snake_case(name)!r}, which the models use"
+        )
+    kind = _kind(checker, object_names)
     order = checker.child("order")
     order.only({"json", "xml"})
     methods = checker.get("methods", LocatedList)
     for index, method in enumerate(methods):
         if method not in HTTP_METHODS:
             raise checker.child("methods", LocatedList).fail(index, f"unknown method {method!r}")
+    for key in ("default", "example"):
+        if key not in checker.node:
+            raise checker.fail(None, f"missing field {key!r}")
     prop = Property(
         name=name,
-        type=type_,
+        type=kind.type,
         description=checker.get("description", str),
         methods=tuple(methods),
         json_key=checker.get("json_key", str),
@@ -257,23 +355,20 @@ def _property(checker: _Checker) -> Property:
         xml_order=order.get("xml", int),
         default=checker.node.get("default"),
         example=checker.node.get("example"),
-        items=items,
-        format=checker.get("format", str, None, choices=PARAMETER_FORMATS),
-        minimum=checker.get("minimum", int, None),
-        maximum=checker.get("maximum", int, None),
+        kind=kind,
     )
-    for key in ("default", "example"):
-        if key not in checker.node:
-            raise checker.fail(None, f"missing field {key!r}")
-        value = checker.node[key]
-        _check_value(checker, key, value, type_, items)
-        if prop.minimum is not None and type_ in ("integer", "number") and value < prop.minimum:
-            raise checker.fail(key, f"{value} is below the minimum {prop.minimum}")
-        if prop.maximum is not None and type_ in ("integer", "number") and value > prop.maximum:
-            raise checker.fail(key, f"{value} is above the maximum {prop.maximum}")
     if not XML_NAME.match(prop.xml_element):
         raise checker.fail("xml_element", f"{prop.xml_element!r} is not an XML element name")
     return prop
+
+
+def _check_values(checker: _Checker, prop: Property, objects: dict[str, Object]) -> None:
+    """Once every object is known: the property's default and example are values of its kind."""
+    for key in ("default", "example"):
+        try:
+            check_value(prop.kind, checker.node[key], objects, key)
+        except BodyError as error:
+            raise checker.fail(key, str(error)) from None
 
 
 def _unique(checker: _Checker, values: list[tuple[int, str]], what: str) -> None:
@@ -284,12 +379,12 @@ def _unique(checker: _Checker, values: list[tuple[int, str]], what: str) -> None
         seen[value] = index
 
 
-def _object(checker: _Checker, name: str) -> Object:
+def _object(checker: _Checker, name: str, object_names: set[str]) -> Object:
     checker.only({"xml_element", "description", "properties"})
     props_checker = checker.child("properties", LocatedList)
     if not props_checker.node:
         raise props_checker.fail(None, "an object needs at least one property")
-    props = [_property(props_checker.child(i)) for i in range(len(props_checker.node))]
+    props = [_property(props_checker.child(i), object_names) for i in range(len(props_checker.node))]
     indexed = list(enumerate(props))
     # URLs and $select match property names case-insensitively, so names must differ in more than case.
     _unique(props_checker, [(i, p.name.casefold()) for i, p in indexed], "property name")
@@ -311,6 +406,9 @@ def _object(checker: _Checker, name: str) -> Object:
 def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, ErrorDef]) -> Resource:
     allowed = set(Resource.__dataclass_fields__)
     checker.only(allowed)
+    path_text = checker.get("path", str)
+    if "//" in path_text or any(segment.startswith("$") for segment in path_text.split("/")):
+        raise checker.fail("path", "a path has no empty segment and no $ segment")
     operation = checker.get("operation", str)
     if not OPERATION.match(operation):
         raise checker.fail("operation", f"{operation!r} is not a snake_case name")
@@ -335,7 +433,19 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
         params_checker = checker.child("parameters", LocatedList)
         for index in range(len(params_checker.node)):
             pc = params_checker.child(index)
-            pc.only(set(Parameter.__dataclass_fields__))
+            pc.only(
+                {
+                    "name",
+                    "type",
+                    "description",
+                    "format",
+                    "invalid_error",
+                    "in",
+                    "values",
+                    "minimum",
+                    "maximum",
+                }
+            )
             invalid = pc.get("invalid_error", str, "invalid_parameter")
             if invalid not in errors:
                 raise pc.fail("invalid_error", f"no error {invalid!r} in errors")
@@ -344,17 +454,21 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
                 raise pc.fail("name", f"{name!r} is not an identifier")
             if snake_case(name) in RESERVED_PARAMETERS:
                 raise pc.fail("name", f"{name!r} clashes with the client's own argument {snake_case(name)!r}")
+            pc.get("type", str, choices=PARAMETER_TYPES)
+            kind = _kind(pc, set())
             parameters.append(
                 Parameter(
                     name=name,
-                    type=pc.get("type", str, choices=("string",)),
+                    type=kind.type,
                     description=pc.get("description", str),
-                    format=pc.get("format", str, None, choices=PARAMETER_FORMATS),
+                    format=kind.format,
                     invalid_error=invalid,
+                    kind=kind,
+                    location=pc.get("in", str, "path", choices=("path", "query")),
                 )
             )
     in_path = PATH_PARAMETER.findall(path)
-    declared = [p.name for p in parameters]
+    declared = [p.name for p in parameters if p.location == "path"]
     if sorted(in_path) != sorted(declared):
         raise checker.fail("parameters", f"path parameters {in_path} do not match the declared {declared}")
     revision = checker.get("from_revision", str)
@@ -368,7 +482,24 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
     for index, key in enumerate(resource_errors):
         if key not in errors:
             raise checker.child("errors", LocatedList).fail(index, f"no error {key!r} in errors")
+    shape = checker.get(
+        "response_shape", str, "object" if "response" in checker.node else "none", choices=RESPONSE_SHAPES
+    )
+    response = object_ref("response", method == "GET" and shape != "none")
+    if (shape == "none") != (response is None):
+        raise checker.fail(
+            "response_shape", "a resource answers nothing (none) exactly when it has no response"
+        )
+    status = checker.get("status", int, 204 if response is None else 200, choices=SUCCESS_STATUSES)
+    if status == 204 and response is not None:
+        raise checker.fail("status", "204 No Content answers no object")
+    behaviour = _behaviour(checker, response)
     return Resource(
+        response_shape=shape,
+        binary=checker.get("binary", bool, False),
+        status=status,
+        xml_root=checker.get("xml_root", str, None if shape != "array" else f"{response.xml_element}s"),
+        behaviour=behaviour,
         operation=operation,
         method=method,
         path=path,
@@ -378,13 +509,38 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
         description=checker.get("description", str),
         parameters=tuple(parameters),
         request=object_ref("request", False),
-        response=object_ref("response", method == "GET"),
+        response=response,
         not_found_error=error_key("not_found_error", "not_found"),
         successor=checker.get("successor", str, None),
         xml_body_from_revision=xml_body_revision,
         examples=dict(examples),
         errors=tuple(resource_errors),
     )
+
+
+RESPONSE_SHAPES = ("object", "array", "none")
+SUCCESS_STATUSES = (200, 201, 204)
+# The behaviour kinds the runtime implements, and the fields each takes besides `kind`.
+BEHAVIOURS = {"entity": set(), "collection": {"key"}, "job": {"type"}, "hook": {"hook"}}
+
+
+def _behaviour(checker: _Checker, response: Object | None) -> dict[str, Any]:
+    """The runtime behaviour a resource declares; `hook` names a runtime function (checked at start-up)."""
+    if "behaviour" not in checker.node:
+        raise checker.fail(None, f"missing field 'behaviour' (one of {', '.join(BEHAVIOURS)})")
+    bc = checker.child("behaviour")
+    kind = bc.get("kind", str, choices=tuple(BEHAVIOURS))
+    bc.only({"kind"} | BEHAVIOURS[kind])
+    values = {"kind": kind, **{key: bc.get(key, str) for key in sorted(BEHAVIOURS[kind])}}
+    if kind == "hook" and not OPERATION.match(values["hook"]):
+        raise bc.fail("hook", f"{values['hook']!r} is not a snake_case name")
+    if (
+        kind == "collection"
+        and response is not None
+        and values["key"] not in {p.name for p in response.properties}
+    ):
+        raise bc.fail("key", f"{values['key']!r} is not a property of {response.name}")
+    return values
 
 
 def _error(checker: _Checker, key: str) -> ErrorDef:
@@ -409,10 +565,31 @@ def _error(checker: _Checker, key: str) -> ErrorDef:
 def build_spec(document: LocatedDict, digest: str) -> Spec:
     """Validate the merged document and turn it into a `Spec`."""
     root = _Checker(document, "")
-    root.only({"api", "encodings", "query_options", "status_codes", "objects", "resources", "errors", "choices"})
+    root.only(
+        {"api", "encodings", "query_options", "status_codes", "objects", "resources", "errors", "choices"}
+    )
     api = root.child("api")
-    api.only({"title", "description", "base_path", "default_revision", "server_header", "session_cookie", "auth_realm", "success_status"})
-    for key in ("title", "description", "base_path", "server_header", "session_cookie", "auth_realm", "success_status"):
+    api.only(
+        {
+            "title",
+            "description",
+            "base_path",
+            "default_revision",
+            "server_header",
+            "session_cookie",
+            "auth_realm",
+            "success_status",
+        }
+    )
+    for key in (
+        "title",
+        "description",
+        "base_path",
+        "server_header",
+        "session_cookie",
+        "auth_realm",
+        "success_status",
+    ):
         api.get(key, str)
     if not REVISION.match(api.get("default_revision", str)):
         raise api.fail("default_revision", "not a revision like 8.0")
@@ -435,7 +612,11 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
 
     query = root.child("query_options")
     query.only({"encode", "select", "value"})
-    for key, fields in (("encode", ("name",)), ("select", ("name", "all", "separator")), ("value", ("segment", "content_type"))):
+    for key, fields in (
+        ("encode", ("name", "binary_value", "binary_media_type")),
+        ("select", ("name", "all", "separator")),
+        ("value", ("segment", "content_type")),
+    ):
         option = query.child(key)
         for name in (*fields, "description"):
             option.get(name, str)
@@ -448,10 +629,16 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
 
     objects_checker = root.child("objects")
     objects = {}
+    object_names = set(objects_checker.node)
     for name in objects_checker.node:
         if not IDENTIFIER.match(str(name)):
             raise objects_checker.fail(name, f"{name!r} is not an identifier")
-        objects[name] = _object(objects_checker.child(name), name)
+        objects[name] = _object(objects_checker.child(name), name, object_names)
+    for name, obj in objects.items():
+        props_checker = objects_checker.child(name).child("properties", LocatedList)
+        by_name = {props_checker.node[i]["name"]: i for i in range(len(props_checker.node))}
+        for prop in obj.properties:
+            _check_values(props_checker.child(by_name[prop.name]), prop, objects)
 
     resources_checker = root.child("resources", LocatedList)
     resources = [
@@ -459,7 +646,9 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
     ]
     indexed = list(enumerate(resources))
     _unique(resources_checker, [(i, r.operation) for i, r in indexed], "operation")
-    _unique(resources_checker, [(i, f"{r.method} {r.path.rstrip('/')}") for i, r in indexed], "method and path")
+    _unique(
+        resources_checker, [(i, f"{r.method} {r.path.rstrip('/')}") for i, r in indexed], "method and path"
+    )
     by_operation = {r.operation: r for r in resources}
     for index, resource in indexed:
         if resource.successor is None:
@@ -468,15 +657,21 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
         if successor is None:
             raise resources_checker.child(index).fail("successor", f"no operation {resource.successor!r}")
         # The Link to the successor is filled with this resource's parameters, matched case-insensitively.
-        if sorted(p.name.casefold() for p in successor.parameters) != sorted(p.name.casefold() for p in resource.parameters):
-            raise resources_checker.child(index).fail("successor", "its path parameters differ from this resource's")
+        if sorted(p.name.casefold() for p in successor.parameters) != sorted(
+            p.name.casefold() for p in resource.parameters
+        ):
+            raise resources_checker.child(index).fail(
+                "successor", "its path parameters differ from this resource's"
+            )
 
     choices = root.child("choices")
     choices.only(set(CHOICES))
     values = {key: choices.get(key, kind) for key, kind in CHOICES.items()}
     error_object = objects.get(values["error_object"])
     if error_object is None or {p.name for p in error_object.properties} != {"Code", "Message"}:
-        raise choices.fail("error_object", "must name an object of objects with the properties Code and Message")
+        raise choices.fail(
+            "error_object", "must name an object of objects with the properties Code and Message"
+        )
 
     status_checker = root.child("status_codes")
     return Spec(

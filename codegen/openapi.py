@@ -6,12 +6,27 @@ import functools
 import json
 from typing import Any
 
+from .static.codec import FORMATS, Kind
 from .model import Object, Property, Resource, Spec
 
 JSON_TYPES = {"integer": "integer", "number": "number", "string": "string", "boolean": "boolean"}
 # Errors each kind of operation can answer, besides its parameters' and not-found errors.
-ENTITY_ERRORS = ("invalid_query", "unknown_select", "property_not_found", "not_found", "not_acceptable", "unauthorized")
-ACTION_ERRORS = ("invalid_query", "invalid_body", "unsupported_media_type", "body_too_large", "not_acceptable", "unauthorized")
+ENTITY_ERRORS = (
+    "invalid_query",
+    "unknown_select",
+    "property_not_found",
+    "not_found",
+    "not_acceptable",
+    "unauthorized",
+)
+ACTION_ERRORS = (
+    "invalid_query",
+    "invalid_body",
+    "unsupported_media_type",
+    "body_too_large",
+    "not_acceptable",
+    "unauthorized",
+)
 # The patterns below say exactly what the handler accepts, in the regular-expression syntax that ECMA-262 and
 # Python's `re` read alike: it strips whitespace (str.strip) around `encode` and around each `$select` name,
 # matches `encode` as str.lower does and property names as str.casefold does (`ſtatus` is `status`).
@@ -39,7 +54,11 @@ def _char_class(chars: list[str] | tuple[str, ...]) -> str:
     for end in range(len(codes)):
         if end + 1 == len(codes) or codes[end + 1] != codes[end] + 1:
             run = [chr(c) for c in codes[start : end + 1]]
-            parts.append(f"{_regex_char(run[0])}-{_regex_char(run[-1])}" if len(run) > 2 else "".join(map(_regex_char, run)))
+            parts.append(
+                f"{_regex_char(run[0])}-{_regex_char(run[-1])}"
+                if len(run) > 2
+                else "".join(map(_regex_char, run))
+            )
             start = end + 1
     return "[" + "".join(parts) + "]"
 
@@ -84,16 +103,36 @@ def _names_pattern(obj: Object) -> str:
     return "|".join(_caseless(p.name) for p in obj.properties)
 
 
+def kind_schema(kind: Kind) -> dict[str, Any]:
+    """The JSON Schema of a value of `kind`."""
+    if kind.type == "object":
+        return {"$ref": f"#/components/schemas/{kind.object}"}
+    if kind.type == "array":
+        return {"type": "array", "items": kind_schema(kind.items), "xml": {"wrapped": True}}
+    if kind.type == "link":
+        return {
+            "type": "object",
+            "properties": {"href": {"type": "string"}, "name": {"type": "string"}},
+            "xml": {"name": "Link"},
+        }
+    if kind.type == "enum":
+        return {"type": "string", "enum": list(kind.values)}
+    schema: dict[str, Any] = {"type": JSON_TYPES[kind.type]}
+    if kind.format is not None:
+        schema.update(_FORMATS.get(kind.format, {"format": kind.format}))
+    for key in ("minimum", "maximum"):
+        if getattr(kind, key) is not None:
+            schema[key] = getattr(kind, key)
+    return schema
+
+
 def _schema(prop: Property) -> dict[str, Any]:
-    schema: dict[str, Any] = {"description": prop.description}
-    if prop.type == "array":
-        schema.update(type="array", items={"type": JSON_TYPES[prop.items]})
-    else:
-        schema["type"] = JSON_TYPES[prop.type]
-    for key in ("format", "minimum", "maximum"):
-        if getattr(prop, key) is not None:
-            schema[key] = getattr(prop, key)
-    schema["xml"] = {"name": prop.xml_element}
+    schema: dict[str, Any] = {"description": prop.description, **kind_schema(prop.kind)}
+    if "$ref" in schema:  # a $ref stands alone in older tools; wrap it so the description stays
+        schema = {"description": prop.description, "allOf": [{"$ref": schema["$ref"]}]}
+    if not prop.writable:
+        schema["readOnly"] = True
+    schema["xml"] = {**schema.get("xml", {}), "name": prop.xml_element}
     schema["example"] = prop.example
     return schema
 
@@ -151,9 +190,19 @@ def _parameters(spec: Spec, resource: Resource) -> list[dict[str, Any]]:
             "in": "path",
             "required": True,
             "description": p.description,
-            "schema": {"type": p.type, **(_FORMATS[p.format] if p.format else {})},
+            "schema": kind_schema(p.kind),
         }
-        for p in resource.parameters
+        for p in resource.path_parameters
+    ]
+    params += [
+        {
+            "name": p.name,
+            "in": "query",
+            "required": False,
+            "description": p.description,
+            "schema": kind_schema(p.kind),
+        }
+        for p in resource.query_parameters
     ]
     encode = spec.query_options["encode"]
     names = [e.name for e in spec.encodings]
@@ -173,12 +222,10 @@ def _parameters(spec: Spec, resource: Resource) -> list[dict[str, Any]]:
     return params
 
 
-# Parameter formats, as the handler checks them (render.UUID_PATTERN, the handler's PARAMETER_FORMATS).
+# String formats, with the patterns the handler and the codec check (static/codec.py FORMATS).
 _FORMATS = {
-    "uuid": {
-        "format": "uuid",
-        "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
-    }
+    name: {**({"format": name} if name in ("uuid",) else {}), "pattern": f"^{pattern.pattern}$"}
+    for name, pattern in FORMATS.items()
 }
 
 
@@ -213,7 +260,7 @@ def _deprecation_headers(spec: Spec, resource: Resource, responses: dict[str, An
     }
     if resource.successor:
         headers["Link"] = {
-            "description": f"The successor resource ({resource.successor}), with rel=\"successor-version\", "
+            "description": f'The successor resource ({resource.successor}), with rel="successor-version", '
             "where the API revision serves it.",
             "schema": {"type": "string"},
         }
@@ -245,26 +292,33 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
     if resource.response is None:
         main["responses"] = {"204": {"description": "Done"}}
     else:
-        main["responses"] = {"200": {"description": "OK", "content": _content(spec, resource.response, resource.examples)}}
+        main["responses"] = {
+            "200": {"description": "OK", "content": _content(spec, resource.response, resource.examples)}
+        }
         if links := _links(spec, resource):
             main["responses"]["200"]["links"] = links
     _deprecation_headers(spec, resource, main["responses"])
     if resource.request is not None:
         main["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{resource.request.name}"}}},
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{resource.request.name}"}}
+            },
         }
     if not resource.is_entity:
         main["responses"].update(_errors(spec, resource))
         return {resource.path: {method: main}}
     select = spec.query_options["select"]
     space, sep = _whitespace(), "".join(map(_regex_char, select["separator"]))
-    item = f"{space}(?:{''.join(map(_regex_char, select['all']))}|{_names_pattern(resource.response)})?{space}"
+    item = (
+        f"{space}(?:{''.join(map(_regex_char, select['all']))}|{_names_pattern(resource.response)})?{space}"
+    )
     main["parameters"].append(
         {
             "name": select["name"],
             "in": "query",
-            "description": select["description"] + " Names match case-insensitively; an unknown one is refused.",
+            "description": select["description"]
+            + " Names match case-insensitively; an unknown one is refused.",
             "schema": {"type": "string", "pattern": f"^{item}(?:{sep}{item})*$"},
             "example": ",".join(p.name.lower() for p in resource.response.properties),
         }
@@ -276,7 +330,11 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
         "in": "path",
         "required": True,
         "description": f"A property of the object ({', '.join(names)}), matched case-insensitively.",
-        "schema": {"type": "string", "pattern": f"^(?:{_names_pattern(resource.response)})$", "examples": names},
+        "schema": {
+            "type": "string",
+            "pattern": f"^(?:{_names_pattern(resource.response)})$",
+            "examples": names,
+        },
     }
     base = resource.path.rstrip("/")
     prop = _operation(spec, resource, "_property", [property_param])

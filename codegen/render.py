@@ -11,6 +11,7 @@ import black
 import jinja2
 
 from .model import Object, Property, Resource, Spec, revision_tuple
+from .static.codec import Kind, camel_case
 from .openapi import build_openapi
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -18,7 +19,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 # (behind the header), so that generated/ stays standard-library-only and self-contained.
 STATIC = Path(__file__).parent / "static"
 LINE_LENGTH = 110
-UUID_PATTERN = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 ANNOTATIONS = {"integer": "int", "number": "float", "string": "str", "boolean": "bool"}
 PYTHON_MODULES = ("__init__.py", "models.py", "serializers.py", "handler.py", "client.py")
 
@@ -30,22 +30,57 @@ def header(spec: Spec) -> str:
     )
 
 
+def kind_annotation(kind: Kind) -> str:
+    """The Python type of a value of `kind`, as the generated models hold it."""
+    if kind.type == "array":
+        return f"list[{kind_annotation(kind.items)}]"
+    if kind.type == "object":
+        return kind.object
+    if kind.type == "link":
+        return "dict[str, str]"
+    return ANNOTATIONS.get(kind.type, "str")
+
+
 def annotation(prop: Property) -> str:
-    base = f"list[{ANNOTATIONS[prop.items]}]" if prop.type == "array" else ANNOTATIONS[prop.type]
-    return f"{base} | None"
+    return f"{kind_annotation(prop.kind)} | None"
+
+
+def codec_default(prop: Property, spec: Spec) -> Any:
+    """A property's default as the codec holds values (nested objects by property name, from their defaults)."""
+    return values_of(prop.kind, prop.default, spec)
+
+
+def values_of(kind: Kind, value: Any, spec: Spec) -> Any:
+    """A spec value (objects by JSON key, as on the wire) as codec values (objects by property name)."""
+    if kind.type == "object":
+        obj = spec.objects[kind.object]
+        given = value or {}
+        return {p.name: values_of(p.kind, given.get(p.json_key, p.default), spec) for p in obj.properties}
+    if kind.type == "array" and value is not None:
+        return [values_of(kind.items, item, spec) for item in value]
+    return value
 
 
 def constant_name(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
 
 
-def object_view(obj: Object) -> dict[str, Any]:
+def object_view(obj: Object, spec: Spec) -> dict[str, Any]:
     return {
         "name": obj.name,
         "xml_element": obj.xml_element,
         "description": obj.description,
         "const": constant_name(obj.name),
-        "properties": [dict(vars(p), attr=p.attr, annotation=annotation(p)) for p in obj.properties],
+        "properties": [
+            dict(
+                vars(p),
+                attr=p.attr,
+                annotation=annotation(p),
+                writable=p.writable,
+                codec_default=codec_default(p, spec),
+            )
+            for p in obj.properties
+        ],
         "xml_order": tuple(obj.properties.index(p) for p in obj.xml_properties),
     }
 
@@ -55,10 +90,17 @@ def route_pattern(resource: Resource, value_segment: str) -> str:
     matches `/{property}` and `/{property}/$value` below it."""
     pattern = ""
     for literal, name in re.findall(r"([^{]*)(?:\{([^}]*)\})?", resource.path.rstrip("/")):
-        pattern += re.escape(literal) + (f"(?P<{name}>[^/]+)" if name else "")
+        pattern += "/".join(segment_pattern(segment) for segment in literal.split("/"))
+        pattern += f"(?P<{name}>[^/]+)" if name else ""
     if resource.is_entity:
         pattern += rf"(?:/(?P<_property>[^/]+)(?:/(?P<_value>{re.escape(value_segment)}))?)?"
     return f"^{pattern}$"
+
+
+def segment_pattern(segment: str) -> str:
+    """A literal path segment; one the vendor writes kebab-case also matches its camelCase form."""
+    camel = camel_case(segment)
+    return re.escape(segment) if camel == segment else f"(?:{re.escape(segment)}|{re.escape(camel)})"
 
 
 def successor_link(resource: Resource, spec: Spec) -> tuple[tuple[int, int] | None, str | None]:
@@ -78,16 +120,21 @@ def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     return {
         "operation": resource.operation,
         "method": resource.method,
+        "path": resource.path,
         "pattern": route_pattern(resource, value_segment),
-        "parameters": [
-            dict(vars(p), attr=p.attr, format_pattern=f"re.compile(PARAMETER_FORMATS[{p.format!r}])" if p.format else "None")
-            for p in resource.parameters
-        ],
+        "parameters": [dict(vars(p), attr=p.attr) for p in resource.parameters],
+        "shape": resource.response_shape,
+        "status": resource.status,
+        "binary": resource.binary,
+        "xml_root": resource.xml_root,
+        "behaviour": resource.behaviour,
         "revision": resource.revision,
         "response_codec": f"CODECS[{resource.response.name!r}]" if resource.response else "None",
         "request_codec": f"CODECS[{resource.request.name!r}]" if resource.request else "None",
         "entity": resource.is_entity,
-        "xml_body_revision": revision_tuple(resource.xml_body_from_revision) if resource.xml_body_from_revision else None,
+        "xml_body_revision": (
+            revision_tuple(resource.xml_body_from_revision) if resource.xml_body_from_revision else None
+        ),
         "not_found_error": resource.not_found_error,
         "deprecated": resource.deprecated,
         "successor_revision": revision,
@@ -167,9 +214,8 @@ def context(spec: Spec) -> dict[str, Any]:
         "json_media_types": next(e.media_types for e in spec.encodings if e.name == "json"),
         "xml_media_types": next(e.media_types for e in spec.encodings if e.name == "xml"),
         "deprecation": f"@{spec.choices['deprecation_date']}",
-        "parameter_formats": {"uuid": UUID_PATTERN},
         "errors": list(spec.errors.values()),
-        "objects": [object_view(o) for o in spec.objects.values()],
+        "objects": [object_view(o, spec) for o in spec.objects.values()],
         "error_const": constant_name(spec.error_object.name),
         "error_model": spec.error_object.name,
         "model_names": sorted(spec.objects),

@@ -60,7 +60,9 @@ def eclypse_server(pytestconfig: pytest.Config) -> Iterator[EmbeddedServer]:
 
     revision = pytestconfig.getini("eclypse_api_revision") or None
     duration = pytestconfig.getini("eclypse_job_duration")
-    with EmbeddedServer(port=0, clock="manual", api_revision=revision, job_duration=float(duration) if duration else None) as server:
+    with EmbeddedServer(
+        port=0, clock="manual", api_revision=revision, job_duration=float(duration) if duration else None
+    ) as server:
         yield server
 
 

@@ -21,6 +21,7 @@ from ..generated.handler import CHOICES, DEFAULT_REVISION, SESSION_COOKIE, Reque
 from . import control
 from .auth import Authenticator
 from .clock import Clock, ManualClock, RealClock
+from .behaviours import Behaviours, StateStore
 from .device import DeviceBackend
 from .faults import Fault, FaultInjector, RequestJournal
 from .negotiation import Negotiator
@@ -80,6 +81,7 @@ class Emulator:
         state_file: str | Path | None = None,
         max_jobs: int = 1_000_000,
         seed: int | None = None,
+        device_data: Mapping[str, Any] | None = None,
     ) -> None:
         duration = CHOICES["default_job_duration"] if job_duration is None else job_duration
         if not (math.isfinite(duration) and duration >= 0):
@@ -98,7 +100,12 @@ class Emulator:
             max_jobs=max_jobs,
             store=SqliteStore(state_file) if state_file is not None else None,
         )
-        self.backend = DeviceBackend(self.simulator, api_revision, CHOICES["backup_job_type"])
+        self.state = StateStore(device_data)
+        self.backend = Behaviours(
+            self.simulator,
+            DeviceBackend(self.simulator, api_revision, CHOICES["backup_job_type"]),
+            self.state,
+        )
         self.negotiate = Negotiator(api.MEDIA_TYPES).negotiate
         self.auth = Authenticator(users, cookie_name=SESSION_COOKIE, secure=secure) if users else None
         self.faults = FaultInjector(seed)
@@ -146,7 +153,9 @@ class Emulator:
             return api.handle(request, self), decision.delay
         fault = decision.error
         retry = [("Retry-After", str(fault.retry_after))] if fault.retry_after is not None else []
-        response = api.negotiated_error(request, self, "injected_fault", retry, reason=f"error rate {fault.error_rate}")
+        response = api.negotiated_error(
+            request, self, "injected_fault", retry, reason=f"error rate {fault.error_rate}"
+        )
         response.status = fault.status
         return response, decision.delay
 
@@ -199,9 +208,11 @@ class Emulator:
         return [self.simulator.describe(job) for job in self.simulator.jobs()]
 
     def reset(self) -> int:
-        """Forget every job, fault and journal entry; answers how many jobs there were."""
+        """Forget every job, fault and journal entry, and restore every resource's seed; answers how many
+        jobs there were."""
         self.faults.clear()
         self.journal.clear()
+        self.state.reset()
         return self.simulator.reset()
 
     def add_fault(self, **fault: Any) -> int:

@@ -53,7 +53,9 @@ def _fault(text: str) -> dict[str, Any]:
         key, equals, value = item.partition("=")
         key = key.strip()
         if not equals or key not in FAULT_KEYS:
-            raise argparse.ArgumentTypeError(f"expected KEY=VALUE with KEY one of {', '.join(FAULT_KEYS)}: {item!r}")
+            raise argparse.ArgumentTypeError(
+                f"expected KEY=VALUE with KEY one of {', '.join(FAULT_KEYS)}: {item!r}"
+            )
         kind = FAULT_KEYS[key]
         try:
             arguments[key] = int(value) if "int" in kind else float(value) if "float" in kind else value
@@ -73,19 +75,38 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m runtime", description="Serve the ECLYPSE REST API emulator.")
-    parser.add_argument("command", nargs="?", choices=["serve"], default="serve", help="what to do (default: serve)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
+    parser = argparse.ArgumentParser(
+        prog="python -m runtime", description="Serve the ECLYPSE REST API emulator."
+    )
     parser.add_argument(
-        "--api-revision", type=_revision, default=DEFAULT_REVISION, help=f"API revision served (default: {DEFAULT_REVISION})"
+        "command", nargs="?", choices=["serve"], default="serve", help="what to do (default: serve)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)"
+    )
+    parser.add_argument(
+        "--api-revision",
+        type=_revision,
+        default=DEFAULT_REVISION,
+        help=f"API revision served (default: {DEFAULT_REVISION})",
     )
     parser.add_argument("--job-duration", type=_seconds, help="seconds a backup job takes from 0 to 100 %%")
-    parser.add_argument("--clock", choices=["real", "manual"], default="real", help="manual: time moves only through the control API")
-    parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
-    parser.add_argument("--idle-timeout", type=_seconds, default=15.0, help="close a connection idle this long (default: 15)")
     parser.add_argument(
-        "--request-timeout", type=_seconds, default=10.0, help="cut off a client that takes longer to send a request (default: 10)"
+        "--clock",
+        choices=["real", "manual"],
+        default="real",
+        help="manual: time moves only through the control API",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
+    parser.add_argument(
+        "--idle-timeout", type=_seconds, default=15.0, help="close a connection idle this long (default: 15)"
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        default=10.0,
+        help="cut off a client that takes longer to send a request (default: 10)",
     )
     parser.add_argument(
         "--user",
@@ -95,13 +116,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME:PASSWORD",
         help="require HTTP Basic authentication with these credentials (repeatable)",
     )
-    parser.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (with --tls-key)")
+    parser.add_argument(
+        "--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (with --tls-key)"
+    )
     parser.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
     parser.add_argument("--state", metavar="FILE", help="keep jobs in this SQLite file across restarts")
     parser.add_argument(
-        "--max-jobs", type=_positive, default=1_000_000, help="evict the oldest finished jobs beyond this many (default: 1000000)"
+        "--max-jobs",
+        type=_positive,
+        default=1_000_000,
+        help="evict the oldest finished jobs beyond this many (default: 1000000)",
     )
-    parser.add_argument("--max-body", type=_positive, default=1 << 20, help="largest request body in bytes (default: 1 MiB)")
+    parser.add_argument(
+        "--max-body", type=_positive, default=1 << 20, help="largest request body in bytes (default: 1 MiB)"
+    )
     parser.add_argument(
         "--fault",
         action="append",
@@ -127,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
         "default: the packaged spec",
     )
     parser.add_argument(
-        "--reload", action="store_true", help="watch the spec, regenerate and serve the new API without a restart"
+        "--reload",
+        action="store_true",
+        help="watch the spec, regenerate and serve the new API without a restart",
     )
     parser.add_argument(
         "--devices",
@@ -173,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.spec is not None:
             serve_spec(spec_dir)
         if args.reload:
-            reloader = SpecReloader(lambda: [s.emulator.api_reloaded() for s in servers], log=stderr_log, spec_dir=spec_dir)
+            reloader = SpecReloader(
+                lambda: [s.emulator.api_reloaded() for s in servers], log=stderr_log, spec_dir=spec_dir
+            )
     except ReloadError as error:
         print(f"error: cannot serve the spec {spec_dir}: {error}", file=sys.stderr)
         return 2
@@ -208,7 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             server.start()
         except OSError as error:
-            print(f"error: cannot listen on {server.host}:{server.port}: {error.strerror or error}", file=sys.stderr)
+            print(
+                f"error: cannot listen on {server.host}:{server.port}: {error.strerror or error}",
+                file=sys.stderr,
+            )
             for started in servers:
                 started.stop()
             return 1
@@ -217,8 +252,14 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     for number, server in enumerate(servers, 1):
         device = f" device {number}/{len(servers)}" if len(servers) > 1 else ""
-        print(f"ECLYPSE emulator{device} serving {server.url} (control API: {server.control_url})", flush=True)
-    auth = f"Basic authentication for {len(args.user)} user(s)" if args.user else "authentication off: the API is open"
+        print(
+            f"ECLYPSE emulator{device} serving {server.url} (control API: {server.control_url})", flush=True
+        )
+    auth = (
+        f"Basic authentication for {len(args.user)} user(s)"
+        if args.user
+        else "authentication off: the API is open"
+    )
     state = f"jobs kept in {args.state}" if args.state else "jobs in memory"
     print(f"API revision {args.api_revision}, {args.clock} clock, {state}; {auth}", flush=True)
     if reloader is not None:

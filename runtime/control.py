@@ -29,6 +29,7 @@ def openapi_path() -> Path:
     """The OpenAPI document of the spec being served (--spec and --reload move the generated folder)."""
     return Path(generated.__path__[0]) / "openapi.json"
 
+
 NUMBER = (int, float)
 # The fields of a body: JSON name -> (keyword of the Emulator method, JSON type).
 Fields = dict[str, tuple[str, type | tuple[type, ...]]]
@@ -124,7 +125,9 @@ def _advance(emulator: Emulator, request: Request, match: re.Match[str]) -> Resp
     if not _has_type(seconds, NUMBER):
         raise ApiError("invalid_body", object="clock advance", reason="seconds must be a number >= 0")
     try:
-        return _json(200, {"manual": True, "now": _call("clock advance", emulator.advance, {"seconds": seconds})})
+        return _json(
+            200, {"manual": True, "now": _call("clock advance", emulator.advance, {"seconds": seconds})}
+        )
     except RuntimeError as error:
         raise ApiError("conflict", reason=str(error)) from None
 
@@ -193,6 +196,12 @@ def respond(emulator: Emulator, request: Request) -> Response:
             if allowed == method:
                 return action(emulator, request, match)
         allow = ", ".join(sorted({m for m, _, _ in matches}))
-        raise ApiError("method_not_allowed", (("Allow", allow),), method=request.method, path=PREFIX + path, allowed=allow)
+        raise ApiError(
+            "method_not_allowed",
+            (("Allow", allow),),
+            method=request.method,
+            path=PREFIX + path,
+            allowed=allow,
+        )
     except ApiError as error:
         return error_response(error.key, headers=error.headers, **error.fields)

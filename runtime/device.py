@@ -1,8 +1,9 @@
-"""The device's operations, as the generated handler calls them, answered from the simulator.
+"""The device's hooks: the functions that resources of kind `hook` name in spec/resources.yaml.
 
-Each method is named after an operation of spec/resources.yaml and answers the object's values by
-property name (None: no such entity). An operation without a method here answers the spec's defaults.
-Errors are raised through the handler module, whose classes a spec reload replaces.
+Each answers the object's values by property name (None: no such entity), called with the route, the
+request body (or None), whether raw bytes are asked for, and the path and query parameters. A hook the
+spec names but this class lacks is an error at start-up (behaviours.Behaviours). Errors are raised
+through the handler module, whose classes a spec reload replaces.
 """
 
 from __future__ import annotations
@@ -20,20 +21,20 @@ class DeviceBackend:
         self.api_revision = api_revision
         self.backup_job_type = backup_job_type
 
-    def get_backup_job(self, job_id: str) -> dict[str, Any] | None:
+    def backup_job(self, job_id: str, **_: Any) -> dict[str, Any] | None:
         job = self.simulator.get(job_id)
         if job is None:
             return None
         state = self.simulator.state(job)
         return {"Progress": state.progress, "Status": state.status}
 
-    def get_job(self, job_id: str) -> dict[str, Any] | None:
+    def job(self, job_id: str, **_: Any) -> dict[str, Any] | None:
         job = self.simulator.get(job_id)
         if job is None:
             return None
-        return {"Progress": self.simulator.state(job).progress, "Type": self.backup_job_type}
+        return {"Progress": self.simulator.state(job).progress, "Type": job.type or self.backup_job_type}
 
-    def cancel_job(self, job_id: str) -> dict[str, Any] | None:
+    def cancel_job(self, job_id: str, **_: Any) -> dict[str, Any] | None:
         job = self.simulator.get(job_id)
         if job is None:
             return None
@@ -41,9 +42,5 @@ class DeviceBackend:
             raise api.ApiError("conflict", reason=f"job {job.id} is not running: it cannot be cancelled")
         return {}
 
-    def create_backup(self, body: dict[str, Any]) -> dict[str, Any]:
-        job = self.simulator.create(data_types=tuple(body.get("DataTypes", ())))
-        return {"JobId": job.id}
-
-    def get_info(self) -> dict[str, Any]:
+    def info(self, **_: Any) -> dict[str, Any]:
         return {"ApiRevision": self.api_revision}

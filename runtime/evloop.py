@@ -114,7 +114,9 @@ class HttpProtocol(asyncio.Protocol):
         head_only = parsed.request is not None and parsed.request.method == "HEAD"
         transport.write(api.response_bytes(response, head_only, parsed.close))
         if self.server.log_access is not None:
-            self.server.log_access(f'{self.peer} "{parsed.request_line}" {response.status} {len(response.body)}')
+            self.server.log_access(
+                f'{self.peer} "{parsed.request_line}" {response.status} {len(response.body)}'
+            )
         if parsed.close:
             transport.close()
 

@@ -16,7 +16,6 @@ from ..generated.handler import BASE_PATH, Request
 
 from .camel import camel_keys
 
-
 MAX_LATENCY = 3600.0  # seconds: a longer wait is a dropped connection, which drop_rate says better
 
 
@@ -40,14 +39,18 @@ class Fault:
                 raise ValueError(f"{name} must be between 0 and 1")
         latencies = (self.latency,) if self.latency_max is None else (self.latency, self.latency_max)
         if not all(0 <= x <= MAX_LATENCY for x in latencies) or max(latencies) != latencies[-1]:
-            raise ValueError(f"latency must be from 0 to {MAX_LATENCY} s, and latency_max from latency to {MAX_LATENCY} s")
+            raise ValueError(
+                f"latency must be from 0 to {MAX_LATENCY} s, and latency_max from latency to {MAX_LATENCY} s"
+            )
         if not 400 <= self.status <= 599:
             raise ValueError("status must be an error status, 400 to 599")
         if self.retry_after is not None and self.retry_after < 0:
             raise ValueError("retry_after must be >= 0")
 
     def matches(self, method: str, local_path: str) -> bool:
-        return (self.method is None or self.method.upper() == method) and fnmatch.fnmatchcase(local_path, self.path)
+        return (self.method is None or self.method.upper() == method) and fnmatch.fnmatchcase(
+            local_path, self.path
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,4 +144,3 @@ class RequestJournal:
 
     def clear(self) -> None:
         self._entries.clear()
-

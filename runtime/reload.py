@@ -51,7 +51,15 @@ def spec_snapshot(spec_dir: Path) -> dict[str, tuple[int, int]]:
 def generate(spec_dir: Path, out_dir: Path) -> None:
     """Render `spec_dir` into `out_dir`, or raise ReloadError with the generator's own message."""
     result = subprocess.run(
-        [sys.executable, "-m", f"{__package__.rpartition('.')[0]}.codegen", "--spec", str(spec_dir), "--out", str(out_dir)],
+        [
+            sys.executable,
+            "-m",
+            f"{__package__.rpartition('.')[0]}.codegen",
+            "--spec",
+            str(spec_dir),
+            "--out",
+            str(out_dir),
+        ],
         cwd=PACKAGE if CHECKOUT else PACKAGE.parent,
         capture_output=True,
         text=True,
@@ -83,7 +91,12 @@ class SpecReloader:
     """A thread that polls a spec folder and, on a change, regenerates and reloads it."""
 
     def __init__(
-        self, on_reload: Callable[[], None], *, log: Callable[[str], None], spec_dir: Path, interval: float = 0.5
+        self,
+        on_reload: Callable[[], None],
+        *,
+        log: Callable[[str], None],
+        spec_dir: Path,
+        interval: float = 0.5,
     ) -> None:
         if not spec_dir.is_dir():
             raise ReloadError(f"the spec folder {spec_dir} does not exist")

@@ -29,7 +29,9 @@ def tls_context(cert_file: str | Path, key_file: str | Path) -> ssl.SSLContext:
     try:
         context.load_cert_chain(cert_file, key_file)
     except (ssl.SSLError, OSError) as error:
-        raise ValueError(f"cannot load the TLS certificate {cert_file} with key {key_file}: {error}") from None
+        raise ValueError(
+            f"cannot load the TLS certificate {cert_file} with key {key_file}: {error}"
+        ) from None
     return context
 
 
@@ -126,7 +128,10 @@ def stderr_log(line: str) -> None:
 
 
 # The serving cores, by name: both answer with the same Emulator (the generated handler).
-CORES: dict[str, type[EventLoopServer] | type[EmulatorHTTPServer]] = {"asyncio": EventLoopServer, "threads": EmulatorHTTPServer}
+CORES: dict[str, type[EventLoopServer] | type[EmulatorHTTPServer]] = {
+    "asyncio": EventLoopServer,
+    "threads": EmulatorHTTPServer,
+}
 
 
 class EmbeddedServer:
@@ -199,7 +204,9 @@ class EmbeddedServer:
     def start(self) -> EmbeddedServer:
         self._server = self.core((self.host, self.port), self.emulator, **self._server_options)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="eclypse-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="eclypse-emulator", daemon=True
+        )
         self._thread.start()
         return self
 

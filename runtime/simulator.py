@@ -53,6 +53,7 @@ class Job:
     scenario: Scenario
     data_types: tuple[str, ...] = ()
     cancelled_at: float | None = None
+    type: str | None = None  # the job type the spec's job behaviour names (None: a backup job)
 
 
 class JobStore(Protocol):
@@ -101,8 +102,16 @@ class JobSimulator:
             self._jobs[job.id] = job
             self._order.append(job.id)
 
-    def create(self, scenario: Scenario | None = None, data_types: tuple[str, ...] = ()) -> Job:
-        job = Job(str(uuid.uuid4()), self.clock.now(), scenario or self.default_scenario, tuple(data_types))
+    def create(
+        self, scenario: Scenario | None = None, data_types: tuple[str, ...] = (), job_type: str | None = None
+    ) -> Job:
+        job = Job(
+            str(uuid.uuid4()),
+            self.clock.now(),
+            scenario or self.default_scenario,
+            tuple(data_types),
+            type=job_type,
+        )
         with self._lock:
             if self.store is not None:
                 self.store.add(job)
@@ -192,4 +201,3 @@ class JobSimulator:
             "startedAt": job.started,
             "scenario": camel_keys(scenario),
         }
-

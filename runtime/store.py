@@ -48,7 +48,13 @@ class SqliteStore:
             "SELECT id, started, duration, status, fail_at, never_finish, data_types, cancelled_at FROM jobs ORDER BY seq"
         )
         return [
-            Job(id_, started, Scenario(duration, status, fail_at, bool(never)), tuple(json.loads(types)), cancelled)
+            Job(
+                id_,
+                started,
+                Scenario(duration, status, fail_at, bool(never)),
+                tuple(json.loads(types)),
+                cancelled,
+            )
             for id_, started, duration, status, fail_at, never, types, cancelled in rows
         ]
 
@@ -58,7 +64,17 @@ class SqliteStore:
             self._seq += 1
             self._db.execute(
                 "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (job.id, job.started, s.duration, s.status, s.fail_at, int(s.never_finish), json.dumps(job.data_types), job.cancelled_at, self._seq),
+                (
+                    job.id,
+                    job.started,
+                    s.duration,
+                    s.status,
+                    s.fail_at,
+                    int(s.never_finish),
+                    json.dumps(job.data_types),
+                    job.cancelled_at,
+                    self._seq,
+                ),
             )
 
     def cancel(self, job: Job) -> None:

@@ -25,7 +25,8 @@ RUNNING = CHOICES["running_status"]
 UNKNOWN_JOB = "c83b7cd2-e5df-4dcc-9e9e-301927c76a30"
 PROLOG = b'<?xml version="1.0" encoding="utf-8"?>'
 # The seed's examples, verbatim (../shared/seeds/000_6ccc24178df7d9fa.txt).
-SEED_JSON = b'{"progress": 100, "status": "OK"}'
+# Compact, as the device writes JSON on the wire (DEVICE-FACTS.md).
+SEED_JSON = b'{"progress":100,"status":"OK"}'
 SEED_XML = b"""<?xml version="1.0" encoding="utf-8"?>
 <Job>
 <Status>OK</Status>

@@ -1,0 +1,377 @@
+"""How values of the spec's kinds are written on the wire (JSON, XML, raw `$value`) and read from a body.
+
+Spec-independent: `serializers.py` declares one `Codec` per object of the spec with these pieces. Values
+are plain Python: an object is a dict by property name, a link a dict with `href` and `name`, an array a
+list. JSON is written compactly with `/` escaped as `\\/`, as the device's Java serialiser writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+PRIMITIVES: dict[str, type | tuple[type, ...]] = {
+    "integer": int,
+    "number": (int, float),
+    "string": str,
+    "boolean": bool,
+}
+# Characters XML 1.0 cannot carry, even escaped: they are written as U+FFFD.
+XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The device's string formats, as patterns a value must match.
+FORMATS = {
+    "uuid": re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"),
+    "date": re.compile(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])-\d{4}"),  # MM-dd-yyyy
+    "time": re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),  # HH:mm:ss
+    "datetime": re.compile(r"(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/\d{4} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),
+    "iso-datetime": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?"),
+}
+LINK_KEYS = (("href", "Href"), ("name", "Name"))
+
+
+class BodyError(ValueError):
+    """A request body that does not match its object; the message says why."""
+
+
+def is_type(value: Any, type_: str) -> bool:
+    """Whether `value` is of a primitive type; a bool is never a number."""
+    return isinstance(value, PRIMITIVES[type_]) and (type_ == "boolean" or not isinstance(value, bool))
+
+
+def _no_constants(name: str) -> Any:
+    raise BodyError(f"{name} is not a JSON number")
+
+
+def parse_json(data: bytes) -> Any:
+    """Strict JSON: UTF-8, no NaN or Infinity, and no lone surrogate (which no answer could encode)."""
+    try:
+        document = json.loads(data.decode("utf-8"), parse_constant=_no_constants)
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BodyError(
+            "a string holds a lone surrogate (\\ud800 to \\udfff), which is not a character"
+        ) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise BodyError(str(error) if isinstance(error, BodyError) else f"not valid JSON ({error})") from None
+    return document
+
+
+def dump_json(document: Any) -> bytes:
+    """Compact JSON as the device writes it: no spaces, `/` escaped."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).replace("/", "\\/").encode()
+
+
+def xml_text(value: str) -> str:
+    """Text escaped for XML, with the characters XML cannot carry replaced."""
+    return escape(XML_INVALID.sub("\ufffd", value))
+
+
+def text(value: Any) -> str:
+    """A primitive value as the device writes it in XML and `$value`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(map(text, value))
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """The type of a property or an array's items, as the spec declares it."""
+
+    type: str  # integer, number, string, boolean, enum, object, link or array
+    values: tuple[str, ...] = ()  # an enum's closed list
+    object: str | None = None  # an object's name, resolved through the codec registry
+    items: Kind | None = None  # an array's items
+    item_element: str = "Item"  # the XML element of each item of an array
+    format: str | None = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+
+    def describe(self) -> str:
+        if self.type == "array" and self.items is not None:
+            return f"an array of {self.items.describe()}"
+        if self.type == "enum":
+            return f"one of {', '.join(self.values)}"
+        return self.object or self.type
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One property of an object, as the spec describes it."""
+
+    name: str
+    key: str
+    element: str
+    kind: Kind
+    default: Any
+    writable: bool = True  # may a request body set it (its methods hold POST or PUT)
+
+    @property
+    def type(self) -> str:
+        return self.kind.type
+
+
+class Codec:
+    """One object: its properties in JSON order and in XML order, and how to write and read them."""
+
+    def __init__(
+        self,
+        name: str,
+        element: str,
+        fields: tuple[Field, ...],
+        xml_order: tuple[int, ...],
+        registry: Mapping[str, Codec],
+        prolog: str,
+    ) -> None:
+        self.name = name
+        self.element = element
+        self.fields = fields
+        self.xml_fields = tuple(fields[index] for index in xml_order)
+        self.names = ", ".join(f.name for f in fields)
+        self.registry = registry  # every codec by object name: nested objects are looked up here
+        self.prolog = prolog  # the XML declaration every XML answer starts with
+        self._by_name = {f.name.casefold(): f for f in fields}
+        self._by_key = {f.key.casefold(): f for f in fields}
+        self._by_element = {f.element.casefold(): f for f in fields}
+
+    def field(self, name: str) -> Field | None:
+        """The property called `name` (or its JSON key), matched case-insensitively as the device does."""
+        folded = name.casefold()
+        return self._by_name.get(folded) or self._by_key.get(folded)
+
+    def defaults(self) -> dict[str, Any]:
+        """The object's values as the spec's defaults give them (a fresh copy)."""
+        return json.loads(json.dumps({f.name: f.default for f in self.fields}))
+
+    # Writing
+
+    def json_value(self, values: Mapping[str, Any], selected: frozenset[str] | None = None) -> dict[str, Any]:
+        return {
+            f.key: self._json_of(f.kind, values.get(f.name, f.default))
+            for f in self.fields
+            if selected is None or f.name in selected
+        }
+
+    def _json_of(self, kind: Kind, value: Any) -> Any:
+        if value is None:
+            return None
+        if kind.type == "object":
+            return self.registry[kind.object].json_value(value)
+        if kind.type == "array":
+            return [self._json_of(kind.items, item) for item in value]
+        if kind.type == "link":
+            return {key: value.get(key, "") for key, _ in LINK_KEYS}
+        return value
+
+    def to_json(self, values: Mapping[str, Any], selected: frozenset[str] | None = None) -> bytes:
+        return dump_json(self.json_value(values, selected))
+
+    def xml_lines(
+        self, element: str, values: Mapping[str, Any], selected: frozenset[str] | None = None
+    ) -> list[str]:
+        lines = [f"<{element}>"]
+        for f in self.xml_fields:
+            if selected is None or f.name in selected:
+                lines.extend(self._xml_of(f.kind, f.element, values.get(f.name, f.default)))
+        lines.append(f"</{element}>")
+        return lines
+
+    def _xml_of(self, kind: Kind, element: str, value: Any) -> list[str]:
+        if kind.type == "object":
+            return self.registry[kind.object].xml_lines(element, value or {})
+        if kind.type == "link":
+            value = value or {}
+            return [
+                f"<{element}>",
+                *(f"<{tag}>{xml_text(text(value.get(key)))}</{tag}>" for key, tag in LINK_KEYS),
+                f"</{element}>",
+            ]
+        if kind.type == "array":
+            items = [
+                line for item in value or () for line in self._xml_of(kind.items, kind.item_element, item)
+            ]
+            return [f"<{element}>", *items, f"</{element}>"] if items else [f"<{element} />"]
+        content = xml_text(text(value))
+        return [f"<{element}>{content}</{element}>"] if content else [f"<{element} />"]
+
+    def to_xml(self, values: Mapping[str, Any], selected: frozenset[str] | None = None) -> bytes:
+        return "\n".join([self.prolog, *self.xml_lines(self.element, values, selected)]).encode()
+
+    def encode(
+        self, encoding: str, values: Mapping[str, Any], selected: frozenset[str] | None = None
+    ) -> bytes:
+        return self.to_xml(values, selected) if encoding == "xml" else self.to_json(values, selected)
+
+    def encode_list(self, encoding: str, members: list[Mapping[str, Any]], root: str) -> bytes:
+        """A bare array of this object (JSON `[...]`; XML `<root>` holding one element per member)."""
+        if encoding != "xml":
+            return dump_json([self.json_value(member) for member in members])
+        lines = [line for member in members for line in self.xml_lines(self.element, member)]
+        return "\n".join(
+            [self.prolog, f"<{root}>", *lines, f"</{root}>"] if lines else [self.prolog, f"<{root} />"]
+        ).encode()
+
+    def raw(self, field: Field, values: Mapping[str, Any]) -> bytes:
+        """The `$value` of one property: its bare text."""
+        return text(values.get(field.name, field.default)).encode()
+
+    # Reading
+
+    def from_json(self, data: bytes) -> dict[str, Any]:
+        """A JSON body as the object's values; property names in it match case-insensitively."""
+        return self.read_json(parse_json(data), "")
+
+    def read_json(self, document: Any, place: str) -> dict[str, Any]:
+        """A JSON object as values; `place` is where it stands in the body ("" for the body itself)."""
+        if not isinstance(document, dict):
+            where = place or "the body"
+            raise BodyError(f"{where} must be a JSON object with {self.names}, got {_json_type(document)}")
+        values = {}
+        for key, value in document.items():
+            f = self._by_key.get(key.casefold())
+            if f is None:
+                raise BodyError(f"unknown property {key!r} (known: {', '.join(f.key for f in self.fields)})")
+            here = f"{place}.{f.key}" if place else f.key
+            if not f.writable:
+                raise BodyError(f"{here} is read-only")
+            values[f.name] = self._check_json(f.kind, value, here)
+        return values
+
+    def _check_json(self, kind: Kind, value: Any, place: str) -> Any:
+        if kind.type == "object":
+            return self.registry[kind.object].read_json(value, place)
+        if kind.type == "array":
+            if not isinstance(value, list):
+                raise BodyError(f"{place} must be {kind.describe()}, got {_json_type(value)}")
+            return [
+                self._check_json(kind.items, item, f"{place}[{index}]") for index, item in enumerate(value)
+            ]
+        if kind.type == "link":
+            if (
+                not isinstance(value, dict)
+                or set(value) - {"href", "name"}
+                or not all(isinstance(v, str) for v in value.values())
+            ):
+                raise BodyError(f'{place} must be a link {{"href": ..., "name": ...}}')
+            return dict(value)
+        return check_primitive(kind, value, place)
+
+    def from_xml(self, data: bytes) -> dict[str, Any]:
+        """An XML body as the object's values: the root element named after the object, one child
+        element per property (matched case-insensitively), an array's items as its children."""
+        try:
+            root = ElementTree.fromstring(data)
+        except ElementTree.ParseError as error:
+            raise BodyError(f"not well-formed XML ({error})") from None
+        if root.tag.casefold() != self.element.casefold():
+            raise BodyError(f"expected the root element <{self.element}>, got <{root.tag}>")
+        return self.read_xml(root)
+
+    def read_xml(self, element: ElementTree.Element) -> dict[str, Any]:
+        values = {}
+        for child in element:
+            f = self._by_element.get(child.tag.casefold())
+            if f is None:
+                raise BodyError(
+                    f"unknown element <{child.tag}> (known: {', '.join(f.element for f in self.fields)})"
+                )
+            if not f.writable:
+                raise BodyError(f"<{f.element}> is read-only")
+            values[f.name] = self._from_element(f.kind, child)
+        return values
+
+    def _from_element(self, kind: Kind, element: ElementTree.Element) -> Any:
+        if kind.type == "object":
+            return self.registry[kind.object].read_xml(element)
+        if kind.type == "array":
+            return [self._from_element(kind.items, item) for item in element]
+        if kind.type == "link":
+            found = {child.tag.casefold(): child.text or "" for child in element}
+            return {key: found.get(key, "") for key, _ in LINK_KEYS}
+        return check_primitive(kind, from_text(element.text or "", kind, element.tag), f"<{element.tag}>")
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def check_primitive(kind: Kind, value: Any, place: str) -> Any:
+    """`value` if it is a valid value of a primitive or enum kind, else a BodyError saying why."""
+    if kind.type == "enum":
+        if value not in kind.values:
+            raise BodyError(f"{place} must be one of {', '.join(kind.values)}, got {value!r}")
+        return value
+    if not is_type(value, kind.type):
+        raise BodyError(f"{place} must be of type {kind.type}, got {_json_type(value)}")
+    if kind.minimum is not None and value < kind.minimum or kind.maximum is not None and value > kind.maximum:
+        low = "" if kind.minimum is None else f" from {kind.minimum}"
+        high = "" if kind.maximum is None else f" to {kind.maximum}"
+        raise BodyError(f"{place} must be{low}{high}, got {value}")
+    if kind.format in FORMATS and not FORMATS[kind.format].fullmatch(value):
+        raise BodyError(f"{place} must be a {kind.format} ({FORMAT_EXAMPLES[kind.format]}), got {value!r}")
+    return value
+
+
+FORMAT_EXAMPLES = {
+    "uuid": "c83b7cd2-e5df-4dcc-9e9e-301927c76a30",
+    "date": "MM-dd-yyyy",
+    "time": "HH:mm:ss",
+    "datetime": "MM/dd/yyyy HH:mm:ss",
+    "iso-datetime": "ISO 8601, e.g. 2026-12-01T10:00:00Z",
+}
+
+
+def from_text(value: str, kind: Kind, element: str) -> Any:
+    """The value of an XML element's text, as the property's kind."""
+    value = value.strip()
+    try:
+        if kind.type == "integer":
+            return int(value)
+        if kind.type == "number":
+            return float(value)
+    except ValueError:
+        raise BodyError(f"<{element}> must be of type {kind.type}") from None
+    if kind.type == "boolean":
+        if value not in ("true", "false"):
+            raise BodyError(f"<{element}> must be true or false")
+        return value == "true"
+    return value
+
+
+def camel_case(segment: str) -> str:
+    """`analog-value` -> `analogValue`: the form clients also send of a kebab-case segment or value."""
+    head, *rest = segment.split("-")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def parse_parameter(kind: Kind, value: str) -> Any:
+    """A path or query parameter's text as a value of its kind; ValueError when it is not one."""
+    if kind.type == "integer":
+        if not value.isascii() or not value.lstrip("-").isdigit():
+            raise ValueError(value)
+        number = int(value)
+        if (
+            kind.minimum is not None
+            and number < kind.minimum
+            or kind.maximum is not None
+            and number > kind.maximum
+        ):
+            raise ValueError(value)
+        return number
+    if kind.type == "enum":
+        # The vendor writes kebab-case where clients also send camelCase: both name the same value.
+        folded = {camel_case(v).casefold(): v for v in kind.values}
+        found = folded.get(camel_case(value).casefold())
+        if found is None:
+            raise ValueError(value)
+        return found
+    if kind.format in FORMATS and not FORMATS[kind.format].fullmatch(value):
+        raise ValueError(value)
+    return value
