@@ -69,6 +69,10 @@ HEADER = [
 ]
 
 
+# A default for a formatted string the page gives no example of (the spec checks defaults by format).
+FORMAT_SAMPLES = {"date": "01-01-2026", "time": "00:00:00", "datetime": "01/01/2026 00:00:00"}
+
+
 @dataclass
 class Report:
     took: list[str] = field(default_factory=list)
@@ -454,6 +458,8 @@ def _sample_values(prop: Notes, sample, sample_key, element, infer, report: Repo
     defaults = {"integer": prop.get("minimum", 0), "number": 0, "string": "", "boolean": False, "array": []}
     if kind == "enum":
         prop["default"] = prop["values"][0]
+    elif kind == "string" and prop.get("format") in FORMAT_SAMPLES:  # a valid value of its format
+        prop["default"] = FORMAT_SAMPLES[prop["format"]]
     elif kind in defaults:
         prop["default"] = defaults[kind]
     else:
