@@ -1,5 +1,7 @@
 """`python -m codegen [--check] [--spec DIR] [--out DIR]`: regenerate `generated/` from `spec/`.
 
+`python -m codegen import PAGE.txt [...] [--into DIR]` writes vendor pages into the spec (codegen/importer.py).
+
 Exit codes: 0 done (or up to date), 1 `--check` found stale files, 2 the spec is invalid (or the codegen
 extras are not installed).
 """
@@ -16,6 +18,14 @@ EXTRAS_HINT = "pip install 'eclypse-emulator[codegen]' (in a checkout: pip insta
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import"]:
+        try:
+            from .importer import main as import_main
+        except ModuleNotFoundError as missing:  # pyyaml
+            print(f"python -m codegen needs {missing.name}: {EXTRAS_HINT}", file=sys.stderr)
+            return 2
+        return import_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 naming each stale file; write nothing")
     parser.add_argument("--spec", type=Path, default=ROOT / "spec", help="the spec folder (default: spec/)")

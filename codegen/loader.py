@@ -93,6 +93,25 @@ def spec_digest(spec_dir: Path) -> str:
     return digest.hexdigest()
 
 
+# Sections that several files may each hold a part of (an imported page writes a file of its own).
+MERGED_SECTIONS = ("objects", "resources")
+
+
+def _merge_section(into: Any, part: Any, file: str, line: int, section: str, origins: dict[str, str]) -> None:
+    """Add one file's objects (a mapping) or resources (a list) to those of the files before it."""
+    if isinstance(into, LocatedList) and isinstance(part, LocatedList):
+        into.extend(part)
+        into.item_lines.extend(part.item_lines)
+        return
+    if not (isinstance(into, LocatedDict) and isinstance(part, LocatedDict)):
+        raise SpecError(file, line, section, f"must be of the same kind as in {origins[section]}")
+    for key, value in part.items():
+        if key in into:
+            raise SpecError(file, part.key_lines[key], f"{section}.{key}", f"also defined in {origins[section]}")
+        into[key] = value
+        into.key_lines[key] = part.key_lines[key]
+
+
 def load_documents(spec_dir: Path) -> LocatedDict:
     """Merge the top-level sections of every spec file into one located mapping."""
     files = spec_files(spec_dir)
@@ -120,6 +139,9 @@ def load_documents(spec_dir: Path) -> LocatedDict:
         if not isinstance(document, LocatedDict):
             raise SpecError(name, 1, "", "a spec file must be a mapping of sections")
         for section, value in document.items():
+            if section in MERGED_SECTIONS and section in merged:  # objects and resources of several files
+                _merge_section(merged[section], value, name, document.key_lines[section], section, origins)
+                continue
             if section in merged:
                 raise SpecError(
                     name, document.key_lines[section], section, f"section also in {origins[section]}"

@@ -341,9 +341,8 @@ def _property(checker: _Checker, object_names: set[str]) -> Property:
     for index, method in enumerate(methods):
         if method not in HTTP_METHODS:
             raise checker.child("methods", LocatedList).fail(index, f"unknown method {method!r}")
-    for key in ("default", "example"):
-        if key not in checker.node:
-            raise checker.fail(None, f"missing field {key!r}")
+    if "default" not in checker.node:
+        raise checker.fail(None, "missing field 'default'")
     prop = Property(
         name=name,
         type=kind.type,
@@ -354,7 +353,7 @@ def _property(checker: _Checker, object_names: set[str]) -> Property:
         json_order=order.get("json", int),
         xml_order=order.get("xml", int),
         default=checker.node.get("default"),
-        example=checker.node.get("example"),
+        example=checker.node.get("example", checker.node.get("default")),  # the default when none is given
         kind=kind,
     )
     if not XML_NAME.match(prop.xml_element):
@@ -365,6 +364,8 @@ def _property(checker: _Checker, object_names: set[str]) -> Property:
 def _check_values(checker: _Checker, prop: Property, objects: dict[str, Object]) -> None:
     """Once every object is known: the property's default and example are values of its kind."""
     for key in ("default", "example"):
+        if key not in checker.node:
+            continue
         try:
             check_value(prop.kind, checker.node[key], objects, key)
         except BodyError as error:
@@ -506,7 +507,7 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
         from_revision=revision,
         deprecated=checker.get("deprecated", bool, False),
         summary=checker.get("summary", str),
-        description=checker.get("description", str),
+        description=checker.get("description", str, checker.get("summary", str)),
         parameters=tuple(parameters),
         request=object_ref("request", False),
         response=response,

@@ -1,0 +1,903 @@
+"""`python -m codegen import PAGE.txt [...] [--into DIR]`: turn vendor pages into spec YAML.
+
+One file per path (`path.<segments>.yaml`, GET and POST of a path together) in the spec folder. A
+resource already in a hand-written spec file is checked against the page, differences are reported and
+nothing of it is written; a resource already in a page file is merged: what the spec holds is kept,
+what the page adds is added, differences are reported. Every inference is printed and marked with a
+`# inferred: ...` comment. A page that cannot be read is an error naming file and line, exit 2, and
+nothing is written.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from .emit import Notes, document
+from .pages import (
+    Example,
+    Page,
+    PageError,
+    Row,
+    Table,
+    XmlElement,
+    description_format,
+    description_range,
+    description_values,
+    read_pages,
+)
+
+PAGE_FILE_PREFIX = "path."
+TABLE_TYPES = {
+    "Integer": "integer",
+    "Number": "number",
+    "String": "string",
+    "Boolean": "boolean",
+    "Object": "object",
+    "Array": "array",
+}
+# Values the runtime serves whatever an example says (JSON keys of any object).
+RUNTIME_OWNED = {"apiRevision": "the runtime serves --api-revision"}
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+FORMATS = (
+    ("uuid", UUID),
+    ("datetime", re.compile(r"^\d\d/\d\d/\d{4} \d\d:\d\d:\d\d$")),
+    ("date", re.compile(r"^\d\d-\d\d-\d{4}$")),
+    ("time", re.compile(r"^\d\d:\d\d:\d\d$")),
+)
+COMPARED = (
+    "type",
+    "values",
+    "object",
+    "items",
+    "format",
+    "minimum",
+    "maximum",
+    "methods",
+    "json_key",
+    "xml_element",
+)
+HEADER = [
+    "Imported from the vendor's pages by `python -m codegen import`; checked and kept by a person.",
+    "`# inferred:` marks what the page did not say; descriptions are placeholders to rewrite in our words.",
+]
+
+
+# A default for a formatted string the page gives no example of (the spec checks defaults by format).
+FORMAT_SAMPLES = {"date": "01-01-2026", "time": "00:00:00", "datetime": "01/01/2026 00:00:00"}
+
+
+@dataclass
+class Report:
+    took: list[str] = field(default_factory=list)
+    inferred: list[str] = field(default_factory=list)
+    unsaid: list[str] = field(default_factory=list)
+    differs: list[str] = field(default_factory=list)
+    result: str = ""
+
+
+@dataclass
+class State:
+    """The spec folder as the importer sees it: hand-written files and page files."""
+
+    hand_resources: list[dict]
+    hand_objects: dict[str, dict]
+    page_docs: dict[str, dict]  # file name -> {"resources": [...], "objects": {...}}
+    gets: set[str] = field(default_factory=set)  # paths with a GET in the spec or this run
+
+    def owners(self) -> dict[str, set[str]]:
+        """Object name -> the paths whose resources use it (directly or nested)."""
+        result: dict[str, set[str]] = {}
+        for resource in self.hand_resources:
+            for name in (resource.get("request"), resource.get("response")):
+                for reached in _reach(name, self.hand_objects):
+                    result.setdefault(reached, set()).add(resource.get("path", ""))
+        for name in self.hand_objects:
+            result.setdefault(name, set())
+        for doc in self.page_docs.values():
+            paths = {r.get("path", "") for r in doc["resources"]}
+            for name in doc["objects"]:
+                result.setdefault(name, set()).update(paths)
+        return result
+
+
+def _reach(name: str | None, objects: dict[str, dict]) -> set[str]:
+    seen: set[str] = set()
+    todo = [name] if name else []
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in objects:
+            continue
+        seen.add(current)
+        for prop in objects[current].get("properties") or []:
+            items = prop.get("items")
+            todo += [
+                n for n in (prop.get("object"), items.get("object") if isinstance(items, dict) else None) if n
+            ]
+    return seen
+
+
+def page_file_name(path: str) -> str:
+    segments = [s for s in path.strip("/").split("/") if s]
+    words = [f"_{s[1:-1]}_" if s.startswith("{") else s for s in segments] or ["root"]
+    return PAGE_FILE_PREFIX + ".".join(words) + ".yaml"
+
+
+def camel(word: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_.]", word) if part)
+
+
+def lower_camel(name: str) -> str:
+    """`DeviceInstance` -> `deviceInstance`, `ISODateTime` -> `isoDateTime`."""
+    match = re.match(r"^([A-Z]+)(?=[A-Z][a-z])|^[A-Z]", name)
+    return (match.group(0).lower() + name[match.end() :]) if match else name
+
+
+def operation_name(method: str, path: str) -> str:
+    words = [method.lower()]
+    for segment in [s for s in path.strip("/").split("/") if s]:
+        if segment.startswith("{"):
+            words.append("by_" + re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", segment[1:-1]).lower())
+        else:
+            words.append(re.sub(r"[^a-z0-9]+", "_", segment.lower()).strip("_"))
+    return "_".join(w for w in words if w)
+
+
+def load_state(spec_dir: Path) -> State:
+    hand_resources: list[dict] = []
+    hand_objects: dict[str, dict] = {}
+    page_docs: dict[str, dict] = {}
+    for path in sorted(spec_dir.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if path.name.startswith(PAGE_FILE_PREFIX):
+            page_docs[path.name] = {
+                "resources": data.get("resources") or [],
+                "objects": data.get("objects") or {},
+            }
+        else:
+            hand_resources += data.get("resources") or []
+            hand_objects.update(data.get("objects") or {})
+    state = State(hand_resources, hand_objects, page_docs)
+    for resource in hand_resources + [r for d in page_docs.values() for r in d["resources"]]:
+        if resource.get("method") == "GET":
+            state.gets.add(resource.get("path", ""))
+    return state
+
+
+# --- from a page to spec data ----------------------------------------------------------------------
+
+
+def _value_type(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "link" if set(value) >= {"href"} else "object"
+    if isinstance(value, list):
+        return "array"
+    return None
+
+
+def _walk_json(value: Any) -> list[dict]:
+    found = []
+    if isinstance(value, dict):
+        found.append(value)
+        for member in value.values():
+            found += _walk_json(member)
+    elif isinstance(value, list):
+        for member in value:
+            found += _walk_json(member)
+    return found
+
+
+def _walk_xml(element: XmlElement | None) -> list[XmlElement]:
+    if element is None:
+        return []
+    found = [element]
+    for child in element.children:
+        found += _walk_xml(child)
+    return found
+
+
+def _score(names: set[str], keys: list[str]) -> int:
+    return len(names & {k.lower() for k in keys})
+
+
+@dataclass
+class Samples:
+    json: dict | None
+    json_cut: bool
+    xml: XmlElement | None
+
+
+def _samples(table: Table, page: Page) -> Samples:
+    names = {row.name.lower() for row in table.rows}
+    best, best_score, best_cut = None, 0, False
+    for example in page.examples:
+        if example.kind != "json":
+            continue
+        for candidate in _walk_json(example.value):
+            score = _score(names, list(candidate))
+            if score > best_score:
+                best, best_score, best_cut = candidate, score, example.cut_off
+    xml_best, xml_score = None, 0
+    for example in page.examples:
+        if example.kind != "xml":
+            continue
+        for element in _walk_xml(example.value):
+            score = _score(names, [c.name for c in element.children]) + (
+                2 if element.name == table.name else 0
+            )
+            if score > xml_score:
+                xml_best, xml_score = element, score
+    return Samples(best, best_cut, xml_best)
+
+
+def _xml_value(element: XmlElement, kind: str) -> Any:
+    text = (element.text or "").strip()
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "boolean":
+        return text.lower() == "true"
+    return text
+
+
+def _name_tables(page: Page, report: Report) -> dict[int, str]:
+    """The page name of each table: its `Object Name:`, or inferred for a table without one."""
+    names: dict[int, str] = {}
+    defined = {t.name for t in page.tables if t.name}
+    wanted = [r.item_name for t in page.tables for r in t.rows if r.item_name and r.item_name not in defined]
+    for index, table in enumerate(page.tables):
+        if table.name:
+            names[index] = table.name
+    for index, table in enumerate(page.tables):
+        if index in names:
+            continue
+        rows = {r.name.lower() for r in table.rows}
+        choice, reason = None, ""
+        for want in wanted:
+            if want in names.values():
+                continue
+            for table_ in page.tables:  # a property `Array <want>` whose example items match this table
+                for row in table_.rows:
+                    if row.item_name != want:
+                        continue
+                    key = lower_camel(row.name).lower()
+                    for example in page.examples:
+                        for candidate in _walk_json(example.value):
+                            items = next((v for k, v in candidate.items() if k.lower() == key), None)
+                            if isinstance(items, list) and items and isinstance(items[0], dict):
+                                if _score(rows, list(items[0])) * 2 >= len(rows):
+                                    choice, reason = (
+                                        want,
+                                        f"the items of {row.name} (Array <{want}>) match it",
+                                    )
+            if choice:
+                break
+        if not choice:
+            base = camel(
+                next((s for s in reversed(page.path.split("/")) if s and not s.startswith("{")), "Root")
+            )
+            choice = base if base not in names.values() else f"{base}{index + 1}"
+            reason = "named after the path"
+        names[index] = choice
+        report.inferred.append(f"the table at line {table.line} has no Object Name: {choice} ({reason})")
+    return names
+
+
+def _property(
+    row: Row,
+    table_name: str,
+    samples: Samples,
+    page: Page,
+    local: dict[str, str],
+    report: Report,
+    method: str,
+) -> Notes:
+    prop, notes = Notes(), {}
+    place = f"{table_name}.{row.name}"
+
+    def infer(key: str, text: str) -> None:
+        notes[key] = f"inferred: {text}"
+        report.inferred.append(f"{place}.{key}: {text}")
+
+    sample_key = next((k for k in (samples.json or {}) if k.lower() == row.name.lower()), None)
+    sample = samples.json[sample_key] if sample_key is not None else None
+    element = next(
+        (c for c in (samples.xml.children if samples.xml else []) if c.name.lower() == row.name.lower()), None
+    )
+    table_type = TABLE_TYPES.get(row.base_type)
+    seen_type = _value_type(sample)
+    if seen_type is None and element is not None:
+        seen_type = "link" if {c.name for c in element.children} >= {"Href"} else None
+    prop["name"] = row.name
+    kind = table_type
+    if not row.type:
+        kind = seen_type or "string"
+        infer(
+            "type",
+            f"the page was cut before the type; {'from the example' if seen_type else 'assumed string'}",
+        )
+    elif table_type is None:  # "empty"
+        if seen_type:
+            kind = seen_type
+            infer("type", f"the table says {row.type!r}; {seen_type} from the example")
+        else:
+            kind = "string"
+            infer("type", f"the table says {row.type!r} and no example shows it; assumed string")
+    elif seen_type and seen_type != table_type:
+        if (table_type, seen_type) in (("number", "integer"),):
+            pass
+        else:
+            kind = seen_type
+            infer("type", f"the table says {row.type}, the example shows {seen_type}: the example wins")
+    values, dropped = description_values(row.description, row.cut_off)
+    if dropped:
+        report.unsaid.append(
+            f"{place}: the value list was cut off; dropped the partial last value {dropped!r}"
+        )
+    if kind == "string" and len(values) >= 2:
+        prop["type"] = "enum"
+        prop["values"] = values
+        if dropped:
+            notes["values"] = "inferred: the list on the page was cut off; it may be incomplete"
+    elif kind == "array":
+        prop["type"] = "array"
+        items, xml_item = _items(row, sample, element, values, dropped, local, infer, report, place)
+        prop["items"] = items
+        if xml_item:
+            prop["xml_item"] = xml_item
+    elif kind == "object":
+        prop["type"] = "link"
+        infer("type", "the table says Object and no table of the page defines it: a link (href, name)")
+    else:
+        prop["type"] = kind
+    if isinstance(sample, str) and prop["type"] == "string":
+        for name, pattern in FORMATS:
+            if pattern.match(sample):
+                prop["format"] = name
+                infer("format", f"{name}, from the example value {sample!r}")
+                break
+    if prop["type"] == "string" and "format" not in prop and description_format(row.description):
+        prop["format"] = description_format(row.description)
+        report.took.append(f"{place}: format {prop['format']} from the description")
+    bounds = description_range(row.description)
+    if bounds:
+        prop["minimum"], prop["maximum"] = bounds
+        report.took.append(f"{place}: range {bounds[0]}..{bounds[1]}")
+    prop["description"] = f"{row.name} ({row.type or 'type cut off'}), imported from {page.name}"
+    notes["description"] = "TODO: rewrite in our own words"
+    if row.methods:
+        prop["methods"] = list(row.methods)
+    else:
+        prop["methods"] = ["GET"] if method == "GET" else [method]
+        infer("methods", "the page does not say (cut off or left out)")
+    if sample_key is not None:
+        prop["json_key"] = sample_key
+    else:
+        prop["json_key"] = lower_camel(row.name)
+        infer("json_key", "not in a JSON example")
+    if element is not None:
+        prop["xml_element"] = element.name
+    else:
+        prop["xml_element"] = row.name[:1].upper() + row.name[1:]
+        infer("xml_element", "not in an XML example")
+    prop.notes = notes
+    if row.required is not None:
+        report.took.append(f"{place}: marked {'required' if row.required else 'optional'} by the page")
+    _sample_values(prop, sample, sample_key, element, infer, report, place)
+    return prop
+
+
+def _items(row, sample, element, values, dropped, local, infer, report, place) -> tuple[Any, str | None]:
+    item = row.item_name
+    xml_item = element.children[0].name if element is not None and element.children else None
+    if item in TABLE_TYPES or item == "String":
+        kind = TABLE_TYPES.get(item, "string")
+        if kind == "string" and len(values) >= 2:
+            return {"type": "enum", "values": values}, xml_item
+        return kind, xml_item
+    if isinstance(sample, dict):
+        return {"type": "link"}, xml_item
+    if item and item in local:
+        return {"type": "object", "object": local[item]}, xml_item or item
+    members = sample if isinstance(sample, list) else []
+    if members and all(isinstance(m, dict) and "href" in m for m in members):
+        reason = (
+            f"no table defines {item}; its members in the example are links" if item else "members are links"
+        )
+        infer("items", reason)
+        return {"type": "link"}, xml_item
+    if members and all(isinstance(m, str) for m in members):
+        infer("items", "strings, from the example")
+        return "string", xml_item
+    infer("items", f"no table defines {item}: taken as links" if item else "the page does not say: strings")
+    return ({"type": "link"} if item else "string"), xml_item or item
+
+
+def _sample_values(prop: Notes, sample, sample_key, element, infer, report: Report, place: str) -> None:
+    kind = prop["type"]
+    if sample_key in RUNTIME_OWNED:
+        prop.notes["default"] = f"not from the example: {RUNTIME_OWNED[sample_key]}"
+        report.took.append(f"{place}: example value {sample!r} not taken ({RUNTIME_OWNED[sample_key]})")
+        sample, element = None, None
+        value = None
+    elif sample is not None:
+        value = sample
+    elif element is not None and kind in ("integer", "number", "boolean", "string", "enum"):
+        value = _xml_value(element, kind)
+    else:
+        value = None
+    if value is not None and kind == "link":
+        value = (
+            {"href": value.get("href", ""), "name": value.get("name", "")}
+            if isinstance(value, dict)
+            else None
+        )
+    if value is not None and kind == "array" and not all(not isinstance(v, (dict, list)) for v in value):
+        value = None  # members are objects or links: the example is not a default
+    if value is not None:
+        prop["default"], prop["example"] = value, value
+        return
+    defaults = {"integer": prop.get("minimum", 0), "number": 0, "string": "", "boolean": False, "array": []}
+    if kind == "enum":
+        prop["default"] = prop["values"][0]
+    elif kind == "string" and prop.get("format") in FORMAT_SAMPLES:  # a valid value of its format
+        prop["default"] = FORMAT_SAMPLES[prop["format"]]
+    elif kind in defaults:
+        prop["default"] = defaults[kind]
+    else:
+        return
+    if "default" not in prop.notes:
+        infer("default", "no example value")
+
+
+def _page_objects(
+    page: Page, report: Report, names: dict[int, str], local: dict[str, str]
+) -> dict[str, Notes]:
+    objects: dict[str, Notes] = {}
+    for index, table in enumerate(page.tables):
+        page_name = names[index]
+        spec_name = local[page_name]
+        samples = _samples(table, page)
+        obj = Notes()
+        obj["xml_element"] = page_name
+        obj["description"] = f"{page_name}, imported from {page.name}"
+        obj.notes["description"] = "TODO: rewrite in our own words"
+        if spec_name != page_name:
+            obj.notes["xml_element"] = (
+                f"qualified: the page calls it {page_name}; the wire keeps <{page_name}>"
+            )
+        properties = [_property(r, page_name, samples, page, local, report, page.method) for r in table.rows]
+        known = {r.name.lower() for r in table.rows}
+        if samples.json:
+            extra = [k for k in samples.json if k.lower() not in known]
+            for key in extra:
+                row = Row(key[:1].upper() + key[1:], "", "", (), table.line)
+                prop = _property(row, page_name, samples, page, local, Report(), page.method)
+                prop["description"] = f"{row.name}, in the example of {page.name} but not in its table"
+                prop.notes["name"] = "inferred: from the example; the table does not list it"
+                properties.append(prop)
+                report.inferred.append(f"{page_name}.{row.name}: in the example, not in the table: added")
+        _orders(properties, samples, report, page_name)
+        obj["properties"] = properties
+        if table.cut_off:
+            report.unsaid.append(f"{page_name}: the table was cut off after {len(table.rows)} rows")
+        for row in table.rows:
+            if row.cut_off:
+                report.unsaid.append(
+                    f"{page_name}.{row.name}: the row was cut off or left its method cell empty"
+                )
+        objects[spec_name] = obj
+    return objects
+
+
+def _orders(properties: list[Notes], samples: Samples, report: Report, object_name: str) -> None:
+    json_keys = list(samples.json or {})
+    xml_names = [c.name for c in samples.xml.children] if samples.xml else []
+    json_next = len(json_keys) + 1
+    xml_next = len(xml_names) + 1
+    inferred = []
+    for prop in properties:
+        order = {}
+        if prop["json_key"] in json_keys:
+            order["json"] = json_keys.index(prop["json_key"]) + 1
+        else:
+            order["json"], json_next = json_next, json_next + 1
+            inferred.append("json")
+        if prop["xml_element"] in xml_names:
+            order["xml"] = xml_names.index(prop["xml_element"]) + 1
+        else:
+            order["xml"], xml_next = xml_next, xml_next + 1
+            inferred.append("xml")
+        prop["order"] = order
+        unknown = [
+            k
+            for k, known in (
+                ("json", prop["json_key"] in json_keys),
+                ("xml", prop["xml_element"] in xml_names),
+            )
+            if not known
+        ]
+        if unknown:
+            prop.notes["order"] = (
+                f"inferred: {' and '.join(unknown)} order from the table (not in the example)"
+            )
+    if inferred:
+        report.inferred.append(f"{object_name}: some orders follow the table, not an example")
+
+
+def _top_level(page: Page, names: dict[int, str]) -> list[str]:
+    referenced = {r.item_name for t in page.tables for r in t.rows if r.item_name}
+    return [names[i] for i, t in enumerate(page.tables) if names[i] not in referenced]
+
+
+def _build_resource(
+    page: Page, report: Report, names: dict[int, str], local: dict[str, str], state: State
+) -> Notes:
+    resource, notes = Notes(), {}
+    resource["operation"] = operation_name(page.method, page.path)
+    resource["method"] = page.method
+    resource["path"] = page.path
+    if page.revision:
+        resource["from_revision"] = page.revision
+    else:
+        resource["from_revision"] = "1.0"
+        notes["from_revision"] = "inferred: the page names no revision; assumed the first"
+        report.inferred.append("from_revision 1.0: the page names no revision")
+    if page.deprecated:
+        resource["deprecated"] = True
+    resource["summary"] = f"{page.method} {page.path}, imported from {page.name}"
+    notes["summary"] = "TODO: rewrite in our own words"
+    url_segments = _url_segments(page)
+    parameters = []
+    for parameter in page.parameters:
+        param = Notes({"name": parameter})
+        sample = url_segments.get(parameter)
+        if sample is not None and sample.isdigit():
+            param["type"] = "integer"
+            param.notes["type"] = f"inferred: from the URL example ({sample})"
+        else:
+            param["type"] = "string"
+            if sample is not None and UUID.match(sample):
+                param["format"] = "uuid"
+                param.notes["format"] = "inferred: from the URL example"
+            elif sample is None:
+                param.notes["type"] = "inferred: no URL example shows it"
+        param["description"] = f"The {parameter} path parameter, imported from {page.name}"
+        param.notes["description"] = "TODO: rewrite in our own words"
+        param["in"] = "path"
+        parameters.append(param)
+    if parameters:
+        resource["parameters"] = parameters
+    tops = _top_level(page, names)
+    first_json = next((e for e in page.examples if e.kind == "json"), None)
+    if page.method == "GET":
+        response = None
+        if first_json and isinstance(first_json.value, dict):
+            scored = [
+                (_score({r.name.lower() for r in t.rows}, list(first_json.value)), names[i])
+                for i, t in enumerate(page.tables)
+            ]
+            scored = [s for s in scored if s[0] > 0]
+            response = max(scored, key=lambda s: s[0])[1] if scored else None
+        if response is None and tops:
+            response = tops[0]
+            if len(tops) > 1:
+                report.inferred.append(f"response {response}: the first of the tables {', '.join(tops)}")
+        if response:
+            resource["response"] = local[response]
+        table = next((t for i, t in enumerate(page.tables) if names[i] == response), None)
+        sole_array = table is not None and len(table.rows) == 1 and table.rows[0].base_type == "Array"
+        if first_json and isinstance(first_json.value, list):
+            resource["response_shape"] = "array"
+            notes["response_shape"] = "inferred: the JSON example is a bare list"
+            resource["behaviour"] = {"kind": "collection"}
+            notes["behaviour"] = "inferred: the example is a list of members"
+        elif sole_array:
+            resource["behaviour"] = {"kind": "collection"}
+            notes["behaviour"] = "inferred: the object is one list of members"
+        else:
+            resource["behaviour"] = {"kind": "entity"}
+        if resource["behaviour"]["kind"] == "collection":
+            report.inferred.append("behaviour collection: " + notes["behaviour"][len("inferred: ") :])
+    else:
+        starter = next(
+            (n for n in tops if any(r.name.lower() == "jobid" for r in _table(page, names, n).rows)), None
+        )
+        others = [n for n in tops if n != starter]
+        if starter:
+            if others:
+                resource["request"] = local[others[0]]
+            resource["response"] = local[starter]
+            resource["behaviour"] = {"kind": "job"}
+            notes["behaviour"] = "inferred: the page answers a JobId"
+            report.inferred.append("behaviour job: the page answers a JobId")
+        elif tops:
+            resource["request"] = local[tops[0]]
+            resource["response"] = local[tops[0]]
+            notes["response"] = "inferred: the page shows one object for the body and the answer"
+            report.inferred.append(f"response {tops[0]}: the same object as the request")
+            if page.path in state.gets:
+                resource["behaviour"] = {"kind": "entity"}
+                notes["behaviour"] = "inferred: a POST to a path that has a GET sets the entity"
+            else:
+                resource["behaviour"] = {"kind": "hook"}
+                notes["behaviour"] = "inferred: no GET of this path; the answer needs a hook"
+            report.inferred.append("behaviour " + resource["behaviour"]["kind"])
+    examples = {}
+    for example in page.examples:
+        if example.cut_off:
+            report.unsaid.append(f"the {example.kind} example at line {example.line} was cut off: not kept")
+            continue
+        if example.kind in ("json", "xml") and example.kind not in examples:
+            examples.setdefault("url", example.url)
+            examples[example.kind] = example.text
+    if examples:
+        resource["examples"] = examples
+    resource.notes = notes
+    return resource
+
+
+def _table(page: Page, names: dict[int, str], name: str) -> Table:
+    return next(t for i, t in enumerate(page.tables) if names[i] == name)
+
+
+def _url_segments(page: Page) -> dict[str, str]:
+    wanted = [s for s in page.path.strip("/").split("/") if s]
+    for example in page.examples:
+        url = example.url.split("?")[0]
+        tail = url.split("/api/rest/v1", 1)[-1] if "/api/rest/v1" in url else ""
+        got = [s for s in tail.strip("/").split("/") if s]
+        if len(got) == len(wanted):
+            return {w[1:-1]: g for w, g in zip(wanted, got) if w.startswith("{")}
+    return {}
+
+
+# --- merging ---------------------------------------------------------------------------------------
+
+
+def _qualify(name: str, path: str, other_paths: set[str], taken: Callable[[str], bool]) -> str:
+    mine = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
+    other = sorted(other_paths)[0].strip("/").split("/") if other_paths else []
+    other = [s for s in other if s and not s.startswith("{")]
+    index = next((i for i, s in enumerate(mine) if i >= len(other) or other[i] != s), max(len(mine) - 1, 0))
+    for end in range(index + 1, len(mine) + 1):
+        candidate = "".join(camel(s) for s in mine[index:end]) + name
+        if not taken(candidate):
+            return candidate
+    number = 2
+    while taken(f"{name}{number}"):
+        number += 1
+    return f"{name}{number}"
+
+
+def _compare(place: str, page_value: dict, spec_value: dict, report: Report) -> None:
+    for key in COMPARED:
+        if key not in page_value or key in getattr(page_value, "notes", {}):
+            continue
+        if key in spec_value and spec_value[key] != page_value[key]:
+            report.differs.append(
+                f"{place}.{key}: the page says {page_value[key]!r}, the spec {spec_value[key]!r}"
+            )
+        elif key not in spec_value:
+            report.differs.append(f"{place}.{key}: the page says {page_value[key]!r}, the spec says nothing")
+    page_order, spec_order = page_value.get("order"), spec_value.get("order")
+    if (
+        page_order
+        and spec_order
+        and "order" not in getattr(page_value, "notes", {})
+        and page_order != spec_order
+    ):
+        report.differs.append(f"{place}.order: the page says {page_order}, the spec {spec_order}")
+
+
+def _compare_object(name: str, produced: dict, spec_obj: dict, report: Report) -> None:
+    spec_props = {p.get("name"): p for p in spec_obj.get("properties") or []}
+    for prop in produced["properties"]:
+        if prop["name"] not in spec_props:
+            report.differs.append(f"{name}.{prop['name']}: on the page, not in the spec")
+            continue
+        _compare(f"{name}.{prop['name']}", prop, spec_props[prop["name"]], report)
+
+
+def _merge_mapping(
+    existing: dict, produced: Notes, place: str, report: Report, keys_checked=COMPARED
+) -> Notes:
+    """Existing values win (a person may have corrected them); new keys are added; differences said."""
+    result = Notes()
+    for key, value in existing.items():
+        result[key] = produced[key] if key in produced and produced[key] == value else value
+        if key in produced and produced[key] != value and key in keys_checked + ("order", "from_revision"):
+            report.differs.append(
+                f"{place}.{key}: the page gives {produced[key]!r}, the spec keeps {value!r}"
+            )
+    for key, value in produced.items():
+        if key not in result:
+            result[key] = value
+    result.notes = {k: n for k, n in produced.notes.items() if k in produced and result.get(k) == produced[k]}
+    return result
+
+
+def _merge_object(existing: dict, produced: Notes, name: str, report: Report) -> Notes:
+    merged = _merge_mapping({k: v for k, v in existing.items() if k != "properties"}, produced, name, report)
+    by_name = {p["name"]: p for p in produced["properties"]}
+    properties = []
+    for prop in existing.get("properties") or []:
+        if prop.get("name") in by_name:
+            properties.append(
+                _merge_mapping(prop, by_name.pop(prop["name"]), f"{name}.{prop['name']}", report)
+            )
+        else:
+            properties.append(Notes(prop))
+    properties += by_name.values()
+    merged["properties"] = properties
+    return merged
+
+
+def import_page(page: Page, state: State, report: Report) -> str | None:
+    """Merge one page into `state`; the page file it changed, or None."""
+    names = _name_tables(page, report)
+    report.took.append(
+        f"{page.method} {page.path}"
+        + (f", from revision {page.revision}" if page.revision else "")
+        + (", deprecated" if page.deprecated else "")
+        + f"; {len(page.tables)} table(s), {len(page.examples)} example(s)"
+        + (f"; {page.copies} copies merged" if page.copies > 1 else "")
+    )
+    if page.cut_off:
+        report.unsaid.append("the copy is cut off: what follows the cut is unknown")
+    hand = next(
+        (r for r in state.hand_resources if r.get("method") == page.method and r.get("path") == page.path),
+        None,
+    )
+    file_name = page_file_name(page.path)
+    doc = state.page_docs.get(file_name, {"resources": [], "objects": {}})
+    if hand is not None:
+        local = {n: n for n in names.values()}
+        probe = _build_resource(page, Report(), names, local, state)
+        for role in ("response", "request"):
+            if probe.get(role) and hand.get(role):
+                local[probe[role]] = hand[role]
+        objects = _page_objects(page, Report(), names, local)
+        for spec_name, obj in objects.items():
+            if spec_name in state.hand_objects and spec_name in {hand.get("request"), hand.get("response")}:
+                report.took.append(f"checked {spec_name} against the spec")
+                _compare_object(spec_name, obj, state.hand_objects[spec_name], report)
+            else:
+                report.unsaid.append(f"{spec_name}: not compared (the hand-written resource does not use it)")
+        for key in ("from_revision", "deprecated"):
+            page_value = probe.get(key, False) if key == "deprecated" else probe.get(key)
+            if key in probe.notes:
+                continue
+            if page_value != hand.get(key, False if key == "deprecated" else None):
+                report.differs.append(f"{key}: the page says {page_value!r}, the spec {hand.get(key)!r}")
+        report.result = "unchanged: the resource is written by hand in the spec; differences are listed"
+        return None
+    owners = state.owners()
+    mine = set(doc["objects"])
+    local: dict[str, str] = {}
+    chosen: set[str] = set()
+    for index in sorted(names):
+        name = names[index]
+        spec_name = name
+        if name not in mine and name in owners and page.path not in owners[name]:
+
+            def taken(candidate: str) -> bool:
+                return (candidate in owners and candidate not in mine) or candidate in chosen
+
+            spec_name = _qualify(name, page.path, owners[name], taken)
+            report.took.append(
+                f"object {name} is named {spec_name} in the spec ({name} is used by {', '.join(sorted(owners[name])) or 'the spec'});"
+                f" the wire keeps <{name}>"
+            )
+        local[name] = spec_name
+        chosen.add(spec_name)
+    objects = _page_objects(page, report, names, local)
+    resource = _build_resource(page, report, names, local, state)
+    resources = list(doc["resources"])
+    at = next(
+        (i for i, r in enumerate(resources) if r.get("method") == page.method and r.get("path") == page.path),
+        None,
+    )
+    if at is None:
+        resources.append(resource)
+    else:
+        resources[at] = _merge_mapping(
+            resources[at], resource, resource["operation"], report, ("method", "path")
+        )
+    merged_objects = dict(doc["objects"])
+    for name, obj in objects.items():
+        merged_objects[name] = (
+            _merge_object(merged_objects[name], obj, name, report) if name in merged_objects else obj
+        )
+    order = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
+    resources.sort(key=lambda r: order.get(r.get("method"), 9))
+    state.page_docs[file_name] = {"resources": resources, "objects": merged_objects}
+    if page.method == "GET":
+        state.gets.add(page.path)
+    return file_name
+
+
+def render_doc(doc: dict) -> str:
+    objects = Notes(sorted(doc["objects"].items()))
+    for name, obj in doc["objects"].items():
+        note = getattr(obj, "notes", {}).get("xml_element", "")
+        if note.startswith("qualified"):
+            objects.notes[name] = note
+    return document(HEADER, doc["resources"], objects)
+
+
+def run(files: list[Path], spec_dir: Path, out=print, err=None) -> int:
+    err = err or (lambda text: print(text, file=sys.stderr))
+    pages: list[Page] = []
+    try:
+        for file in files:
+            pages += read_pages(file)
+    except PageError as error:
+        err(f"page error: {error}")
+        return 2
+    except OSError as error:
+        err(f"page error: {error.filename}:1: {error.strerror}")
+        return 2
+    if not spec_dir.is_dir():
+        err(f"page error: {spec_dir}: not a spec folder")
+        return 2
+    state = load_state(spec_dir)
+    before = {name: (spec_dir / name).read_text(encoding="utf-8") for name in state.page_docs}
+    order = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
+    changed: list[str] = []
+    for page in sorted(pages, key=lambda p: (p.path, order.get(p.method, 9), p.file)):
+        report = Report()
+        name = import_page(page, state, report)
+        if name and name not in changed:
+            changed.append(name)
+        out(f"{page.file}: {page.method} {page.path}")
+        for title, items in (
+            ("took", report.took),
+            ("inferred", report.inferred),
+            ("unsaid or cut off", report.unsaid),
+            ("differs", report.differs),
+        ):
+            for item in items:
+                out(f"  {title}: {item}")
+        if report.result:
+            out(f"  {report.result}")
+    for name in sorted(changed):
+        text = render_doc(state.page_docs[name])
+        if before.get(name) == text:
+            out(f"unchanged {spec_dir / name}")
+            continue
+        (spec_dir / name).write_text(text, encoding="utf-8")
+        out(f"wrote {spec_dir / name}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    from . import __main__ as cli
+
+    parser = argparse.ArgumentParser(prog="python -m codegen import", description=__doc__.splitlines()[0])
+    parser.add_argument("pages", nargs="+", type=Path, help="text copies of vendor pages")
+    parser.add_argument(
+        "--into", type=Path, default=cli.ROOT / "spec", help="the spec folder (default: spec/)"
+    )
+    args = parser.parse_args(argv)
+    return run(args.pages, args.into)
