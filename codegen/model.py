@@ -38,6 +38,7 @@ HANDLER_ERRORS = (
     "uri_too_long",
     "unsupported_media_type",
     "headers_too_large",
+    "not_implemented",
 )
 CHOICES = {
     "running_status": str,
