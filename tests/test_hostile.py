@@ -439,3 +439,66 @@ def test_the_chunked_reader_consumes_as_it_goes():
     assert isinstance(event, RequestEvent) and event.body == b"a" * 10_000
     assert index == len(body) - 1
     assert largest <= 8
+
+
+@pytest.fixture(scope="module")
+def impatient(core):
+    """A server that aborts a connection whose answers are not read for 1 s."""
+    with EmbeddedServer(port=0, clock="manual", write_timeout=1, idle_timeout=30, core=core) as server:
+        yield server
+
+
+def test_a_client_that_pipelines_without_reading_is_held_back_then_dropped(impatient):
+    """Pipelined GETs pushed at a server, never reading an answer: the server stops reading (the
+    client's sends block, far short of what it tried to push), keeps answering others, and aborts the
+    connection once its answers have waited unread longer than the write timeout."""
+    piece = get(INFO) * 1600  # about 64 KB of requests
+    pushed, limit, reset = 0, 64 << 20, False
+    deadline = time.monotonic() + 20
+    with socket.create_connection((impatient.host, impatient.port)) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        sock.settimeout(0.5)
+        while pushed < limit and time.monotonic() < deadline:
+            try:
+                pushed += sock.send(piece)
+            except TimeoutError:
+                break  # the server no longer reads
+            except (BrokenPipeError, ConnectionResetError):
+                reset = True
+                break
+        assert pushed < limit // 2, f"the server read {pushed} bytes of requests without their answers being read"
+        assert_still_serving(impatient)
+        while not reset and time.monotonic() < deadline:
+            try:
+                sock.send(piece)
+            except TimeoutError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                reset = True
+        assert reset, "the stalled connection was not dropped"
+    assert_still_serving(impatient)
+
+
+def test_the_event_loop_listens_with_a_backlog_of_1024():
+    """While the loop is busy (it accepts nothing), 300 connections all complete their handshake in the
+    listen queue; with asyncio's default backlog of 100, about 200 would wait for SYN retries."""
+    import select
+
+    with EmbeddedServer(port=0, core="asyncio") as server:
+        assert_still_serving(server)  # the loop runs
+        server._server._loop.call_soon_threadsafe(time.sleep, 2.0)  # the loop accepts nothing meanwhile
+        time.sleep(0.2)
+        sockets = []
+        try:
+            for _ in range(300):
+                sock = socket.socket()
+                sock.setblocking(False)
+                sock.connect_ex((server.host, server.port))
+                sockets.append(sock)
+            _, writable, _ = select.select([], sockets, [], 1.0)
+            connected = [s for s in writable if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0]
+            assert len(connected) == 300
+        finally:
+            for sock in sockets:
+                sock.close()
+        assert_still_serving(server)
