@@ -253,6 +253,28 @@ def test_evicted_jobs_stay_gone_after_a_restart(tmp_path):
         restarted.close()
 
 
+def test_never_finishing_jobs_at_the_head_do_not_stop_eviction():
+    """64 jobs that never finish, then 20,000 that finish at once, with max_jobs 100: the finished ones
+    are evicted (not 20,064 kept), and each creation looks at a bounded number of jobs."""
+    emulator = emulator_with(100)
+    forever = [emulator.create_job(never_finish=True) for _ in range(64)]
+    simulator = emulator.simulator
+    looked_at = 0
+    state = simulator.state
+
+    def counting_state(job):
+        nonlocal looked_at
+        looked_at += 1
+        return state(job)
+
+    simulator.state = counting_state
+    for _ in range(20_000):
+        emulator.create_job(duration=0)
+    assert len(simulator._jobs) <= 101
+    assert looked_at <= 3 * 20_000
+    assert all(present(emulator, forever))
+
+
 def test_max_jobs_must_be_positive():
     with pytest.raises(ValueError):
         Emulator(max_jobs=0)
