@@ -160,6 +160,11 @@ CORPUS = [
         400,
     ),
     case("negative-advance", post(b'{"seconds": -1}', target="/_emulator/clock/advance"), 400),
+    case("lone-surrogate-status", post(b'{"status": "\\ud800"}', target="/_emulator/jobs"), 400),
+    case("lone-surrogate-data-type", post(b'{"dataTypes": ["\\udfff"]}', target="/_emulator/jobs"), 400),
+    case("lone-surrogate-fault-path", post(b'{"path": "/x\\ud800"}', target="/_emulator/faults"), 400),
+    case("lone-surrogate-key", post(b'{"\\ud800": 1}', target="/_emulator/jobs"), 400),
+    case("lone-surrogate-device-body", post(b'{"DataTypes": ["\\ud800"]}'), 400),
     # Pathological $select.
     case("select-100000-commas", get(select("," * 100_000)), 414),
     case("select-60000-commas", get(select("," * 60_000)), 200),  # empty names are ignored

@@ -33,9 +33,16 @@ def _no_constants(name: str) -> Any:
 
 
 def parse_json(data: bytes) -> Any:
-    """Strict JSON: UTF-8, and no NaN or Infinity (which Python's parser would let through)."""
+    """Strict JSON: UTF-8, no NaN or Infinity (which Python's parser would let through), and no lone
+    surrogate (an escape such as \\ud800, which decodes to a string that no answer could encode)."""
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=_no_constants)
+        text = data.decode("utf-8")
+        document = json.loads(text, parse_constant=_no_constants)
+        if "\\u" in text:
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+        return document
+    except UnicodeEncodeError:
+        raise BodyError("a string is not valid Unicode (a lone surrogate)") from None
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise BodyError(str(error) if isinstance(error, BodyError) else f"not valid JSON ({error})") from None
 
