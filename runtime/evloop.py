@@ -14,6 +14,7 @@ output has not drained for `write_timeout` seconds is aborted.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import math
 import socket
@@ -124,11 +125,24 @@ class HttpProtocol(asyncio.Protocol):
             self._send(event, api.error_response(event.key, **event.fields))
             return
         request = api.Request(event.method, api.origin_form(event.target), event.headers, event.body)
-        response, delay = self.server.emulator.answer(request)
+        emulator = self.server.emulator
+        if emulator.blocking and event.method not in ("GET", "HEAD"):
+            # A change waits on the state file (maybe on another process's lock): in a worker thread.
+            self.holding = True
+            self.deadline = math.inf
+            future = asyncio.get_running_loop().run_in_executor(self.server.executor(), emulator.answer, request)
+            future.add_done_callback(lambda done: self._answered(event, *done.result()))
+            return
+        response, delay = emulator.answer(request)
+        self._answered(event, response, delay, held=False)
+
+    def _answered(self, event: RequestEvent, response: api.Response | None, delay: float, held: bool = True) -> None:
         if delay:
             self.holding = True
             self.deadline = math.inf  # waiting on us, not on the client
             asyncio.get_running_loop().call_later(delay, self._send_held, event, response)
+        elif held:
+            self._send_held(event, response)
         else:
             self._send(event, response)
 
@@ -182,6 +196,7 @@ class EventLoopServer:
         self.server_address = self.socket.getsockname()[:2]
         self.connections: set[HttpProtocol] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._stop: asyncio.Event | None = None
         self._stopped = threading.Event()
 
@@ -231,6 +246,12 @@ class EventLoopServer:
                 if protocol.deadline < now:
                     transport.close()
 
+    def executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        """The worker threads that answer the requests that may block (created on first use)."""
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="eclypse-blocking")
+        return self._executor
+
     def shutdown(self) -> None:
         """Stop serve_forever (from another thread) and wait until it has."""
         while self._loop is None or self._stop is None:
@@ -241,6 +262,8 @@ class EventLoopServer:
 
     def server_close(self) -> None:
         self.socket.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
 
 
 def _quiet_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -55,8 +55,17 @@ class Job:
     cancelled_at: float | None = None
 
 
+class StoreUnavailable(Exception):
+    """A JobStore cannot make a change now (its file is locked by another process): nothing changed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class JobStore(Protocol):
-    """Where jobs are kept beyond memory (see store.py); every change goes through it."""
+    """Where jobs are kept beyond memory (see store.py); every change goes through it, and a change it
+    cannot make now raises StoreUnavailable."""
 
     def load(self) -> list[Job]: ...
     def add(self, job: Job) -> None: ...
@@ -135,7 +144,10 @@ class JobSimulator:
             del jobs[job_id]
             evicted.append(job_id)
         if evicted and self.store is not None:
-            self.store.remove(evicted)
+            try:
+                self.store.remove(evicted)
+            except StoreUnavailable:
+                pass  # the rows stay in the file; the jobs are gone from memory, the creation stands
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id.lower())
@@ -162,7 +174,11 @@ class JobSimulator:
                 return False
             job.cancelled_at = self.clock.now()
             if self.store is not None:
-                self.store.cancel(job)
+                try:
+                    self.store.cancel(job)
+                except StoreUnavailable:
+                    job.cancelled_at = None
+                    raise
         return True
 
     def state(self, job: Job) -> JobState:
