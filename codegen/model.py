@@ -42,6 +42,7 @@ HANDLER_ERRORS = (
     "uri_too_long",
     "unsupported_media_type",
     "headers_too_large",
+    "not_implemented",
 )
 CHOICES = {
     "running_status": str,

@@ -25,8 +25,8 @@ from .behaviours import Behaviours, StateStore
 from .device import DeviceBackend
 from .faults import Fault, FaultInjector, RequestJournal
 from .negotiation import Negotiator
-from .simulator import JobSimulator, Scenario
-from .store import SqliteStore
+from .simulator import JobSimulator, Scenario, StoreUnavailable
+from .store import RETRY_AFTER, SqliteStore
 
 logger = logging.getLogger("runtime")
 
@@ -112,6 +112,11 @@ class Emulator:
         self.journal = RequestJournal()
         self._openapi: bytes | None = None
 
+    @property
+    def blocking(self) -> bool:
+        """Whether answering a change may block on file I/O (an event loop then answers it in a thread)."""
+        return self.simulator.store is not None
+
     def respond(self, request: Request) -> Response | None:
         """Answer one request, waiting out an injected latency in the calling thread (the threaded
         server's way); None: hang up (an injected fault)."""
@@ -137,6 +142,9 @@ class Emulator:
                 response, delay = self._device_response(request)
             if response is not None and added:
                 response.headers.extend(added)
+        except StoreUnavailable as error:  # the state file is locked by another process: retry later
+            retry = [("Retry-After", str(RETRY_AFTER))]
+            response = api.negotiated_error(request, self, "unavailable", retry, reason=error.reason)
         except Exception as error:  # a bug of the emulator: log it, answer in the API's own words
             logger.exception("error answering %s %s", request.method, request.target)
             response = api.error_response("internal_error", reason=type(error).__name__)

@@ -1,7 +1,8 @@
 """HTTP Basic authentication and the device's session cookie, as the ECLYPSE does them.
 
 A request with right Basic credentials gets a new session cookie; later requests may send only the
-cookie. Secrets are compared in constant time; sessions expire after `session_ttl` seconds.
+cookie. Secrets are compared in constant time; sessions expire after `session_ttl` seconds, and beyond
+`max_sessions` the oldest goes: each login costs O(1) however many sessions there are.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections import deque
 from typing import Callable, Mapping
 
 
@@ -41,6 +43,9 @@ class Authenticator:
         self.session_ttl, self.max_sessions, self._clock = session_ttl, max_sessions, clock
         # Sessions by the SHA-256 of their id: a lookup's timing then tells nothing about the ids.
         self._sessions: dict[bytes, float] = {}  # digest -> expiry
+        # The same sessions, oldest first: every session lives session_ttl on a clock that never goes
+        # back, so the oldest expires first, and expiry and eviction pop from the left in O(1).
+        self._queue: deque[tuple[float, bytes]] = deque()
         self._lock = threading.Lock()
 
     def authenticate(self, headers: Mapping[str, str]) -> list[tuple[str, str]] | None:
@@ -67,12 +72,14 @@ class Authenticator:
     def _new_session(self) -> list[tuple[str, str]]:
         session = secrets.token_urlsafe(24)
         now = self._clock()
+        digest = _digest(session)
         with self._lock:
-            if len(self._sessions) >= self.max_sessions:
-                self._sessions = {k: v for k, v in self._sessions.items() if v > now}
-                while len(self._sessions) >= self.max_sessions:
-                    del self._sessions[next(iter(self._sessions))]
-            self._sessions[_digest(session)] = now + self.session_ttl
+            sessions, queue = self._sessions, self._queue
+            while queue and (queue[0][0] <= now or len(sessions) >= self.max_sessions):
+                _, oldest = queue.popleft()  # expired, or the oldest beyond max_sessions
+                sessions.pop(oldest, None)
+            sessions[digest] = now + self.session_ttl
+            queue.append((now + self.session_ttl, digest))
         return [("Set-Cookie", f"{self.cookie_name}={session}{self._cookie_attributes}")]
 
     def _session_valid(self, cookie_header: str | None) -> bool:

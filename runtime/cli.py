@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="cut off a client that takes longer to send a request (default: 10)",
     )
     parser.add_argument(
+        "--write-timeout",
+        type=_seconds,
+        default=10.0,
+        help="abort a connection whose answers the client has not read for this long (default: 10)",
+    )
+    parser.add_argument(
         "--user",
         action="append",
         type=_user,
@@ -227,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
                 max_jobs=args.max_jobs,
                 idle_timeout=args.idle_timeout,
                 request_timeout=args.request_timeout,
+                write_timeout=args.write_timeout,
                 max_body_size=args.max_body,
                 faults=args.fault,
                 seed=args.seed,

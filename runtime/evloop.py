@@ -1,14 +1,20 @@
 """The event-loop serving core: HTTP/1.1 on asyncio, every connection in one thread.
 
 The thread-per-connection http.server core spends its time switching threads under load (its p99
-reaches hundreds of milliseconds at 64 connections on 2 cores). This core reads requests itself
-(http11.py), answers them with the same `Emulator.answer` — the generated handler — and keeps an idle
-connection for the price of a buffer. An injected latency waits on a timer, never in the loop.
+reaches hundreds of milliseconds at 64 connections on 2 cores). This core reads requests with the same
+incremental reader as the threads core (generated/http1.py), answers them with the same
+`Emulator.answer` — the generated handler — and keeps an idle connection for the price of a buffer. An
+injected latency waits on a timer, never in the loop.
+
+A client that sends without reading is held back: reading pauses while the connection's unsent output is
+above the transport's high-water mark, or while unanswered input is above INPUT_HIGH; a connection whose
+output has not drained for `write_timeout` seconds is aborted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import math
 import socket
@@ -18,11 +24,16 @@ import time
 from typing import Any, Callable
 
 from ..generated import handler as api
+from ..generated.http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
 
 from .app import Emulator
-from .http11 import Parsed, RequestReader
 
 logger = logging.getLogger("runtime")
+
+INPUT_HIGH = 64 * 1024  # unanswered (pipelined) input bytes beyond which reading pauses
+OUTPUT_HIGH = 64 * 1024  # the transport's write-buffer high-water mark
+REQUESTS_PER_CALLBACK = 64  # a pipelining client cannot starve the others
+BACKLOG = 1024
 
 
 class HttpProtocol(asyncio.Protocol):
@@ -36,12 +47,16 @@ class HttpProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.peer = "-"
         self.deadline = time.monotonic() + server.idle_timeout  # the server's sweep closes it after this
+        self.unsent_since: float | None = None  # since when output waits unsent (the sweep's view)
         self.reading = False  # a request has begun arriving
         self.paused = False  # the transport's buffer is full
         self.holding = False  # an answer waits out an injected latency
+        self.backlogged = False  # a complete request waits in the reader's buffer
+        self.reading_paused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # asyncio sets TCP_NODELAY on TCP transports
+        transport.set_write_buffer_limits(high=OUTPUT_HIGH)
         peer = transport.get_extra_info("peername")
         self.peer = peer[0] if peer else "-"
         self.server.connections.add(self)
@@ -51,6 +66,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self.paused = True
+        self._pause_reading()
 
     def resume_writing(self) -> None:
         self.paused = False
@@ -60,64 +76,105 @@ class HttpProtocol(asyncio.Protocol):
         if not self.reading and not self.holding:
             self._request_begun()
         self.reader.feed(data)
+        if self.backlogged or self.paused or self.holding:
+            if len(self.reader.buffer) > INPUT_HIGH:
+                self._pause_reading()
+            return
         self._process()
+
+    def _pause_reading(self) -> None:
+        if not self.reading_paused and not self.transport.is_closing():
+            self.reading_paused = True
+            self.transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if self.reading_paused and not self.transport.is_closing():
+            self.reading_paused = False
+            self.transport.resume_reading()
 
     def _request_begun(self) -> None:
         self.reading = True
         self.deadline = time.monotonic() + self.server.request_timeout  # later bytes do not extend it
 
     def _process(self) -> None:
-        transport = self.transport
-        for _ in range(64):  # bounded per callback: a pipelining client cannot starve the others
+        transport, reader = self.transport, self.reader
+        self.backlogged = False
+        for _ in range(REQUESTS_PER_CALLBACK):
             if self.paused or self.holding or transport.is_closing():
+                self.backlogged = not transport.is_closing()
                 return
-            parsed, interim = self.reader.next()
-            if interim:
-                transport.write(interim)
-            if parsed is None:
-                if not self.reader.buffer:
+            event = reader.next_event()
+            if isinstance(event, Continue):
+                transport.write(CONTINUE_BYTES)
+                continue
+            if event is None:
+                if not reader.busy:
                     self.reading = False
                     self.deadline = time.monotonic() + self.server.idle_timeout
+                self._resume_reading()
                 return
             self.reading = False
-            self._answer(parsed)
-            if self.reader.buffer and not self.holding:
+            self._answer(event)
+            if reader.busy and not self.holding:
                 self._request_begun()  # the next request (pipelined) has begun arriving
+        self.backlogged = True
         asyncio.get_running_loop().call_soon(self._process)
 
-    def _answer(self, parsed: Parsed) -> None:
-        if parsed.refusal is not None:
-            self._send(parsed, parsed.refusal)
+    def _answer(self, event: RequestEvent | Refusal) -> None:
+        if isinstance(event, Refusal):
+            self._send(event, api.error_response(event.key, **event.fields))
             return
-        response, delay = self.server.emulator.answer(parsed.request)
+        request = api.Request(event.method, api.origin_form(event.target), event.headers, event.body)
+        emulator = self.server.emulator
+        if emulator.blocking and event.method not in ("GET", "HEAD"):
+            # A change waits on the state file (maybe on another process's lock): in a worker thread.
+            self.holding = True
+            self.deadline = math.inf
+            future = asyncio.get_running_loop().run_in_executor(
+                self.server.executor(), emulator.answer, request
+            )
+            future.add_done_callback(lambda done: self._answered(event, *done.result()))
+            return
+        response, delay = emulator.answer(request)
+        self._answered(event, response, delay, held=False)
+
+    def _answered(
+        self, event: RequestEvent, response: api.Response | None, delay: float, held: bool = True
+    ) -> None:
         if delay:
             self.holding = True
             self.deadline = math.inf  # waiting on us, not on the client
-            asyncio.get_running_loop().call_later(delay, self._send_held, parsed, response)
+            asyncio.get_running_loop().call_later(delay, self._send_held, event, response)
+        elif held:
+            self._send_held(event, response)
         else:
-            self._send(parsed, response)
+            self._send(event, response)
 
-    def _send_held(self, parsed: Parsed, response: api.Response | None) -> None:
+    def _send_held(self, event: RequestEvent, response: api.Response | None) -> None:
         self.holding = False
-        self._send(parsed, response)
-        if self.reader.buffer:
+        self._send(event, response)
+        if self.reader.busy:
             self._request_begun()
         self._process()
 
-    def _send(self, parsed: Parsed, response: api.Response | None) -> None:
+    def _send(self, event: RequestEvent | Refusal, response: api.Response | None) -> None:
         transport = self.transport
         if transport.is_closing():
             return
         if response is None:  # an injected fault: hang up without answering
             transport.abort()
             return
-        head_only = parsed.request is not None and parsed.request.method == "HEAD"
-        transport.write(api.response_bytes(response, head_only, parsed.close))
+        refused = isinstance(event, Refusal)
+        close = refused or event.close
+        head_only = not refused and event.method == "HEAD"
+        transport.write(api.response_bytes(response, head_only, close, not refused and event.keep_alive))
         if self.server.log_access is not None:
             self.server.log_access(
-                f'{self.peer} "{parsed.request_line}" {response.status} {len(response.body)}'
+                f'{self.peer} "{event.request_line}" {response.status} {len(response.body)}'
             )
-        if parsed.close:
+        if close:
+            if transport.can_write_eof():
+                transport.write_eof()  # the FIN follows the answer at once
             transport.close()
 
 
@@ -132,18 +189,24 @@ class EventLoopServer:
         *,
         idle_timeout: float = 15.0,
         request_timeout: float = 10.0,
+        write_timeout: float = 10.0,
         max_body_size: int = 1 << 20,
         log_access: Callable[[str], None] | None = None,
         tls: ssl.SSLContext | None = None,
     ) -> None:
         self.emulator = emulator
-        self.idle_timeout, self.request_timeout = idle_timeout, request_timeout
+        self.idle_timeout, self.request_timeout, self.write_timeout = (
+            idle_timeout,
+            request_timeout,
+            write_timeout,
+        )
         self.max_body_size, self.log_access, self.tls = max_body_size, log_access, tls
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        self.socket = socket.create_server(address, family=family, backlog=1024)
+        self.socket = socket.create_server(address, family=family, backlog=BACKLOG)
         self.server_address = self.socket.getsockname()[:2]
         self.connections: set[HttpProtocol] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._stop: asyncio.Event | None = None
         self._stopped = threading.Event()
 
@@ -161,6 +224,7 @@ class EventLoopServer:
         server = await asyncio.get_running_loop().create_server(
             lambda: HttpProtocol(self),
             sock=self.socket,
+            backlog=BACKLOG,  # create_server listens again on the socket, with 100 unless told
             ssl=self.tls,
             ssl_handshake_timeout=min(self.idle_timeout, self.request_timeout) if self.tls else None,
         )
@@ -175,12 +239,28 @@ class EventLoopServer:
     async def _sweep(self) -> None:
         """Close the connections past their deadline (idle, or too slow to send a request): one
         periodic pass, cheaper than a timer re-armed on every request."""
-        period = min(1.0, max(0.05, min(self.idle_timeout, self.request_timeout) / 4))
+        period = min(1.0, max(0.05, min(self.idle_timeout, self.request_timeout, self.write_timeout) / 4))
         while True:
             await asyncio.sleep(period)
             now = time.monotonic()
-            for protocol in [p for p in self.connections if p.deadline < now]:
-                protocol.transport.close()
+            for protocol in list(self.connections):
+                transport = protocol.transport
+                if transport.get_write_buffer_size():  # output the client does not read
+                    if protocol.unsent_since is None:
+                        protocol.unsent_since = now
+                    elif now - protocol.unsent_since > self.write_timeout:
+                        transport.abort()  # close() would wait for the unread output
+                        continue
+                else:
+                    protocol.unsent_since = None
+                if protocol.deadline < now:
+                    transport.close()
+
+    def executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        """The worker threads that answer the requests that may block (created on first use)."""
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="eclypse-blocking")
+        return self._executor
 
     def shutdown(self) -> None:
         """Stop serve_forever (from another thread) and wait until it has."""
@@ -192,6 +272,8 @@ class EventLoopServer:
 
     def server_close(self) -> None:
         self.socket.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
 
 
 def _quiet_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ and what it reads back to check what the client sent."""
 
 from __future__ import annotations
 
+import base64
 import fnmatch
 import itertools
 import random
@@ -112,35 +113,94 @@ def fault_document(fault_id: int, fault: Fault) -> dict[str, Any]:
     return {"id": fault_id, **camel_keys(asdict(fault))}
 
 
-class RequestJournal:
-    """The last requests of the device API, as sent, for tests to assert on."""
+REDACTED = "[redacted]"
+TRUNCATED = "...[truncated]"
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
+COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
 
-    def __init__(self, size: int = 1000, max_body: int = 64 * 1024) -> None:
-        self._entries: deque[tuple[float, Request, int]] = deque(maxlen=size)
-        self.max_body = max_body
+
+def redact(name: str, value: str) -> str:
+    """A header's value fit to show any user of the control API: credentials keep their scheme (and a
+    Basic user name), cookies their names; every secret is replaced by [redacted]."""
+    key = name.lower()
+    if key in CREDENTIAL_HEADERS:
+        scheme, _, credentials = value.strip().partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                user = base64.b64decode(credentials.strip(), validate=True).decode("utf-8").partition(":")[0]
+            except (ValueError, UnicodeDecodeError):
+                return f"{scheme} {REDACTED}"
+            return f"{scheme} {user}:{REDACTED}"
+        return f"{scheme} {REDACTED}" if credentials else REDACTED
+    if key == "cookie":
+        return "; ".join(
+            f"{pair.partition('=')[0].strip()}={REDACTED}" for pair in value.split(";") if pair.strip()
+        )
+    if key == "set-cookie":
+        first, separator, attributes = value.partition(";")
+        return f"{first.partition('=')[0].strip()}={REDACTED}{separator}{attributes}"
+    return value
+
+
+class RequestJournal:
+    """The last requests of the device API, as sent, for tests to assert on: at most `size` entries and
+    `max_bytes` bytes; a header value beyond `max_value` bytes, a target beyond `max_value` and a body
+    beyond `max_body` are cut (the entry says `truncated`); credentials and cookies are redacted."""
+
+    def __init__(
+        self, size: int = 1000, max_body: int = 64 * 1024, max_value: int = 4096, max_bytes: int = 8 << 20
+    ) -> None:
+        # (time, method, target, headers, body, truncated, status, bytes), oldest first.
+        self._entries: deque[tuple[float, str, str, dict[str, str], bytes, bool, int, int]] = deque()
+        self.size, self.max_body, self.max_value, self.max_bytes = size, max_body, max_value, max_bytes
+        self._bytes = 0
+        self._lock = threading.Lock()
 
     def record(self, request: Request, status: int) -> None:
-        # Kept as it came (its body cut to max_body); made into documents only when read.
-        if len(request.body) > self.max_body:
-            request = Request(request.method, request.target, request.headers, request.body[: self.max_body])
-        self._entries.append((time.time(), request, status))
+        # Redacted and cut as it comes in, so that neither secrets nor large values are kept.
+        truncated = False
+        headers: dict[str, str] = {}
+        cost = 200
+        for name, value in list(request.headers.items())[:200]:
+            name, value = name[: self.max_value], redact(name, value)
+            if len(value) > self.max_value:
+                value, truncated = value[: self.max_value] + TRUNCATED, True
+            headers[name] = value
+            cost += len(name) + len(value)
+        target, body = request.target, request.body
+        if len(target) > self.max_value:
+            target, truncated = target[: self.max_value] + TRUNCATED, True
+        if len(body) > self.max_body:
+            body, truncated = body[: self.max_body], True
+        cost += len(target) + len(body) + len(request.method)
+        entry = (time.time(), request.method[:100], target, headers, body, truncated, status, cost)
+        with self._lock:
+            self._entries.append(entry)
+            self._bytes += cost
+            while len(self._entries) > self.size or (self._bytes > self.max_bytes and len(self._entries) > 1):
+                self._bytes -= self._entries.popleft()[-1]
 
     def entries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            entries = list(self._entries)
         documents = []
-        for when, request, status in list(self._entries):
-            path, _, query = request.target.partition("?")
+        for when, method, target, headers, body, truncated, status, _ in entries:
+            path, _, query = target.partition("?")
             documents.append(
                 {
                     "time": when,
-                    "method": request.method,
+                    "method": method,
                     "path": path,
                     "query": query,
-                    "headers": dict(request.headers.items()),
-                    "body": request.body.decode("utf-8", "replace"),
+                    "headers": dict(headers),
+                    "body": body.decode("utf-8", "replace"),
                     "status": status,
+                    "truncated": truncated,
                 }
             )
         return documents
 
     def clear(self) -> None:
-        self._entries.clear()
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0

@@ -50,6 +50,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         *,
         idle_timeout: float = 15.0,
         request_timeout: float = 10.0,
+        write_timeout: float = 10.0,
         max_body_size: int = 1 << 20,
         log_access: Callable[[str], None] | None = None,
         tls: ssl.SSLContext | None = None,
@@ -57,6 +58,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self.emulator = emulator
         self.idle_timeout = idle_timeout
         self.request_timeout = request_timeout
+        self.write_timeout = write_timeout  # the handler's writes time out after this
         self.max_body_size = max_body_size
         self.log_access = log_access
         self.tls = tls
@@ -144,7 +146,8 @@ class EmbeddedServer:
 
     The options are the CLI's: api_revision, job_duration, clock ("real", "manual" or a Clock), quiet,
     users ({name: password}: Basic authentication), tls_cert and tls_key (HTTPS), state_file,
-    max_jobs, idle_timeout, request_timeout, max_body_size, faults (keyword dicts of add_fault), seed (of their
+    max_jobs, idle_timeout, request_timeout, write_timeout (abort a connection whose answers are not read
+    for this long), max_body_size, faults (keyword dicts of add_fault), seed (of their
     random choices), and core: "asyncio" (the event-loop core, the default) or "threads" (http.server,
     a thread per connection).
     """
@@ -165,6 +168,7 @@ class EmbeddedServer:
         max_jobs: int = 1_000_000,
         idle_timeout: float = 15.0,
         request_timeout: float = 10.0,
+        write_timeout: float = 10.0,
         max_body_size: int = 1 << 20,
         faults: Iterable[Mapping[str, Any]] = (),
         seed: int | None = None,
@@ -194,6 +198,7 @@ class EmbeddedServer:
         self._server_options = dict(
             idle_timeout=idle_timeout,
             request_timeout=request_timeout,
+            write_timeout=write_timeout,
             max_body_size=max_body_size,
             log_access=None if quiet else stderr_log,
             tls=tls,

@@ -56,8 +56,17 @@ class Job:
     type: str | None = None  # the job type the spec's job behaviour names (None: a backup job)
 
 
+class StoreUnavailable(Exception):
+    """A JobStore cannot make a change now (its file is locked by another process): nothing changed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class JobStore(Protocol):
-    """Where jobs are kept beyond memory (see store.py); every change goes through it."""
+    """Where jobs are kept beyond memory (see store.py); every change goes through it, and a change it
+    cannot make now raises StoreUnavailable."""
 
     def load(self) -> list[Job]: ...
     def add(self, job: Job) -> None: ...
@@ -66,7 +75,7 @@ class JobStore(Protocol):
     def clear(self) -> None: ...
 
 
-# How many of the oldest jobs one creation looks at when the simulator is over its limit.
+# How many jobs one creation looks at, at most, when the simulator is over its limit.
 EVICTION_SCAN = 64
 
 
@@ -74,7 +83,9 @@ class JobSimulator:
     """Every job of one emulated device, safe to use from many threads.
 
     Beyond `max_jobs`, each creation evicts the oldest finished jobs, so memory stays bounded;
-    running jobs are never evicted.
+    running jobs are never evicted. Eviction is O(1) amortised: jobs are looked at from the oldest; one
+    found running moves to a queue of its own, which each creation looks at once (its head goes to its
+    tail while still running), so running jobs never stop the eviction of the finished ones behind them.
     """
 
     def __init__(
@@ -97,6 +108,7 @@ class JobSimulator:
         self.store = store
         self._jobs: dict[str, Job] = {}
         self._order: deque[str] = deque()  # ids, oldest first: eviction pops from the left in O(1)
+        self._running: deque[str] = deque()  # ids found running when eviction looked at them
         self._lock = threading.Lock()
         for job in store.load() if store is not None else ():
             self._jobs[job.id] = job
@@ -122,22 +134,29 @@ class JobSimulator:
         return job
 
     def _evict(self) -> None:
-        evicted, running = [], []
-        for _ in range(min(EVICTION_SCAN, len(self._order))):
-            job_id = self._order.popleft()
-            job = self._jobs.get(job_id)
+        evicted, order, running, jobs = [], self._order, self._running, self._jobs
+        for step in range(EVICTION_SCAN):
+            if len(jobs) <= self.max_jobs:
+                break
+            if running and (step == 0 or not order):
+                job_id = running.popleft()  # found running before: maybe finished by now
+            elif order:
+                job_id = order.popleft()
+            else:
+                break
+            job = jobs.get(job_id)
             if job is None:
                 continue
             if self.state(job).running:
                 running.append(job_id)
                 continue
-            del self._jobs[job_id]
+            del jobs[job_id]
             evicted.append(job_id)
-            if len(self._jobs) <= self.max_jobs:
-                break
-        self._order.extendleft(reversed(running))  # running jobs keep their place among the oldest
         if evicted and self.store is not None:
-            self.store.remove(evicted)
+            try:
+                self.store.remove(evicted)
+            except StoreUnavailable:
+                pass  # the rows stay in the file; the jobs are gone from memory, the creation stands
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id.lower())
@@ -152,6 +171,7 @@ class JobSimulator:
             count = len(self._jobs)
             self._jobs.clear()
             self._order.clear()
+            self._running.clear()
             if self.store is not None:
                 self.store.clear()
         return count
@@ -163,7 +183,11 @@ class JobSimulator:
                 return False
             job.cancelled_at = self.clock.now()
             if self.store is not None:
-                self.store.cancel(job)
+                try:
+                    self.store.cancel(job)
+                except StoreUnavailable:
+                    job.cancelled_at = None
+                    raise
         return True
 
     def state(self, job: Job) -> JobState:

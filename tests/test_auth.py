@@ -294,6 +294,22 @@ def test_authenticator_sessions_expire_after_their_ttl():
     assert renewed is not None and cookie_from(renewed) != cookie
 
 
+def test_sessions_expire_and_are_evicted_oldest_first_without_rebuilding_the_table():
+    clock = FakeClock()
+    auth = Authenticator({USER: PASSWORD}, cookie_name="S", session_ttl=60.0, max_sessions=100, clock=clock)
+    login = {"Authorization": basic(USER, PASSWORD)}
+    first = cookie_from(auth.authenticate(login))
+    cookies = [cookie_from(auth.authenticate(login)) for _ in range(250)]
+    assert len(auth._sessions) == len(auth._queue) == 100  # the oldest went, one per login
+    assert auth.authenticate({"Cookie": first}) is None
+    assert auth.authenticate({"Cookie": cookies[-1]}) == []
+    table = auth._sessions
+    clock.now += 61  # every session has expired: the next login drops them all, in the same table
+    cookie_from(auth.authenticate(login))
+    assert len(auth._sessions) == len(auth._queue) == 1
+    assert auth._sessions is table, "the session table was rebuilt"
+
+
 def test_authenticator_refuses_wrong_credentials_and_unknown_cookies():
     auth = authenticator(FakeClock())
     assert auth.authenticate({}) is None

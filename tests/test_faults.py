@@ -383,6 +383,41 @@ def test_the_journal_records_requests_refused_for_bad_credentials() -> None:
         assert [e["status"] for e in entries] == [401, 200]
 
 
+def test_the_journal_redacts_credentials_and_cookies(server: EmbeddedServer) -> None:
+    sent = {
+        "Authorization": basic("alice", "s3cret-pw"),
+        "Proxy-Authorization": "Bearer tok-123456",
+        "Cookie": "session=abc123; theme=dark",
+    }
+    call("GET", server.url + "/info", sent)
+    listing = call("GET", server.control_url + "/requests")
+    for secret in (b"s3cret-pw", b"tok-123456", b"abc123", b"dark", basic("alice", "s3cret-pw")[6:].encode()):
+        assert secret not in listing.body
+    entry = listing.json()["requests"][-1]
+    assert header(entry, "Authorization") == "Basic alice:[redacted]"
+    assert header(entry, "Proxy-Authorization") == "Bearer [redacted]"
+    assert header(entry, "Cookie") == "session=[redacted]; theme=[redacted]"
+    assert entry["truncated"] is False
+
+
+def test_the_journal_cuts_large_headers_and_bodies_and_says_so(server: EmbeddedServer) -> None:
+    call("GET", server.url + "/info", {"X-Big": "a" * 60_000})
+    entry = server.requests()[-1]
+    assert entry["truncated"] is True
+    assert len(header(entry, "X-Big")) < 5000 and header(entry, "X-Big").endswith("[truncated]")
+
+
+def test_the_journal_is_bounded_in_bytes() -> None:
+    from eclypse_emulator.generated.handler import Request
+    from eclypse_emulator.runtime.faults import RequestJournal
+
+    journal = RequestJournal(size=1000, max_bytes=1 << 20)
+    for number in range(1000):
+        journal.record(Request("GET", f"/api/rest/v1/info?n={number}", {"X-Big": "a" * 65536}, b"b" * 200_000), 200)
+    entries = journal.entries()
+    assert 10 < len(entries) < 1000
+    assert entries[-1]["query"] == "n=999"  # the newest kept, the oldest dropped
+    assert len(json.dumps(entries)) < 2 << 20
 # --- From the command line -------------------------------------------------------------------------
 
 

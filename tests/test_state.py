@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
+import threading
+import time
 
 import pytest
 
@@ -180,6 +183,69 @@ def test_a_bad_state_path_is_a_clear_error(tmp_path, kind):
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("kind", ["corrupt", "other-schema", "bad-row"])
+def test_a_corrupt_or_foreign_state_file_is_a_clear_error(tmp_path, kind):
+    path = tmp_path / "state.sqlite"
+    if kind == "corrupt":  # a real database, its pages overwritten: "database disk image is malformed"
+        Emulator(state_file=path, clock="manual").close()
+        database = sqlite3.connect(path)
+        database.executemany("INSERT INTO jobs VALUES (?, 0, 1, 'OK', NULL, 0, '[]', NULL, ?)", [(f"id{i}" * 50, i) for i in range(500)])
+        database.commit()
+        database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        database.close()
+        data = bytearray(path.read_bytes())
+        data[4096 + 100 : 4096 * 4] = b"\xff" * (4096 * 3 - 100)
+        path.write_bytes(bytes(data))
+    elif kind == "other-schema":  # "no such column: seq"
+        database = sqlite3.connect(path)
+        database.execute("CREATE TABLE jobs (id TEXT PRIMARY KEY, started REAL)")
+        database.close()
+    else:
+        Emulator(state_file=path, clock="manual").close()
+        database = sqlite3.connect(path)
+        database.execute("INSERT INTO jobs VALUES ('x', 0, -5, 'OK', NULL, 0, 'not json', NULL, 1)")
+        database.commit()
+        database.close()
+    result = run_cli("--port", "0", "--state", str(path))
+    assert result.returncode == 2, result.stderr
+    assert str(path) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("core", ["asyncio", "threads"])
+def test_a_locked_state_file_answers_503_with_retry_after(tmp_path, core, monkeypatch):
+    from eclypse_emulator.runtime import store
+
+    monkeypatch.setattr(store, "BUSY_TIMEOUT", 3.0)
+    path = tmp_path / "state.sqlite"
+    with EmbeddedServer(port=0, clock="manual", state_file=path, core=core) as server:
+        create = server.url + "/system/backup/create"
+        assert call("POST", create, {"Content-Type": "application/json"}, "{}").status == 200
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            answers = []
+            creating = threading.Thread(
+                target=lambda: answers.append(call("POST", create, {"Content-Type": "application/json"}, "{}"))
+            )
+            creating.start()
+            time.sleep(0.3)
+            assert call("GET", server.url + "/info").status == 200  # another client is answered meanwhile
+            if core == "asyncio":
+                assert creating.is_alive(), "the create did not wait for the lock"
+            creating.join(10)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        [refused] = answers
+        assert refused.status == 503, refused.body
+        assert refused.header("Retry-After") == "1"
+        assert refused.json()["code"] == "Unavailable"
+        assert len(server.jobs()) == 1  # the refused create made no job
+        assert call("POST", create, {"Content-Type": "application/json"}, "{}").status == 200
+
+
 def test_a_bad_state_path_is_a_value_error_for_embedded_use(tmp_path):
     with pytest.raises(ValueError, match=str(tmp_path)):
         EmbeddedServer(port=0, state_file=tmp_path)
@@ -251,6 +317,28 @@ def test_evicted_jobs_stay_gone_after_a_restart(tmp_path):
         assert [job["jobId"] for job in restarted.jobs()] == jobs[2:]
     finally:
         restarted.close()
+
+
+def test_never_finishing_jobs_at_the_head_do_not_stop_eviction():
+    """64 jobs that never finish, then 20,000 that finish at once, with max_jobs 100: the finished ones
+    are evicted (not 20,064 kept), and each creation looks at a bounded number of jobs."""
+    emulator = emulator_with(100)
+    forever = [emulator.create_job(never_finish=True) for _ in range(64)]
+    simulator = emulator.simulator
+    looked_at = 0
+    state = simulator.state
+
+    def counting_state(job):
+        nonlocal looked_at
+        looked_at += 1
+        return state(job)
+
+    simulator.state = counting_state
+    for _ in range(20_000):
+        emulator.create_job(duration=0)
+    assert len(simulator._jobs) <= 101
+    assert looked_at <= 3 * 20_000
+    assert all(present(emulator, forever))
 
 
 def test_max_jobs_must_be_positive():

@@ -1,0 +1,373 @@
+"""Reading HTTP/1.x requests: bytes in, events out, no I/O (in the manner of h11).
+
+One `RequestReader` per connection, used by both serving cores: `feed(data)` the bytes as they arrive,
+then call `next_event()` until it answers None (more bytes are needed). Events, in order:
+
+- `Continue`: the client waits for `100 Continue` before sending its body (HTTP/1.1 only);
+- `RequestEvent`: a complete request (head and decoded body);
+- `Refusal`: the request is malformed (an error key of the spec's catalogue and its fields); answer
+  it and close the connection, as nothing that follows can be trusted. The reader reads no further.
+
+It refuses what RFC 9112 refuses: whitespace before a header's colon, a header line without a colon and
+obsolete line folding (400, section 5); a Transfer-Encoding whose final coding is not chunked (400) or that
+names another coding (501, section 6.1); a Content-Length that is not one integer (400); none or two Host
+headers on HTTP/1.1, two on HTTP/1.0 (400, section 3.2). A chunked body is parsed as it arrives, each byte
+looked at once, with a bound on its chunk count and on its trailer's size.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+MAX_REQUEST_LINE = 65536  # 414 beyond (as http.server)
+MAX_HEADER_LINE = 65536  # 431 beyond
+MAX_HEADERS = 100  # 431 beyond
+MAX_HEAD = 256 * 1024  # 431 beyond
+MAX_CHUNKS = 16384  # chunks in one body: 400 beyond
+MAX_CHUNK_LINE = 1024  # a chunk-size line with its extensions: 400 beyond
+MAX_TRAILER = 8192  # bytes of trailer fields (which are read and ignored): 431 beyond
+HTTP_VERSIONS = ("HTTP/1.0", "HTTP/1.1")
+
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
+HEAD_END = re.compile(rb"\n\r?\n")  # the empty line after the header fields (CRLF or bare LF endings)
+# A field value: visible characters, spaces and tabs (obs-text allowed); no CR, LF or NUL.
+BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+class Headers:
+    """Header fields as sent, read case-insensitively like http.server's: `get`, `get_all`, `items`."""
+
+    __slots__ = ("fields", "_joined")
+
+    def __init__(self, fields: list[tuple[str, str]]) -> None:
+        self.fields = fields
+        joined: dict[str, str] = {}
+        for name, value in fields:
+            key = name.lower()
+            joined[key] = f"{joined[key]}, {value}" if key in joined else value
+        self._joined = joined
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._joined.get(name.lower(), default)
+
+    def __getitem__(self, name: str) -> str:
+        return self._joined[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._joined
+
+    def get_all(self, name: str, default: Any = None) -> Any:
+        key = name.lower()
+        return [value for field_name, value in self.fields if field_name.lower() == key] or default
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+
+@dataclass(slots=True)
+class Continue:
+    """Send `HTTP/1.1 100 Continue` now: the client waits for it before sending the body."""
+
+
+@dataclass(slots=True)
+class RequestEvent:
+    method: str
+    target: str
+    version: str
+    headers: Headers
+    body: bytes
+    request_line: str
+    close: bool  # close the connection after answering
+    keep_alive: bool = False  # an HTTP/1.0 keep-alive, to acknowledge with `Connection: keep-alive`
+
+
+@dataclass(slots=True)
+class Refusal:
+    key: str  # an error of the spec's catalogue
+    fields: dict[str, Any] = field(default_factory=dict)
+    request_line: str = "-"
+
+
+CONTINUE_BYTES = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class _Refused(Exception):
+    def __init__(self, key: str, **fields: Any) -> None:
+        super().__init__(key)
+        self.key, self.fields = key, fields
+
+
+def _bad(reason: str) -> _Refused:
+    return _Refused("bad_request", reason=reason)
+
+
+class _Head:
+    """A parsed request head, waiting for its body."""
+
+    __slots__ = (
+        "method",
+        "target",
+        "version",
+        "headers",
+        "request_line",
+        "close",
+        "keep_alive",
+        "length",
+        "chunked",
+    )
+
+    def __init__(self, method, target, version, headers, request_line, close, keep_alive, length, chunked):
+        self.method, self.target, self.version, self.headers = method, target, version, headers
+        self.request_line, self.close, self.keep_alive = request_line, close, keep_alive
+        self.length, self.chunked = length, chunked
+
+
+class RequestReader:
+    """An incremental HTTP/1.x request reader for one connection."""
+
+    def __init__(self, max_body_size: int = 1 << 20) -> None:
+        self.buffer = bytearray()
+        self.max_body_size = max_body_size
+        self.failed = False  # a refusal was given: nothing more is read
+        self._head: _Head | None = None  # the request whose body is being read
+        self._scanned = 0  # how far the buffer was searched for the end of a head, in vain
+        self._continue_due = False
+        # Chunked body state.
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._count = 0
+        self._chunk_left = -1  # bytes of the current chunk still to come; -1: a size line is next
+        self._in_trailer = False
+        self._trailer_size = 0
+
+    def feed(self, data: bytes) -> None:
+        if not self.failed:
+            self.buffer += data
+
+    @property
+    def busy(self) -> bool:
+        """Part of a request has arrived (its deadline runs)."""
+        return bool(self.buffer) or self._head is not None
+
+    def next_event(self) -> Continue | RequestEvent | Refusal | None:
+        if self.failed:
+            return None
+        try:
+            return self._next()
+        except _Refused as refusal:
+            self.failed = True
+            self.buffer.clear()
+            line = self._head.request_line if self._head is not None else "-"
+            self._head = None
+            return Refusal(refusal.key, refusal.fields, line)
+
+    # --- the head ------------------------------------------------------------------------------
+
+    def _next(self) -> Continue | RequestEvent | None:
+        if self._head is None:
+            head = self._read_head()
+            if head is None:
+                return None
+            self._head = head
+            self._continue_due = (
+                head.version == "HTTP/1.1"
+                and (head.headers.get("Expect") or "").strip().lower() == "100-continue"
+                and (head.chunked or head.length > 0)
+            )
+        head = self._head
+        body = self._read_chunked() if head.chunked else self._read_length(head.length)
+        if body is None:
+            if self._continue_due:
+                self._continue_due = False
+                return Continue()
+            return None
+        self._head = None
+        self._continue_due = False
+        return RequestEvent(
+            head.method,
+            head.target,
+            head.version,
+            head.headers,
+            body,
+            head.request_line,
+            head.close,
+            head.keep_alive,
+        )
+
+    def _read_head(self) -> _Head | None:
+        buffer = self.buffer
+        # Empty lines before a request are ignored (RFC 9112 section 2.2).
+        skip = 0
+        while buffer[skip : skip + 2] == b"\r\n" or buffer[skip : skip + 1] == b"\n":
+            skip += 2 if buffer[skip : skip + 1] == b"\r" else 1
+        if skip:
+            del buffer[:skip]
+            self._scanned = 0
+        found = HEAD_END.search(buffer, max(0, self._scanned - 2))
+        if found is None:
+            self._scanned = len(buffer)
+            first = buffer.find(b"\n")
+            if (first < 0 and len(buffer) > MAX_REQUEST_LINE) or first > MAX_REQUEST_LINE:
+                raise _Refused("uri_too_long")
+            if len(buffer) > MAX_HEAD:
+                raise _Refused("headers_too_large")
+            return None
+        self._scanned = 0
+        head_end, body_start = found.start(), found.end()
+        if head_end > MAX_HEAD:
+            raise _Refused("headers_too_large")
+        lines = buffer[:head_end].decode("latin-1").split("\n")
+        del buffer[:body_start]
+        request_line = lines[0][:-1] if lines[0].endswith("\r") else lines[0]
+        if len(request_line) > MAX_REQUEST_LINE:
+            raise _Refused("uri_too_long")
+        method, target, version = _request_line(request_line)
+        headers = Headers(_header_fields(lines[1:]))
+        return self._framing(method, target, version, headers, request_line)
+
+    def _framing(self, method: str, target: str, version: str, headers: Headers, request_line: str) -> _Head:
+        fields = headers._joined
+        hosts = sum(1 for name, _ in headers.fields if name.lower() == "host") if "host" in fields else 0
+        if hosts > 1 or (hosts == 0 and version == "HTTP/1.1"):
+            raise _bad(
+                "a request has exactly one Host header"
+                if hosts
+                else "an HTTP/1.1 request needs a Host header"
+            )
+        connection = {token.strip().lower() for token in fields.get("connection", "").split(",")}
+        keep_alive = version == "HTTP/1.0" and "keep-alive" in connection and "close" not in connection
+        close = "close" in connection or (version == "HTTP/1.0" and not keep_alive)
+        chunked, length = False, 0
+        if "transfer-encoding" in fields:
+            codings = [c.strip().lower() for c in fields["transfer-encoding"].split(",")]
+            if "chunked" in codings and (codings[-1] != "chunked" or codings.count("chunked") > 1):
+                raise _bad("chunked is not the final transfer coding")
+            if codings != ["chunked"]:
+                raise _Refused(
+                    "not_implemented", what=f"Transfer-Encoding {fields['transfer-encoding'][:100]!r}"
+                )
+            chunked = True
+            # With Content-Length too (a smuggling attempt), or on HTTP/1.0: read as chunked, then close.
+            close = close or "content-length" in fields or version == "HTTP/1.0"
+            keep_alive = keep_alive and not close
+        elif "content-length" in fields:
+            lengths = {value.strip(" \t") for value in fields["content-length"].split(",")}
+            text = lengths.pop()
+            if lengths or not (text.isdigit() and text.isascii()):
+                raise _bad("the Content-Length is not one non-negative integer")
+            length = int(text) if len(text) < 20 else self.max_body_size + 1
+            if length > self.max_body_size:
+                raise _Refused("body_too_large", limit=self.max_body_size)
+        return _Head(method, target, version, headers, request_line, close, keep_alive, length, chunked)
+
+    # --- the body ------------------------------------------------------------------------------
+
+    def _read_length(self, length: int) -> bytes | None:
+        buffer = self.buffer
+        if len(buffer) < length:
+            return None
+        body = bytes(buffer[:length])
+        del buffer[:length]
+        return body
+
+    def _read_chunked(self) -> bytes | None:
+        """The decoded body once its last chunk and trailer are in; None meanwhile. Each call goes on
+        from where the last one stopped, consuming what it has parsed."""
+        buffer = self.buffer
+        while True:
+            if self._in_trailer:
+                return self._read_trailer()
+            if self._chunk_left < 0:  # a chunk-size line
+                line_end = buffer.find(b"\n", 0, MAX_CHUNK_LINE + 2)
+                if line_end < 0:
+                    if len(buffer) > MAX_CHUNK_LINE:
+                        raise _bad("a chunk size line is too long")
+                    return None
+                size_text = bytes(buffer[:line_end]).split(b";", 1)[0].strip(b" \t\r")
+                del buffer[: line_end + 1]
+                if not HEX.fullmatch(size_text):
+                    raise _bad("a chunk size is not hexadecimal")
+                chunk = int(size_text, 16)
+                self._size += chunk
+                if self._size > self.max_body_size:
+                    raise _Refused("body_too_large", limit=self.max_body_size)
+                if chunk == 0:
+                    self._in_trailer = True
+                    continue
+                self._count += 1
+                if self._count > MAX_CHUNKS:
+                    raise _bad(f"a chunked body has more than {MAX_CHUNKS} chunks")
+                self._chunk_left = chunk
+            if self._chunk_left > 0:  # chunk data
+                if not buffer:
+                    return None
+                taken = bytes(buffer[: self._chunk_left])
+                del buffer[: len(taken)]
+                self._chunks.append(taken)
+                self._chunk_left -= len(taken)
+                if self._chunk_left:
+                    return None
+            # The CRLF after a chunk's data (self._chunk_left == 0).
+            if buffer[:1] == b"\n":
+                del buffer[:1]
+            elif buffer[:2] == b"\r\n":
+                del buffer[:2]
+            elif len(buffer) < 2 and buffer in (b"", b"\r"):
+                return None
+            else:
+                raise _bad("a chunk does not end with CRLF")
+            self._chunk_left = -1
+
+    def _read_trailer(self) -> bytes | None:
+        buffer = self.buffer
+        while True:
+            line_end = buffer.find(b"\n")
+            if line_end < 0:
+                if self._trailer_size + len(buffer) > MAX_TRAILER:
+                    raise _Refused("headers_too_large")
+                return None
+            self._trailer_size += line_end + 1
+            if self._trailer_size > MAX_TRAILER:
+                raise _Refused("headers_too_large")
+            empty = buffer[:line_end].strip(b"\r") == b""
+            del buffer[: line_end + 1]
+            if empty:
+                body = b"".join(self._chunks)
+                self._chunks, self._size, self._count = [], 0, 0
+                self._chunk_left, self._in_trailer, self._trailer_size = -1, False, 0
+                return body
+
+
+def _request_line(line: str) -> tuple[str, str, str]:
+    parts = line.split(" ")
+    if len(parts) != 3 or not TOKEN.fullmatch(parts[0]) or not parts[1]:
+        raise _bad(f"Bad request syntax ({line[:100]!r})")
+    method, target, version = parts
+    if version not in HTTP_VERSIONS:
+        raise _bad(f"Unsupported HTTP version ({version[:20]})")
+    return method, target, version
+
+
+def _header_fields(lines: list[str]) -> list[tuple[str, str]]:
+    if len(lines) > MAX_HEADERS:
+        raise _Refused("headers_too_large")
+    fields = []
+    for raw in lines:
+        line = raw[:-1] if raw.endswith("\r") else raw
+        if len(line) > MAX_HEADER_LINE:
+            raise _Refused("headers_too_large")
+        name, colon, value = line.partition(":")
+        # A name that is no token covers whitespace before the colon and obsolete line folding.
+        if not colon or not TOKEN.fullmatch(name):
+            raise _bad(f"Malformed header line ({line[:100]!r})")
+        value = value.strip(" \t")
+        if BAD_VALUE.search(value):
+            raise _bad(f"a control character in the value of {name[:100]}")
+        fields.append((name, value))
+    return fields
