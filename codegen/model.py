@@ -667,8 +667,12 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
             )
 
     choices = root.child("choices")
-    choices.only(set(CHOICES))
+    choices.only(set(CHOICES) | {"state_properties"})
     values = {key: choices.get(key, kind) for key, kind in CHOICES.items()}
+    # The properties that tell how a job ended, in order of preference (optional; default: Status).
+    values["state_properties"] = choices.get("state_properties", list, ["Status"])
+    if not all(isinstance(name, str) for name in values["state_properties"]):
+        raise choices.fail("state_properties", "expected a list of property names")
     error_object = objects.get(values["error_object"])
     if error_object is None or {p.name for p in error_object.properties} != {"Code", "Message"}:
         raise choices.fail(

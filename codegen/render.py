@@ -142,6 +142,19 @@ def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     }
 
 
+def _method(operation: str, kind: str) -> str:
+    """The client's method of an operation: itself, its `_property` ones, or its wait method."""
+    return f"wait_for_{operation.removeprefix('get_')}" if kind == "wait" else operation + kind
+
+
+def deprecation_message(resource: Resource, kind: str) -> str:
+    """The DeprecationWarning of one client method of a deprecated resource, naming its successor's."""
+    if not resource.deprecated:
+        return ""
+    message = f"{_method(resource.operation, kind)} uses a deprecated resource ({resource.path})"
+    return message + (f"; use {_method(resource.successor, kind)}" if resource.successor else "")
+
+
 def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     """What the client template needs of one operation: signatures and calls, worked out here."""
     params = [(p.name, p.attr) for p in resource.parameters]
@@ -149,15 +162,14 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     body_fields = list(resource.request.properties) if resource.request else []
     names = {p.name for p in resource.response.properties} if resource.response else set()
     docstring = resource.summary
-    message = ""
     if resource.deprecated:
-        message = f"{resource.operation} uses a deprecated resource ({resource.path})"
-        message += f"; use {resource.successor}" if resource.successor else ""
         docstring += f" Deprecated{f': use {resource.successor}' if resource.successor else ''}."
+    state = next((n for n in spec.choices["state_properties"] if n in names), None)
+    state_attr = next(p.attr for p in resource.response.properties if p.name == state) if state else None
     done_when, done_expression = "its progress reaches 100", "(job.progress or 0) >= 100"
-    if "Status" in names:
-        done_when += f" or its status is no longer {spec.choices['running_status']}"
-        done_expression += " or job.status != RUNNING_STATUS"
+    if state_attr:
+        done_when += f" or its {state_attr} is no longer {spec.choices['running_status']}"
+        done_expression += f" or job.{state_attr} != RUNNING_STATUS"
     if resource.is_entity:
         signature = parameter_signature + ", *, select: Iterable[str] | None = None"
     else:
@@ -176,10 +188,14 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "body_args": ", ".join(f"{p.attr}={p.attr}" for p in body_fields),
         "docstring": docstring,
         "deprecated": resource.deprecated,
-        "deprecation_message": message,
+        # Each method's warning names itself, and its successor's method of the same kind.
+        "deprecation_messages": {
+            kind: deprecation_message(resource, kind) for kind in ("", "_property", "_property_value", "wait")
+        },
         "waitable": resource.is_entity and "Progress" in names,
         "done_when": done_when,
-        "has_status": "Status" in names,
+        "has_status": state_attr is not None,
+        "state_attr": state_attr,
         "wait_method": f"wait_for_{resource.operation.removeprefix('get_')}",
         "parameter_names": [attr for _, attr in params],
         "parameter_args": ", ".join(f"args.{attr}" for _, attr in params),

@@ -3,7 +3,7 @@
     def test_backup_completes(eclypse):
         job_id = eclypse.client.create_backup(["TIMEZONE"]).job_id
         eclypse.advance(60)
-        assert eclypse.client.get_backup_job(job_id).status == "OK"
+        assert eclypse.client.get_job(job_id).state == "OK"
 
 `eclypse_server` is one EmbeddedServer with a manual clock for the whole session; `eclypse` resets it
 before each test and hands over a ready client. Settings (pytest.ini / pyproject): eclypse_api_revision,

@@ -244,5 +244,7 @@ class Emulator:
     def advance(self, seconds: float) -> float:
         """Move the manual clock forward; answers the new time."""
         if not isinstance(self.clock, ManualClock):
-            raise RuntimeError("the clock is real; create the emulator with clock='manual'")
+            raise RuntimeError(
+                "the clock is real: start the emulator with --clock manual (EmbeddedServer(clock='manual') embedded)"
+            )
         return self.clock.advance(seconds)

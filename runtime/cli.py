@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ..generated import handler
 from ..generated.handler import DEFAULT_REVISION
 
 from .app import parse_revision
@@ -68,6 +69,29 @@ def _fault(text: str) -> dict[str, Any]:
     return arguments
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number from 0 to 65535: {text!r}")
+    return int(text)
+
+
+def prog() -> str:
+    """The name this was run as: `python -m runtime` (or `python -m eclypse_emulator`), or the console
+    script's, `eclypse-emulator`."""
+    main = sys.modules.get("__main__")
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    if name and argv0 and Path(argv0).resolve() == Path(getattr(main, "__file__", "") or "/").resolve():
+        return "python -m " + name.removesuffix(".__main__")
+    return Path(argv0).name or "eclypse-emulator"
+
+
+def highest_revision() -> str:
+    """The highest API revision the spec knows: its default, or a resource's from-revision."""
+    known = [parse_revision(DEFAULT_REVISION), *(route.revision for route in handler.ROUTES)]
+    return "%d.%d" % max(known)
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"not a whole number >= 1: {text!r}")
@@ -76,8 +100,15 @@ def _positive(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m runtime", description="Serve the ECLYPSE REST API emulator."
+        prog=prog(),
+        description="Serve the ECLYPSE REST API emulator until SIGINT or SIGTERM.",
+        epilog="The command `serve` may be left out: it is the only one, and the default.",
     )
+    parser.add_argument(
+        "command", nargs="?", choices=["serve"], default="serve", help="serve the emulator (the default, may be left out)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
     parser.add_argument(
         "command", nargs="?", choices=["serve"], default="serve", help="what to do (default: serve)"
     )
@@ -91,7 +122,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_REVISION,
         help=f"API revision served (default: {DEFAULT_REVISION})",
     )
-    parser.add_argument("--job-duration", type=_seconds, help="seconds a backup job takes from 0 to 100 %%")
+    parser.add_argument(
+        "--job-duration",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"seconds a backup job takes from 0 to 100 %% (default: {handler.CHOICES['default_job_duration']:g})",
+    )
+    parser.add_argument("--clock", choices=["real", "manual"], default="real", help="manual: time moves only through the control API")
+    parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
+    parser.add_argument("--idle-timeout", type=_seconds, default=15.0, help="close a connection idle this long (default: 15)")
     parser.add_argument(
         "--clock",
         choices=["real", "manual"],
@@ -204,6 +243,10 @@ def _state_file(state: str | None, device: int, devices: int) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.device_address and args.devices != 1:
+        parser.error("--devices and --device-address exclude each other: --device-address serves one device at each address")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("HTTPS needs both --tls-cert FILE and --tls-key FILE")
     spec_dir, reloader = args.spec or PACKAGED_SPEC, None
     try:
         if args.spec is not None:
@@ -215,6 +258,13 @@ def main(argv: list[str] | None = None) -> int:
     except ReloadError as error:
         print(f"error: cannot serve the spec {spec_dir}: {error}", file=sys.stderr)
         return 2
+    if parse_revision(args.api_revision) > parse_revision(highest_revision()):
+        print(
+            f"warning: --api-revision {args.api_revision} is above the highest revision the spec knows, "
+            f"{highest_revision()}: it serves the same resources as {highest_revision()}",
+            file=sys.stderr,
+            flush=True,
+        )
     addresses = args.device_address or [
         (args.host, args.port + device if args.port else 0) for device in range(args.devices)
     ]
@@ -259,15 +309,10 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     for number, server in enumerate(servers, 1):
         device = f" device {number}/{len(servers)}" if len(servers) > 1 else ""
-        print(
-            f"ECLYPSE emulator{device} serving {server.url} (control API: {server.control_url})", flush=True
-        )
-    auth = (
-        f"Basic authentication for {len(args.user)} user(s)"
-        if args.user
-        else "authentication off: the API is open"
-    )
-    state = f"jobs kept in {args.state}" if args.state else "jobs in memory"
+        print(f"ECLYPSE emulator{device} serving {server.url} (control API: {server.control_url})", flush=True)
+    auth = f"Basic authentication for {len(args.user)} user(s)" if args.user else "authentication off: the API is open"
+    files = [_state_file(args.state, device, len(servers)) for device in range(1, len(servers) + 1)]
+    state = f"jobs kept in {', '.join(files)}" if args.state else "jobs in memory"
     print(f"API revision {args.api_revision}, {args.clock} clock, {state}; {auth}", flush=True)
     if reloader is not None:
         reloader.start()

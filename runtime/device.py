@@ -32,7 +32,9 @@ class DeviceBackend:
         job = self.simulator.get(job_id)
         if job is None:
             return None
-        return {"Progress": self.simulator.state(job).progress, "Type": job.type or self.backup_job_type}
+        state = self.simulator.state(job)
+        # State is the emulator's choice (spec/objects.yaml): the values of the backup job's Status.
+        return {"Progress": state.progress, "Type": job.type or self.backup_job_type, "State": state.status}
 
     def cancel_job(self, job_id: str, **_: Any) -> dict[str, Any] | None:
         job = self.simulator.get(job_id)

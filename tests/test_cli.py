@@ -216,3 +216,75 @@ def test_signals_are_handled_as_soon_as_the_url_is_printed(launch, signum):
         if reader.is_alive():
             reader.join(timeout=DEADLINE)
         os.close(read_end)
+
+
+# --- Messages in the user's words (issue 8) --------------------------------------------------------
+
+
+def one_line_usage_error(result: subprocess.CompletedProcess) -> str:
+    """An argparse error: exit 2, the usage and one `error:` line, no traceback."""
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "65536", "http"])
+def test_a_port_out_of_range_is_a_one_line_error(port):
+    line = one_line_usage_error(run("--port", port))
+    assert "--port" in line and port in line and "65535" in line
+
+
+def test_tls_needs_both_flags_named_as_on_the_command_line(tmp_path):
+    line = one_line_usage_error(run("--port", "0", "--tls-cert", str(tmp_path / "cert.pem")))
+    assert "--tls-cert" in line and "--tls-key" in line and "tls_cert" not in line
+
+
+def test_devices_with_device_addresses_is_an_error():
+    line = one_line_usage_error(run("--devices", "3", "--device-address", "127.0.0.1:0"))
+    assert "--devices" in line and "--device-address" in line
+
+
+def test_an_api_revision_above_the_specs_warns_naming_the_highest(launch):
+    emulator = launch("--port", "0", "--quiet", "--api-revision", "99.0")
+    assert emulator.stop() == 0
+    warning = emulator.stderr.rest()
+    assert "99.0" in warning and "8.0" in warning and "highest" in warning, warning
+    quiet = launch("--port", "0", "--quiet", "--api-revision", "8.0")
+    assert quiet.stop() == 0
+    assert "warning" not in quiet.stderr.rest()
+
+
+def test_advancing_a_real_clock_says_which_option_to_use(launch, http):
+    emulator = launch("--port", "0", "--quiet")
+    origin = emulator.url.removesuffix("/api/rest/v1")
+    status, _, body = http("POST", origin + "/_emulator/clock/advance", None, '{"seconds": 1}')
+    assert status == 409 and "--clock manual" in json.loads(body)["message"], body
+    assert emulator.stop() == 0
+
+
+def test_the_banner_of_a_fleet_names_each_state_file(launch, tmp_path):
+    emulator = launch("--port", "0", "--quiet", "--devices", "3", "--state", str(tmp_path / "site.db"))
+    banner = "".join(emulator.stdout.next() for _ in range(3))  # devices 2 and 3, then the summary
+    assert emulator.stop() == 0
+    for number in (1, 2, 3):
+        assert str(tmp_path / f"site-{number}.db") in banner, banner
+    assert f"{tmp_path / 'site.db'}," not in banner and f"{tmp_path / 'site.db'};" not in banner
+
+
+def test_help_names_the_command_as_run_shows_defaults_and_documents_serve():
+    help_ = run("--help").stdout
+    assert help_.startswith("usage: python -m runtime ")
+    words = " ".join(help_.split())  # argparse wraps at the terminal's width
+    assert "--job-duration SECONDS seconds a backup job takes from 0 to 100 % (default: 5)" in words, help_
+    assert "{serve} serve the emulator (the default, may be left out)" in words, help_
+    as_package = subprocess.run(
+        [sys.executable, "-m", "eclypse_emulator", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=DEADLINE
+    )
+    assert as_package.stdout.startswith("usage: python -m eclypse_emulator ")
+    script = Path(sys.executable).parent / "eclypse-emulator"
+    if script.exists():
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's code, wherever the script came from
+        installed = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=DEADLINE, env=env)
+        assert installed.stdout.startswith("usage: eclypse-emulator ")

@@ -70,18 +70,18 @@ def real_server() -> Iterator[EmbeddedServer]:
 
 def test_create_backup_prints_the_job_id(server: EmbeddedServer) -> None:
     created = output(client("--url", server.url, "create-backup", "--data-types", "TIMEZONE"))
-    assert list(created) == ["job_id"]
-    assert str(uuid.UUID(created["job_id"])) == created["job_id"]
-    assert [(job["jobId"], job["dataTypes"]) for job in server.jobs()] == [(created["job_id"], ["TIMEZONE"])]
+    assert list(created) == ["jobId"]
+    assert str(uuid.UUID(created["jobId"])) == created["jobId"]
+    assert [(job["jobId"], job["dataTypes"]) for job in server.jobs()] == [(created["jobId"], ["TIMEZONE"])]
 
 
 def test_create_backup_with_several_data_types(server: EmbeddedServer) -> None:
     created = output(client("--url", server.url, "create-backup", "--data-types", "TIMEZONE", "WEATHER"))
-    assert server.job(created["job_id"])["dataTypes"] == ["TIMEZONE", "WEATHER"]
+    assert server.job(created["jobId"])["dataTypes"] == ["TIMEZONE", "WEATHER"]
 
 
 def test_get_backup_job_follows_the_job(server: EmbeddedServer, job_duration: int) -> None:
-    job_id = output(client("--url", server.url, "create-backup", "--data-types", "TIMEZONE"))["job_id"]
+    job_id = output(client("--url", server.url, "create-backup", "--data-types", "TIMEZONE"))["jobId"]
     assert output(client("--url", server.url, "get-backup-job", job_id)) == {
         "progress": 0,
         "status": "RUNNING",
@@ -100,11 +100,11 @@ def test_get_backup_job_follows_the_job(server: EmbeddedServer, job_duration: in
 def test_get_job_shows_progress_and_type(server: EmbeddedServer, job_duration: int) -> None:
     job_id = server.create_job()
     server.advance(job_duration / 4)
-    assert output(client("--url", server.url, "get-job", job_id)) == {"progress": 25, "type": "BACKUP"}
+    assert output(client("--url", server.url, "get-job", job_id)) == {"progress": 25, "type": "BACKUP", "state": "RUNNING"}
 
 
 def test_get_info(server: EmbeddedServer) -> None:
-    assert output(client("--url", server.url, "get-info")) == {"api_revision": "8.0"}
+    assert output(client("--url", server.url, "get-info")) == {"apiRevision": "8.0"}
 
 
 def test_select_asks_the_device_for_some_properties(server: EmbeddedServer, job_duration: int) -> None:
@@ -115,7 +115,7 @@ def test_select_asks_the_device_for_some_properties(server: EmbeddedServer, job_
         == 100
     )
     assert output(client("--url", server.url, "get-info", "--select", "apiRevision")) == {
-        "api_revision": "8.0"
+        "apiRevision": "8.0"
     }
     assert [entry["query"] for entry in server.requests()] == ["$select=progress", "$select=apiRevision"]
 
@@ -179,16 +179,16 @@ def test_a_bad_option_is_a_usage_error() -> None:
 def test_user_sends_basic_credentials() -> None:
     with EmbeddedServer(clock="manual", users={"admin": "se:cret"}) as server:
         assert output(client("--url", server.url, "--user", "admin:se:cret", "get-info")) == {
-            "api_revision": "8.0"
+            "apiRevision": "8.0"
         }
         created = output(client("--url", server.url, "--user", "admin:se:cret", "create-backup"))
-        assert server.job(created["job_id"]) is not None
+        assert server.job(created["jobId"]) is not None
         assert "401" in failed(client("--url", server.url, "get-info"))
         assert "401" in failed(client("--url", server.url, "--user", "admin:wrong", "get-info"))
 
 
 def test_the_eclypse_url_variable_is_the_default_url(server: EmbeddedServer) -> None:
-    assert output(client("get-info", env={"ECLYPSE_URL": server.url})) == {"api_revision": "8.0"}
+    assert output(client("get-info", env={"ECLYPSE_URL": server.url})) == {"apiRevision": "8.0"}
     assert len(server.requests()) == 1
     unreachable = f"http://127.0.0.1:{closed_port()}/api/rest/v1"
     assert output(client("--url", server.url, "get-info", env={"ECLYPSE_URL": unreachable}))  # --url wins
@@ -199,16 +199,19 @@ def test_the_console_script_is_the_same_client(server: EmbeddedServer) -> None:
     script = shutil.which("eclypse", path=str(Path(sys.executable).parent))
     if script is None:
         pytest.skip("the eclypse console script is not installed (pip install -e .)")
-    result = subprocess.run([script, "--url", server.url, "get-info"], capture_output=True, timeout=30)
-    assert output(result) == {"api_revision": "8.0"}
+    # This checkout's code first on the path, whichever tree the script was installed from (editable).
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([script, "--url", server.url, "get-info"], capture_output=True, timeout=30, env=env)
+    assert output(result) == {"apiRevision": "8.0"}
 
 
 # --- watch -----------------------------------------------------------------------------------------
 
 
 def bars(stderr: bytes) -> list[str]:
-    """The progress bars drawn, one per carriage return."""
-    return [part.strip() for part in stderr.decode().split("\r") if part.strip()]
+    """The progress drawn: one line per change (stderr is not a terminal here)."""
+    assert b"\r" not in stderr, stderr  # no carriage-return frames in a log
+    return [line.strip() for line in stderr.decode().splitlines() if line.strip()]
 
 
 def test_watch_draws_a_progress_bar_until_the_job_is_done(real_server: EmbeddedServer) -> None:
@@ -271,3 +274,96 @@ def test_watch_timeout_message_is_on_its_own_line_and_accurate(server: EmbeddedS
     last_line = result.stderr.decode().replace("\r", "\n").strip().splitlines()[-1]
     assert last_line.startswith("error:"), last_line
     assert "cannot talk" not in last_line, last_line
+
+
+def test_watch_writes_one_line_per_change_when_not_a_terminal(real_server: EmbeddedServer) -> None:
+    job_id = real_server.create_job()
+    result = client("--url", real_server.url, "watch", job_id, "--interval", "0.05")
+    assert result.returncode == 0, result.stderr
+    lines = bars(result.stderr)
+    assert lines[-1] == "100% OK" and all(line.endswith("% RUNNING") for line in lines[:-1]), lines
+    assert len(lines) == len(set(lines)), lines  # a poll that changed nothing writes nothing
+
+
+def terminal_watch(*args: str, interrupt_after: float | None = None) -> tuple[int, str]:
+    """`watch` with stderr on a pseudo-terminal: (exit status, what the terminal received)."""
+    import pty
+    import signal
+    import time
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generated.client", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        stdin=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    received = b""
+    deadline = time.monotonic() + 30
+    interrupted = False
+    while time.monotonic() < deadline:
+        if interrupt_after is not None and not interrupted and received.count(b"%") >= 2:
+            time.sleep(interrupt_after)
+            process.send_signal(signal.SIGINT)
+            interrupted = True
+        try:
+            import select
+
+            ready, _, _ = select.select([controller], [], [], 0.1)
+            if ready:
+                chunk = os.read(controller, 4096)
+                if not chunk:
+                    break
+                received += chunk
+        except OSError:  # the terminal closed: the process is gone
+            break
+        if process.poll() is not None and not select.select([controller], [], [], 0.1)[0]:
+            break
+    process.wait(timeout=30)
+    os.close(controller)
+    return process.returncode, received.decode()
+
+
+def screen(received: str) -> str:
+    """The last line as a terminal shows it: each carriage return overwrites from the line's start."""
+    line: list[str] = []
+    for frame in received.replace("\r\n", "\n").split("\n")[-2 if received.endswith("\n") else -1].split("\r"):
+        line[: len(frame)] = frame
+    return "".join(line)
+
+
+def test_watch_on_a_terminal_clears_the_line_between_frames(real_server: EmbeddedServer) -> None:
+    job_id = real_server.create_job(duration=0.5, status="FAILED", fail_at=40)
+    status, received = terminal_watch("--url", real_server.url, "watch", job_id, "--interval", "0.05")
+    assert status == 1, received
+    assert "\r" in received  # a bar redrawn in place
+    shown = screen(received)
+    assert shown.rstrip().endswith("40% FAILED"), repr(shown)  # not `40% FAILEDG` (from RUNNING)
+    job_id = real_server.create_job(duration=0.3)
+    status, received = terminal_watch("--url", real_server.url, "watch", job_id, "--interval", "0.05")
+    assert status == 0 and screen(received).rstrip().endswith("100% OK"), repr(received)
+
+
+def test_watch_ctrl_c_exits_130_without_a_traceback(real_server: EmbeddedServer) -> None:
+    job_id = real_server.create_job(never_finish=True)
+    status, received = terminal_watch("--url", real_server.url, "watch", job_id, "--interval", "0.05", interrupt_after=0.1)
+    assert status == 130, received
+    assert "Traceback" not in received and "KeyboardInterrupt" not in received, received
+
+
+def test_the_cli_prints_the_devices_own_names(server: EmbeddedServer) -> None:
+    job_id = output(client("--url", server.url, "create-backup"))["jobId"]
+    server.advance(1)
+    assert output(client("--url", server.url, "get-job", job_id)) == {"progress": 10, "type": "BACKUP", "state": "RUNNING"}
+    assert output(client("--url", server.url, "get-info")) == {"apiRevision": "8.0"}
+
+
+def test_the_clients_help_calls_itself_by_the_name_it_was_run_as() -> None:
+    assert client("--help").stdout.decode().startswith("usage: python -m generated.client ")
+    script = shutil.which("eclypse", path=str(Path(sys.executable).parent))
+    if script is not None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        result = subprocess.run([script, "--help"], capture_output=True, timeout=30, env=env)
+        assert result.stdout.decode().startswith("usage: eclypse ")

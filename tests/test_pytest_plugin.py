@@ -3,16 +3,19 @@ a test file of their own (run in a separate pytest process)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
+ROOT = Path(__file__).resolve().parent.parent
 
 # The README's example: a user can copy it as it is.
 EXAMPLE = """\
 def test_backup_completes(eclypse):
     job_id = eclypse.client.create_backup(["TIMEZONE"]).job_id
     eclypse.advance(60)  # the emulator's clock: no sleeping
-    assert eclypse.client.get_backup_job(job_id).status == "OK"
+    assert eclypse.client.get_job(job_id).state == "OK"
 
 
 def test_each_test_starts_afresh(eclypse):
@@ -20,12 +23,25 @@ def test_each_test_starts_afresh(eclypse):
 """
 
 
+@pytest.fixture(autouse=True)
+def this_checkout_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pytest subprocesses import this checkout's code, whichever tree the plugin was installed from."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+
+
+def test_the_readme_shows_the_example() -> None:
+    assert EXAMPLE in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 def test_the_readme_example_passes_with_the_plugin_loaded_by_its_entry_point(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile(test_example=EXAMPLE)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=2, warnings=0)  # no DeprecationWarning: the example uses the successor
+    assert "warning" not in result.stdout.str().lower()
+    strict = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    strict.assert_outcomes(passed=2)
 
 
 def test_without_the_plugin_the_fixture_does_not_exist(pytester: pytest.Pytester) -> None:

@@ -75,7 +75,11 @@ def test_the_successor_shows_the_same_jobs_as_the_backup_resource(server):
         for job_id in (by_device_api, by_control):
             old, new = backup_job(server, job_id), general_job(server, job_id)
             assert old.status == new.status == 200
-            assert new.json() == {"progress": old.json()["progress"], "type": CHOICES["backup_job_type"]}
+            assert new.json() == {
+                "progress": old.json()["progress"],
+                "type": CHOICES["backup_job_type"],
+                "state": old.json()["status"],  # the emulator's State: the values of the backup job's Status
+            }
     assert general_job(server, by_device_api).json()["progress"] == 100
 
 
@@ -84,7 +88,7 @@ def test_the_successor_speaks_xml_and_serves_its_properties(server):
     server.advance(DURATION * 0.4)
     root = ET.fromstring(general_job(server, job_id, "/?encode=xml").body)
     assert root.tag == "Job"
-    assert {child.tag: child.text for child in root} == {"Progress": "40", "Type": CHOICES["backup_job_type"]}
+    assert {child.tag: child.text for child in root} == {"Progress": "40", "Type": CHOICES["backup_job_type"], "State": CHOICES["running_status"]}
     assert general_job(server, job_id, "/progress").json() == {"progress": 40}
     value = general_job(server, job_id, "/type/$value")
     assert value.body.decode() == CHOICES["backup_job_type"]
@@ -246,12 +250,34 @@ def test_before_4_0_the_backup_resources_do_not_exist(at, revision):
 def test_the_client_warns_on_the_deprecated_resource(server):
     job_id = server.create_job()
     with EclypseClient(server.url) as client:
-        with pytest.warns(DeprecationWarning, match="get_job"):
+        with pytest.warns(DeprecationWarning, match=r"^get_backup_job uses .*; use get_job$"):
             assert client.get_backup_job(job_id).status == CHOICES["running_status"]
-        with pytest.warns(DeprecationWarning):
+        # Each method names itself, and the successor's method of the same kind.
+        with pytest.warns(DeprecationWarning, match=r"^get_backup_job_property uses .*; use get_job_property$"):
             client.get_backup_job_property(job_id, "progress")
-        with pytest.warns(DeprecationWarning):
+        with pytest.warns(DeprecationWarning, match=r"^get_backup_job_property_value uses .*; use get_job_property_value$"):
             client.get_backup_job_property_value(job_id, "status")
+        with pytest.warns(DeprecationWarning, match=r"^wait_for_backup_job uses .*; use wait_for_job$"):
+            client.wait_for_backup_job(job_id, sleep=server.advance)
+
+
+def test_the_successor_is_not_poorer_it_tells_ok_from_failed(server):
+    """get_job's State (the emulator's choice) has the values of the backup job's Status."""
+    ok, failed = server.create_job(duration=10), server.create_job(duration=10, status="FAILED", fail_at=50)
+    cancelled = server.create_job(duration=10)
+    with EclypseClient(server.url) as client, warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        assert client.get_job(ok).state == CHOICES["running_status"]
+        client.cancel_job(cancelled)
+        server.advance(5)
+        assert client.get_job_property(failed, "state") == CHOICES["failure_status"]
+        assert client.get_job_property_value(failed, "State") == CHOICES["failure_status"]
+        # wait_for_job stops on a failed or cancelled job, without waiting for 100 %.
+        assert client.wait_for_job(failed, timeout=0).state == CHOICES["failure_status"]
+        assert client.wait_for_job(cancelled, timeout=0).state == CHOICES["cancelled_status"]
+        with pytest.raises(TimeoutError):
+            client.wait_for_job(ok, timeout=0)
+        assert client.wait_for_job(ok, sleep=server.advance).state == "OK"
 
 
 def test_the_client_does_not_warn_on_the_successor(server):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import dataclasses
 import http.client
 import os
 import sys
@@ -213,7 +212,7 @@ class EclypseClient:
     def get_backup_job_property(self, job_id: str, name: str) -> Any:
         """The value of one property of Job (matched case-insensitively)."""
         warnings.warn(
-            "get_backup_job uses a deprecated resource (/system/backup/jobs/{JobId}/)",
+            "get_backup_job_property uses a deprecated resource (/system/backup/jobs/{JobId}/)",
             DeprecationWarning,
             stacklevel=2,
         )
@@ -223,7 +222,7 @@ class EclypseClient:
     def get_backup_job_property_value(self, job_id: str, name: str) -> str:
         """The raw `$value` of one property of Job, as text."""
         warnings.warn(
-            "get_backup_job uses a deprecated resource (/system/backup/jobs/{JobId}/)",
+            "get_backup_job_property_value uses a deprecated resource (/system/backup/jobs/{JobId}/)",
             DeprecationWarning,
             stacklevel=2,
         )
@@ -245,7 +244,7 @@ class EclypseClient:
         intervals slept (so that a `sleep` that advances an emulator's manual clock keeps it exact).
         """
         warnings.warn(
-            "get_backup_job uses a deprecated resource (/system/backup/jobs/{JobId}/)",
+            "wait_for_backup_job uses a deprecated resource (/system/backup/jobs/{JobId}/)",
             DeprecationWarning,
             stacklevel=2,
         )
@@ -401,10 +400,18 @@ COMMANDS = (
 )
 
 
+def _prog() -> str:
+    """The name this was run as: `python -m generated.client` (or `eclypse_emulator.client`), or `eclypse`."""
+    main = sys.modules.get("__main__")
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    if name and argv0 and os.path.realpath(argv0) == os.path.realpath(getattr(main, "__file__", None) or "/"):
+        return "python -m " + name.removesuffix(".__main__")
+    return os.path.basename(argv0) or "eclypse"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m generated.client", description="Talk to an ECLYPSE controller."
-    )
+    parser = argparse.ArgumentParser(prog=_prog(), description="Talk to an ECLYPSE controller.")
     parser.add_argument(
         "--url",
         default=os.environ.get("ECLYPSE_URL", DEFAULT_URL),
@@ -432,10 +439,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress_bar(job: Job, stream: Any = sys.stderr) -> None:
-    done = int((job.progress or 0) / 100 * 30)
-    stream.write(f"\r[{'#' * done}{'.' * (30 - done)}] {job.progress or 0:3d}% {getattr(job, 'status', '')}")
-    stream.flush()
+class _Progress:
+    """What `watch` shows of each poll: on a terminal one bar redrawn in place (the line cleared each time),
+    else one line per change, for a log."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.terminal = self.stream.isatty()
+        self.last = ""
+
+    def __call__(self, job: Job) -> None:
+        progress = job.progress or 0
+        state = getattr(job, "status", None) or ""
+        if self.terminal:
+            done = int(progress / 100 * 30)
+            text = f"[{'#' * done}{'.' * (30 - done)}] {progress:3d}% {state}"
+            # Padded to the previous frame's width, so that a shorter status leaves nothing behind.
+            self.stream.write("\r" + text.ljust(len(self.last)))
+        else:
+            text = f"{progress}% {state}".rstrip()
+            if text != self.last:
+                self.stream.write(text + "\n")
+        self.last = text
+        self.stream.flush()
+
+    def end(self) -> None:
+        """End the bar's line on a terminal."""
+        if self.terminal and self.last:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -453,13 +485,14 @@ def main(argv: list[str] | None = None) -> int:
             verify=not args.insecure,
         )
         if args.command == "watch":
+            progress = _Progress()
             try:
                 job = client.wait_for_backup_job(
-                    args.job_id, timeout=args.wait, interval=args.interval, on_progress=_progress_bar
+                    args.job_id, timeout=args.wait, interval=args.interval, on_progress=progress
                 )
             finally:
-                sys.stderr.write("\n")  # end the progress bar's line
-            print(json.dumps(_document(job)))
+                progress.end()
+            print(json.dumps(job.to_json()))
             return 0 if job.status == SUCCESS_STATUS else 1
         _, method, _, parameters, options, entity = next(c for c in COMMANDS if c[0] == args.command)
         keywords = {keyword: getattr(args, keyword) for _, keyword, _ in options}
@@ -472,14 +505,12 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, http.client.HTTPException) as error:
         print(f"error: cannot talk to {args.url}: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the shell's status for SIGINT
+        return 130
     if result is not None:
-        print(json.dumps(_document(result)))
+        # The device's own names (jobId, apiRevision), without the properties the answer left out.
+        print(json.dumps(result.to_json() if hasattr(result, "to_json") else result))
     return 0
-
-
-def _document(model: Any) -> dict[str, Any]:
-    """A model as JSON, without the properties the answer left out (e.g. by --select)."""
-    return {key: value for key, value in dataclasses.asdict(model).items() if value is not None}
 
 
 if __name__ == "__main__":

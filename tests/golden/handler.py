@@ -44,6 +44,7 @@ CHOICES = {
     "default_job_duration": 5.0,
     "error_object": "Error",
     "deprecation_date": 1577836800,
+    "state_properties": ["Status"],
 }
 SERVER_HEADER = "ECLYPSE-Emulator"
 # Encoding -> its default media type (what `encode=` asks for).
