@@ -105,16 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="The command `serve` may be left out: it is the only one, and the default.",
     )
     parser.add_argument(
-        "command", nargs="?", choices=["serve"], default="serve", help="serve the emulator (the default, may be left out)"
+        "command",
+        nargs="?",
+        choices=["serve"],
+        default="serve",
+        help="serve the emulator (the default, may be left out)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=_port, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
     parser.add_argument(
-        "command", nargs="?", choices=["serve"], default="serve", help="what to do (default: serve)"
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    parser.add_argument(
-        "--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)"
+        "--port", type=_port, default=8080, help="port to listen on; 0 picks a free one (default: 8080)"
     )
     parser.add_argument(
         "--api-revision",
@@ -128,9 +127,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"seconds a backup job takes from 0 to 100 %% (default: {handler.CHOICES['default_job_duration']:g})",
     )
-    parser.add_argument("--clock", choices=["real", "manual"], default="real", help="manual: time moves only through the control API")
-    parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
-    parser.add_argument("--idle-timeout", type=_seconds, default=15.0, help="close a connection idle this long (default: 15)")
     parser.add_argument(
         "--clock",
         choices=["real", "manual"],
@@ -244,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.device_address and args.devices != 1:
-        parser.error("--devices and --device-address exclude each other: --device-address serves one device at each address")
+        parser.error(
+            "--devices and --device-address exclude each other: --device-address serves one device at each address"
+        )
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("HTTPS needs both --tls-cert FILE and --tls-key FILE")
     spec_dir, reloader = args.spec or PACKAGED_SPEC, None
@@ -309,8 +307,14 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     for number, server in enumerate(servers, 1):
         device = f" device {number}/{len(servers)}" if len(servers) > 1 else ""
-        print(f"ECLYPSE emulator{device} serving {server.url} (control API: {server.control_url})", flush=True)
-    auth = f"Basic authentication for {len(args.user)} user(s)" if args.user else "authentication off: the API is open"
+        print(
+            f"ECLYPSE emulator{device} serving {server.url} (control API: {server.control_url})", flush=True
+        )
+    auth = (
+        f"Basic authentication for {len(args.user)} user(s)"
+        if args.user
+        else "authentication off: the API is open"
+    )
     files = [_state_file(args.state, device, len(servers)) for device in range(1, len(servers) + 1)]
     state = f"jobs kept in {', '.join(files)}" if args.state else "jobs in memory"
     print(f"API revision {args.api_revision}, {args.clock} clock, {state}; {auth}", flush=True)
