@@ -190,6 +190,14 @@ def test_mstp_port_refuses_a_mac_address_out_of_range_and_a_missing_content_type
     assert http("GET", url)[2] == before
 
 
+def test_an_integer_written_with_a_zero_fraction_is_an_integer_as_json_schema_says(server, http):
+    url = server.url + "/protocols/bacnet/communication/network/mstp-ports/3/"
+    assert http("POST", url, JSON, b'{"maxMaster": 58.0}')[0] == 200
+    assert b'"maxMaster":58,' in http("GET", url)[2]
+    status, _, body = http("POST", url, JSON, b'{"maxMaster": 58.5}')
+    assert status == 400 and "integer" in json.loads(body)["message"]
+
+
 def test_reset_restores_the_seed(server, http):
     url = server.url + "/protocols/bacnet/communication/network/mstp-ports/2/"
     http("POST", url, JSON, b'{"maxMaster": 10}')
