@@ -187,7 +187,7 @@ def _state_call(emulator: Emulator, method: Callable[..., Any], match: re.Match[
     try:
         return method(path, *value)
     except LookupError as error:
-        raise ApiError("not_found", path=f"{PREFIX}/state{path} ({error})") from None
+        raise ApiError("not_found", path=f"{PREFIX}/state{path}: {error}") from None
     except ValueError as error:
         raise ApiError("invalid_body", object=f"state of {path}", reason=str(error)) from None
 
