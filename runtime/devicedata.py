@@ -40,7 +40,7 @@ def read_document(path: Path) -> Any:
         return json.loads(text)
     except ValueError:
         pass  # not JSON: YAML
-    result = run_codegen("data", str(path))
+    result = run_codegen("data", str(path.resolve()))  # codegen runs in the package's folder
     if result.returncode != 0:
         raise DeviceDataError(f"cannot read the device data file {path}: {last_line(result)}")
     return json.loads(result.stdout)

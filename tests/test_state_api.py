@@ -393,11 +393,12 @@ def test_a_missing_device_data_file_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize("core", ["asyncio", "threads"])
-def test_the_embedded_server_takes_a_device_data_file_or_mapping(tmp_path, core):
+def test_the_embedded_server_takes_a_device_data_file_or_mapping(tmp_path, core, monkeypatch):
     data = tmp_path / "device.yaml"
     data.write_text(DEVICE_DATA)
     seeded = {**PORT_DEFAULTS, "enabled": True, "macAddress": 12}
-    with EmbeddedServer(port=0, device_data=data, core=core) as server:
+    monkeypatch.chdir(tmp_path)
+    with EmbeddedServer(port=0, device_data="device.yaml", core=core) as server:  # relative to the cwd
         assert get(server.url + PORT + "/") == seeded
     with EmbeddedServer(port=0, device_data={PORT: {"maxMaster": 7}}, core=core) as server:
         assert get(server.url + PORT + "/")["maxMaster"] == 7
