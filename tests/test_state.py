@@ -187,7 +187,7 @@ def test_a_bad_state_path_is_a_clear_error(tmp_path, kind):
 V0_COLUMNS = "id, started, duration, status, fail_at, never_finish, data_types, cancelled_at, seq"
 
 
-@pytest.mark.parametrize("kind", ["corrupt", "other-schema", "bad-row"])
+@pytest.mark.parametrize("kind", ["corrupt", "other-schema", "bad-row", "bad-resource"])
 def test_a_corrupt_or_foreign_state_file_is_a_clear_error(tmp_path, kind):
     path = tmp_path / "state.sqlite"
     if kind == "corrupt":  # a real database, its pages overwritten: "database disk image is malformed"
@@ -212,6 +212,8 @@ def test_a_corrupt_or_foreign_state_file_is_a_clear_error(tmp_path, kind):
         database = sqlite3.connect(path)
         database.execute(
             f"INSERT INTO jobs ({V0_COLUMNS}) VALUES ('x', 0, -5, 'OK', NULL, 0, 'not json', NULL, 1)"
+            if kind == "bad-row"
+            else "INSERT INTO resources VALUES ('/info', '{not json')"
         )
         database.commit()
         database.close()
