@@ -17,7 +17,7 @@ its fixtures is used.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
@@ -50,6 +50,15 @@ class Eclypse:
         """A `sleep` for client.wait_for_backup_job that advances the clock instead of waiting."""
         self.server.advance(seconds)
 
+    def state(self, path: str) -> Any:
+        """A resource's stored value, as the device's JSON shows it (see EmbeddedServer.state)."""
+        return self.server.state(path)
+
+    def set_state(self, path: str, value: Any) -> Any:
+        """Put the device in the state a test needs, in one line (see EmbeddedServer.set_state):
+        `eclypse.set_state("/protocols/bacnet/communication/network/mstp-ports/1", {"enabled": True})`."""
+        return self.server.set_state(path, value)
+
 
 @pytest.fixture(scope="session")
 def eclypse_server(pytestconfig: pytest.Config) -> Iterator[EmbeddedServer]:
@@ -69,7 +78,8 @@ def eclypse_server(pytestconfig: pytest.Config) -> Iterator[EmbeddedServer]:
 @pytest.fixture
 def eclypse(eclypse_server: EmbeddedServer) -> Iterator[Eclypse]:
     """The session's emulator, reset before the test, with a ready client: `eclypse.client`,
-    `eclypse.url`, `eclypse.advance(seconds)` and `eclypse.sleep` (for the client's wait methods)."""
+    `eclypse.url`, `eclypse.advance(seconds)`, `eclypse.sleep` (for the client's wait methods), and
+    `eclypse.state(path)` / `eclypse.set_state(path, value)` (a resource's stored value)."""
     from eclypse_emulator.client import EclypseClient
 
     eclypse_server.reset()

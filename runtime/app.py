@@ -16,17 +16,19 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..generated import handler as api
-from ..generated.handler import CHOICES, DEFAULT_REVISION, SESSION_COOKIE, Request, Response
+from ..generated.handler import CHOICES, DEFAULT_REVISION, SESSION_COOKIE, SUCCESS_STATUS, Request, Response
 
 from . import control
 from .auth import Authenticator
 from .clock import Clock, ManualClock, RealClock
-from .behaviours import Behaviours, StateStore
+from .behaviours import Behaviours
 from .device import DeviceBackend
+from .devicedata import device_seeds
 from .faults import Fault, FaultInjector, RequestJournal
 from .negotiation import Negotiator
 from .simulator import JobSimulator, Scenario, StoreUnavailable
-from .store import RETRY_AFTER, SqliteStore
+from .state import Resource, resolve
+from .store import RETRY_AFTER, SqliteStore, StateStore
 
 logger = logging.getLogger("runtime")
 
@@ -81,7 +83,7 @@ class Emulator:
         state_file: str | Path | None = None,
         max_jobs: int = 1_000_000,
         seed: int | None = None,
-        device_data: Mapping[str, Any] | None = None,
+        device_data: str | Path | Mapping[str, Any] | None = None,
     ) -> None:
         duration = CHOICES["default_job_duration"] if job_duration is None else job_duration
         if not (math.isfinite(duration) and duration >= 0):
@@ -91,16 +93,20 @@ class Emulator:
         self.api_revision = api_revision
         self.revision = parse_revision(api_revision)
         self.clock = make_clock(clock)
+        seeds = device_seeds(device_data)  # before the state file is opened: a bad file leaves nothing open
+        # One state file for the device: its jobs and its resources.
+        file = SqliteStore(state_file) if state_file is not None else None
         self.simulator = JobSimulator(
             self.clock,
             default_duration=duration,
+            success_status=SUCCESS_STATUS,
             running_status=CHOICES["running_status"],
             failure_status=CHOICES["failure_status"],
             cancelled_status=CHOICES["cancelled_status"],
             max_jobs=max_jobs,
-            store=SqliteStore(state_file) if state_file is not None else None,
+            store=file,
         )
-        self.state = StateStore(device_data)
+        self.state = StateStore(seeds, file)
         self.backend = Behaviours(
             self.simulator,
             DeviceBackend(self.simulator, api_revision, CHOICES["backup_job_type"]),
@@ -196,24 +202,55 @@ class Emulator:
         self,
         *,
         duration: float | None = None,
-        status: str = "OK",
+        status: str | None = None,
         fail_at: int | None = None,
         never_finish: bool = False,
         data_types: tuple[str, ...] = (),
     ) -> str:
-        """Start a job that unfolds as the scenario says; answers its id."""
+        """Start a job that unfolds as the scenario says (status: the final one, by default the spec's
+        success status); answers its id."""
         duration = self.simulator.default_scenario.duration if duration is None else duration
+        status = self.simulator.success_status if status is None else status
         scenario = Scenario(duration, status, fail_at, never_finish)
         if scenario == self.simulator.default_scenario:
             scenario = self.simulator.default_scenario  # one object for every default job: 64 bytes a job
         return self.simulator.create(scenario, data_types).id
 
     def job(self, job_id: str) -> dict[str, Any] | None:
+        """A job as the control API shows it."""
         job = self.simulator.get(job_id)
-        return None if job is None else self.simulator.describe(job)
+        return None if job is None else control.job_document(job, self.simulator.state(job))
 
     def jobs(self) -> list[dict[str, Any]]:
-        return [self.simulator.describe(job) for job in self.simulator.jobs()]
+        return [control.job_document(job, self.simulator.state(job)) for job in self.simulator.jobs()]
+
+    def _resource(self, path: str) -> Resource:
+        found = resolve(path, self.revision)
+        if found is None:
+            raise LookupError(f"no entity or collection at {path} (API revision {self.api_revision})")
+        return found
+
+    def get_state(self, path: str) -> Any:
+        """The stored value of the entity, collection or member at a device path (below the base path),
+        as the device's JSON shows it; LookupError when there is none."""
+        resource = self._resource(path)
+        values = resource.read(self.state.get)
+        if values is None:
+            raise LookupError(f"no member {resource.member!r} in the collection {resource.path}")
+        return resource.document(values)
+
+    def set_state(self, path: str, value: Any) -> Any:
+        """Replace the stored value at a device path with a JSON document (the device's keys), checked as
+        the device checks a body (ValueError saying why; read-only properties may be given); answers
+        the new value as get_state does."""
+        resource = self._resource(path)
+        values = resource.parse(value)
+        resource.write(self.state, values)
+        return resource.document(values)
+
+    def restore_state(self, path: str) -> None:
+        """Put the seed (the spec's defaults and the device data) back at a device path."""
+        self._resource(path).restore(self.state)
 
     def reset(self) -> int:
         """Forget every job, fault and journal entry, and restore every resource's seed; answers how many

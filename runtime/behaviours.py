@@ -7,61 +7,20 @@
 - job: starts a simulated job and answers its id.
 - hook: a named function of the runtime (`DeviceBackend`), for behaviour that is truly special.
 
-State is values by property name; the generated handler renders them.
+State is values by property name, kept in the device's StateStore; the generated handler renders them.
+Every change is a `put` of the new value (made under the store's lock, so that concurrent changes of
+one collection never lose one another): a state file has it before the request is answered.
 """
 
 from __future__ import annotations
 
-import copy
-import re
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..generated import handler as api
 
 from .simulator import JobSimulator
-
-PARAMETER = re.compile(r"\{([^{}]*)\}")
-
-
-def concrete_path(route: Any, kwargs: Mapping[str, Any]) -> str:
-    """The route's path with its path parameters filled, without a trailing slash: a state key."""
-    by_name = {p.name: kwargs.get(p.attr) for p in route.parameters if p.location == "path"}
-    return PARAMETER.sub(lambda m: str(by_name[m.group(1)]), route.path).rstrip("/")
-
-
-def member_parameter(route: Any) -> Any | None:
-    """A collection route's member key parameter: the path's last segment when it is a parameter."""
-    last = route.path.rstrip("/").rsplit("/", 1)[-1]
-    found = PARAMETER.fullmatch(last)
-    return next((p for p in route.parameters if found and p.name == found.group(1)), None)
-
-
-class StateStore:
-    """Every entity and collection of one device, by concrete path (in memory; reset restores seeds)."""
-
-    def __init__(self, seeds: Mapping[str, Any] | None = None) -> None:
-        self.seeds = dict(seeds or {})  # device data: initial values by device path
-        self._values: dict[str, Any] = {}
-
-    def get(self, path: str, seed: Callable[[], Any]) -> Any:
-        if path not in self._values:
-            value = seed()
-            given = self.seeds.get(path)
-            if isinstance(value, dict) and isinstance(given, dict):
-                value.update(copy.deepcopy(given))
-            elif given is not None:
-                value = copy.deepcopy(given)
-            self._values[path] = value
-        return self._values[path]
-
-    def put(self, path: str, value: Any) -> None:
-        self._values[path] = value
-
-    def forget(self, path: str) -> None:
-        self._values.pop(path, None)
-
-    def reset(self) -> None:
-        self._values.clear()
+from .state import Resource, resource_of
+from .store import StateStore
 
 
 class Behaviours:
@@ -99,35 +58,35 @@ class Behaviours:
         return {id_field.name: job.id}
 
     def entity(self, route: Any, kwargs: dict[str, Any], body: dict[str, Any] | None) -> dict[str, Any]:
-        codec = route.response or route.request
-        values = self.store.get(concrete_path(route, kwargs), codec.defaults)
-        if body is not None:
-            values.update(copy.deepcopy(body))
+        resource = resource_of(route, kwargs)
+        if body is None:
+            return resource.read(self.store.get)
+        with self.store.lock:
+            values = {**resource.read(self.store.get), **body}
+            resource.write(self.store, values)
         return values
 
     def collection(self, route: Any, kwargs: dict[str, Any], body: dict[str, Any] | None) -> Any:
-        member = member_parameter(route)
-        if member is None:  # the collection itself: list, or create a member
-            members = self.store.get(concrete_path(route, kwargs), list)
-            if route.method == "GET":
-                return members
-            key = route.behaviour["key"]
-            created = {**(route.response or route.request).defaults(), **copy.deepcopy(body or {})}
-            if any(m.get(key) == created.get(key) for m in members):
-                raise api.ApiError(
-                    "conflict", reason=f"a member with {key} {created.get(key)!r} exists already"
-                )
-            members.append(created)
-            return created
-        path = concrete_path(route, kwargs).rsplit("/", 1)[0]
-        members = self.store.get(path, list)
-        key, wanted = route.behaviour["key"], kwargs[member.attr]
-        found = next((m for m in members if str(m.get(key)) == str(wanted)), None)
-        if found is None:
-            return None
-        if route.method == "DELETE":
-            members.remove(found)
-            return {}
-        if body is not None:
-            found.update(copy.deepcopy(body))
+        resource = resource_of(route, kwargs)
+        if route.method == "GET":
+            return resource.read(self.store.get)
+        with self.store.lock:
+            if resource.member is None:  # the collection itself: create a member
+                return self._create(resource, body or {})
+            found = resource.read(self.store.get)
+            if found is None:
+                return None
+            if route.method == "DELETE":
+                resource.remove(self.store)
+                return {}
+            found = {**found, **(body or {})}
+            resource.write(self.store, found)
         return found
+
+    def _create(self, collection: Resource, body: dict[str, Any]) -> dict[str, Any]:
+        created, key = {**collection.codec.defaults(), **body}, collection.key
+        members = collection.read(self.store.get)
+        if any(m.get(key) == created.get(key) for m in members):
+            raise api.ApiError("conflict", reason=f"a member with {key} {created.get(key)!r} exists already")
+        collection.write(self.store, [*members, created])
+        return created

@@ -161,7 +161,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (with --tls-key)"
     )
     parser.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
-    parser.add_argument("--state", metavar="FILE", help="keep jobs in this SQLite file across restarts")
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the device's state (resources and jobs) in this SQLite file across restarts",
+    )
+    parser.add_argument(
+        "--device-data",
+        metavar="FILE",
+        help="initial resource values: a YAML or JSON mapping of device paths to values (see the README)",
+    )
     parser.add_argument(
         "--max-jobs",
         type=_positive,
@@ -278,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                 tls_cert=args.tls_cert,
                 tls_key=args.tls_key,
                 state_file=_state_file(args.state, device + 1, len(addresses)),
+                device_data=args.device_data,
                 max_jobs=args.max_jobs,
                 idle_timeout=args.idle_timeout,
                 request_timeout=args.request_timeout,
@@ -316,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         else "authentication off: the API is open"
     )
     files = [_state_file(args.state, device, len(servers)) for device in range(1, len(servers) + 1)]
-    state = f"jobs kept in {', '.join(files)}" if args.state else "jobs in memory"
+    state = f"state kept in {', '.join(files)}" if args.state else "state in memory"
     print(f"API revision {args.api_revision}, {args.clock} clock, {state}; {auth}", flush=True)
     if reloader is not None:
         reloader.start()

@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import unquote
 
 from .. import generated
 from ..generated.handler import CONTENT_TYPES, ApiError, Request, Response, error_response
 from ..generated.handler import JSON as JSON_MEDIA_TYPE
 from ..generated.serializers import BodyError, parse_json
 
+from .camel import camel_keys
 from .clock import ManualClock
 from .faults import Fault, fault_document
 
 if TYPE_CHECKING:
     from .app import Emulator
+    from .simulator import Job, JobState
 
 PREFIX = "/_emulator"
 JSON = CONTENT_TYPES[JSON_MEDIA_TYPE]
@@ -50,6 +54,20 @@ FAULT_FIELDS: Fields = {
     "retryAfter": ("retry_after", int),
     "dropRate": ("drop_rate", NUMBER),
 }
+
+
+def job_document(job: Job, state: JobState) -> dict[str, Any]:
+    """A job as the control API shows it (camelCase keys, like the device API's JSON)."""
+    scenario = {key: value for key, value in asdict(job.scenario).items() if value is not None}
+    return {
+        "jobId": job.id,
+        "progress": state.progress,
+        "status": state.status,
+        "running": state.running,
+        "dataTypes": list(job.data_types),
+        "startedAt": job.started,
+        "scenario": camel_keys(scenario),
+    }
 
 
 def _json(status: int, document: Any) -> Response:
@@ -162,6 +180,35 @@ def _clear_requests(emulator: Emulator, request: Request, match: re.Match[str]) 
     return Response(204)
 
 
+def _state_call(emulator: Emulator, method: Callable[..., Any], match: re.Match[str], *value: Any) -> Any:
+    """An Emulator state method on the device path the route matched; its LookupError is a 404, its
+    ValueError the body's fault (a 400 naming why)."""
+    path = unquote(match.group("path"), errors="replace")
+    try:
+        return method(path, *value)
+    except LookupError as error:
+        raise ApiError("not_found", path=f"{PREFIX}/state{path}: {error}") from None
+    except ValueError as error:
+        raise ApiError("invalid_body", object=f"state of {path}", reason=str(error)) from None
+
+
+def _get_state(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+    return _json(200, _state_call(emulator, emulator.get_state, match))
+
+
+def _set_state(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+    try:
+        document = parse_json(request.body)
+    except BodyError as error:
+        raise ApiError("invalid_body", object="state", reason=str(error)) from None
+    return _json(200, _state_call(emulator, emulator.set_state, match, document))
+
+
+def _restore_state(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+    _state_call(emulator, emulator.restore_state, match)
+    return Response(204)
+
+
 def _openapi(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
     return Response(200, emulator.openapi(), JSON)
 
@@ -181,6 +228,9 @@ ROUTES: tuple[tuple[str, re.Pattern[str], Action], ...] = (
     ("GET", re.compile(r"^/requests$"), _list_requests),
     ("DELETE", re.compile(r"^/requests$"), _clear_requests),
     ("GET", re.compile(r"^/openapi\.json$"), _openapi),
+    ("GET", re.compile(r"^/state(?P<path>/.+)$"), _get_state),
+    ("PUT", re.compile(r"^/state(?P<path>/.+)$"), _set_state),
+    ("DELETE", re.compile(r"^/state(?P<path>/.+)$"), _restore_state),
 )
 
 

@@ -48,25 +48,26 @@ def spec_snapshot(spec_dir: Path) -> dict[str, tuple[int, int]]:
     return {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(spec_dir.glob("*.yaml"))}
 
 
-def generate(spec_dir: Path, out_dir: Path) -> None:
-    """Render `spec_dir` into `out_dir`, or raise ReloadError with the generator's own message."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            f"{__package__.rpartition('.')[0]}.codegen",
-            "--spec",
-            str(spec_dir),
-            "--out",
-            str(out_dir),
-        ],
+def run_codegen(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m <package>.codegen ARGS` in a subprocess (the codegen extras stay out of the server)."""
+    return subprocess.run(
+        [sys.executable, "-m", f"{__package__.rpartition('.')[0]}.codegen", *args],
         cwd=PACKAGE if CHECKOUT else PACKAGE.parent,
         capture_output=True,
         text=True,
     )
+
+
+def last_line(result: subprocess.CompletedProcess[str]) -> str:
+    """What a failed codegen run said last: its message."""
+    return ((result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["codegen failed"])[0]
+
+
+def generate(spec_dir: Path, out_dir: Path) -> None:
+    """Render `spec_dir` into `out_dir`, or raise ReloadError with the generator's own message."""
+    result = run_codegen("--spec", str(spec_dir), "--out", str(out_dir))
     if result.returncode != 0:
-        reason = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["codegen failed"]
-        raise ReloadError(reason[0])
+        raise ReloadError(last_line(result))
 
 
 def load_generated(out_dir: Path | str) -> None:

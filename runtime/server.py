@@ -145,8 +145,9 @@ class EmbeddedServer:
             server.advance(5)
 
     The options are the CLI's: api_revision, job_duration, clock ("real", "manual" or a Clock), quiet,
-    users ({name: password}: Basic authentication), tls_cert and tls_key (HTTPS), state_file,
-    max_jobs, idle_timeout, request_timeout, write_timeout (abort a connection whose answers are not read
+    users ({name: password}: Basic authentication), tls_cert and tls_key (HTTPS), state_file (jobs and
+    resources kept in SQLite), device_data (a device data file, or its mapping: initial resource values
+    by device path), max_jobs, idle_timeout, request_timeout, write_timeout (abort a connection whose answers are not read
     for this long), max_body_size, faults (keyword dicts of add_fault), seed (of their
     random choices), and core: "asyncio" (the event-loop core, the default) or "threads" (http.server,
     a thread per connection).
@@ -165,6 +166,7 @@ class EmbeddedServer:
         tls_cert: str | Path | None = None,
         tls_key: str | Path | None = None,
         state_file: str | Path | None = None,
+        device_data: str | Path | Mapping[str, Any] | None = None,
         max_jobs: int = 1_000_000,
         idle_timeout: float = 15.0,
         request_timeout: float = 10.0,
@@ -187,6 +189,7 @@ class EmbeddedServer:
             users=users,
             secure=tls is not None,
             state_file=state_file,
+            device_data=device_data,
             max_jobs=max_jobs,
             seed=seed,
             **options,
@@ -256,7 +259,22 @@ class EmbeddedServer:
         return self.emulator.jobs()
 
     def reset(self) -> int:
+        """Forget every job, fault and journal entry, and restore every resource's seed."""
         return self.emulator.reset()
+
+    def state(self, path: str) -> Any:
+        """The stored value at a device path (e.g. "/protocols/bacnet/communication/network/mstp-ports/1"),
+        as the device's JSON shows it; LookupError when no entity, collection or member is there."""
+        return self.emulator.get_state(path)
+
+    def set_state(self, path: str, value: Any) -> Any:
+        """Replace the stored value at a device path with a JSON document (the device's keys; properties
+        not given take the spec's defaults); ValueError when the device would refuse it."""
+        return self.emulator.set_state(path, value)
+
+    def restore_state(self, path: str) -> None:
+        """Put a resource's seed back (the spec's defaults and the device data)."""
+        self.emulator.restore_state(path)
 
     def advance(self, seconds: float) -> float:
         return self.emulator.advance(seconds)

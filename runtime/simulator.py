@@ -10,21 +10,19 @@ import math
 import threading
 import uuid
 from collections import deque
-from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Iterator, Protocol
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Protocol
 
-from .camel import camel_keys
 from .clock import Clock
-
-SUCCESS = "OK"
 
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """How a job unfolds: its duration, its final status, where it fails, whether it ever ends."""
+    """How a job unfolds: its duration, its final status (the spec's success status, or a failure), where
+    it fails, whether it ever ends."""
 
     duration: float
-    status: str = SUCCESS
+    status: str
     fail_at: int | None = None
     never_finish: bool = False
 
@@ -93,6 +91,7 @@ class JobSimulator:
         clock: Clock,
         *,
         default_duration: float,
+        success_status: str,
         running_status: str,
         failure_status: str,
         cancelled_status: str,
@@ -100,7 +99,8 @@ class JobSimulator:
         store: JobStore | None = None,
     ) -> None:
         self.clock = clock
-        self.default_scenario = Scenario(default_duration)
+        self.default_scenario = Scenario(default_duration, success_status)
+        self.success_status = success_status
         self.running_status = running_status
         self.failure_status = failure_status
         self.cancelled_status = cancelled_status
@@ -204,24 +204,10 @@ class JobSimulator:
         else:  # elapsed < duration: the ratio is below 100 and cannot overflow, however small duration is
             progress = max(0, int(elapsed * 100 / scenario.duration))
         if scenario.fail_at is not None and progress >= scenario.fail_at:
-            failed = scenario.status if scenario.status != SUCCESS else self.failure_status
+            failed = scenario.status if scenario.status != self.success_status else self.failure_status
             return JobState(scenario.fail_at, failed, False)
         if scenario.never_finish:
             return JobState(min(progress, 99), self.running_status, True)
         if progress >= 100:
             return JobState(100, scenario.status, False)
         return JobState(progress, self.running_status, True)
-
-    def describe(self, job: Job) -> dict[str, Any]:
-        """A job as the control API lists it."""
-        state = self.state(job)
-        scenario = {key: value for key, value in asdict(job.scenario).items() if value is not None}
-        return {
-            "jobId": job.id,
-            "progress": state.progress,
-            "status": state.status,
-            "running": state.running,
-            "dataTypes": list(job.data_types),
-            "startedAt": job.started,
-            "scenario": camel_keys(scenario),
-        }

@@ -183,13 +183,20 @@ def test_a_bad_state_path_is_a_clear_error(tmp_path, kind):
     assert result.stdout == ""
 
 
-@pytest.mark.parametrize("kind", ["corrupt", "other-schema", "bad-row"])
+# The columns of a job row in every version of the state file.
+V0_COLUMNS = "id, started, duration, status, fail_at, never_finish, data_types, cancelled_at, seq"
+
+
+@pytest.mark.parametrize("kind", ["corrupt", "other-schema", "bad-row", "bad-resource"])
 def test_a_corrupt_or_foreign_state_file_is_a_clear_error(tmp_path, kind):
     path = tmp_path / "state.sqlite"
     if kind == "corrupt":  # a real database, its pages overwritten: "database disk image is malformed"
         Emulator(state_file=path, clock="manual").close()
         database = sqlite3.connect(path)
-        database.executemany("INSERT INTO jobs VALUES (?, 0, 1, 'OK', NULL, 0, '[]', NULL, ?)", [(f"id{i}" * 50, i) for i in range(500)])
+        database.executemany(
+            f"INSERT INTO jobs ({V0_COLUMNS}) VALUES (?, 0, 1, 'OK', NULL, 0, '[]', NULL, ?)",
+            [(f"id{i}" * 50, i) for i in range(500)],
+        )
         database.commit()
         database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         database.close()
@@ -203,7 +210,11 @@ def test_a_corrupt_or_foreign_state_file_is_a_clear_error(tmp_path, kind):
     else:
         Emulator(state_file=path, clock="manual").close()
         database = sqlite3.connect(path)
-        database.execute("INSERT INTO jobs VALUES ('x', 0, -5, 'OK', NULL, 0, 'not json', NULL, 1)")
+        database.execute(
+            f"INSERT INTO jobs ({V0_COLUMNS}) VALUES ('x', 0, -5, 'OK', NULL, 0, 'not json', NULL, 1)"
+            if kind == "bad-row"
+            else "INSERT INTO resources VALUES ('/info', '{not json')"
+        )
         database.commit()
         database.close()
     result = run_cli("--port", "0", "--state", str(path))
@@ -227,7 +238,9 @@ def test_a_locked_state_file_answers_503_with_retry_after(tmp_path, core, monkey
         try:
             answers = []
             creating = threading.Thread(
-                target=lambda: answers.append(call("POST", create, {"Content-Type": "application/json"}, "{}"))
+                target=lambda: answers.append(
+                    call("POST", create, {"Content-Type": "application/json"}, "{}")
+                )
             )
             creating.start()
             time.sleep(0.3)

@@ -226,8 +226,9 @@ class Codec:
         """A JSON body as the object's values; property names in it match case-insensitively."""
         return self.read_json(parse_json(data), "")
 
-    def read_json(self, document: Any, place: str) -> dict[str, Any]:
-        """A JSON object as values; `place` is where it stands in the body ("" for the body itself)."""
+    def read_json(self, document: Any, place: str, read_only: bool = False) -> dict[str, Any]:
+        """A JSON object as values; `place` is where it stands in the body ("" for the body itself).
+        `read_only`: read-only properties may be given too (the device's own state, not a request)."""
         if not isinstance(document, dict):
             where = place or "the body"
             raise BodyError(f"{where} must be a JSON object with {self.names}, got {_json_type(document)}")
@@ -237,19 +238,20 @@ class Codec:
             if f is None:
                 raise BodyError(f"unknown property {key!r} (known: {', '.join(f.key for f in self.fields)})")
             here = f"{place}.{f.key}" if place else f.key
-            if not f.writable:
+            if not (f.writable or read_only):
                 raise BodyError(f"{here} is read-only")
-            values[f.name] = self._check_json(f.kind, value, here)
+            values[f.name] = self._check_json(f.kind, value, here, read_only)
         return values
 
-    def _check_json(self, kind: Kind, value: Any, place: str) -> Any:
+    def _check_json(self, kind: Kind, value: Any, place: str, read_only: bool = False) -> Any:
         if kind.type == "object":
-            return self.registry[kind.object].read_json(value, place)
+            return self.registry[kind.object].read_json(value, place, read_only)
         if kind.type == "array":
             if not isinstance(value, list):
                 raise BodyError(f"{place} must be {kind.describe()}, got {_json_type(value)}")
             return [
-                self._check_json(kind.items, item, f"{place}[{index}]") for index, item in enumerate(value)
+                self._check_json(kind.items, item, f"{place}[{index}]", read_only)
+                for index, item in enumerate(value)
             ]
         if kind.type == "link":
             if (

@@ -35,6 +35,7 @@ BASE_PATH = "/api/rest/v1"
 DEFAULT_REVISION = "8.0"
 SESSION_COOKIE = "ECLYPSERESTSESSIONID"
 AUTH_REALM = "ECLYPSE"
+SUCCESS_STATUS = "OK"
 # The emulator's choices where the device's documentation is silent (spec/emulator.yaml).
 CHOICES = {
     "running_status": "RUNNING",

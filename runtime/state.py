@@ -1,0 +1,153 @@
+"""A device path as a stored resource: what the state API, the device data file and the embedded
+server's `state` / `set_state` address.
+
+Entities and collections (the behaviour kinds that keep values, behaviours.py) have state; a collection's
+member is addressed by its own path (the collection's path and the member's key). Values are read and
+written here as the spec's codecs check them: by property name, while the JSON documents going in and
+out have the device's wire keys. Hooks and jobs are the runtime's own (the API revision, job ids, the
+clock): they have no state to set.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from ..generated import handler as api
+from ..generated.codec import BodyError, parse_parameter
+
+from .store import StateStore, normal_path
+
+KINDS = ("entity", "collection")  # the behaviour kinds that keep state
+PARAMETER = re.compile(r"\{([^{}]*)\}")
+
+
+def concrete_path(route: Any, kwargs: Mapping[str, Any]) -> str:
+    """The route's path with its path parameters filled, without a trailing slash: a state key."""
+    by_name = {p.name: kwargs.get(p.attr) for p in route.parameters if p.location == "path"}
+    return PARAMETER.sub(lambda m: str(by_name[m.group(1)]), route.path).rstrip("/")
+
+
+def member_parameter(route: Any) -> Any | None:
+    """A collection route's member key parameter: the path's last segment when it is a parameter."""
+    last = route.path.rstrip("/").rsplit("/", 1)[-1]
+    found = PARAMETER.fullmatch(last)
+    return next((p for p in route.parameters if found and p.name == found.group(1)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One stored resource: an entity, a collection (a list of members), or one member of a collection."""
+
+    path: str  # the state key: an entity's or a collection's device path
+    codec: Any  # the generated Codec of the object (of each member, for a collection)
+    key: str | None = None  # a collection's key property (None: an entity)
+    member: Any = None  # a member's key value (None: the entity, or the whole collection)
+
+    def read(self, get: Callable[[str, Callable[[], Any]], Any]) -> Any:
+        """The values, read with a StateStore's `get` (or `seed`); None: no such member."""
+        if self.key is None:
+            return get(self.path, self.codec.defaults)
+        members = get(self.path, list)
+        return members if self.member is None else next(filter(self._is_member, members), None)
+
+    def _is_member(self, values: dict[str, Any]) -> bool:
+        return str(values.get(self.key)) == str(self.member)
+
+    def document(self, values: Any) -> Any:
+        """The values as the device's JSON shows them (wire keys)."""
+        if self.key is not None and self.member is None:
+            return [self.codec.json_value(member) for member in values]
+        return self.codec.json_value(values)
+
+    def parse(self, document: Any) -> Any:
+        """A JSON document (wire keys, matched case-insensitively) as complete values; BodyError saying what
+        the device would refuse (read-only properties may be given: this is the device's own state)."""
+        if self.key is None:
+            return self._values(document, "")
+        if self.member is not None:
+            values = self._values(document, "", {self.key: self.member})
+            if not self._is_member(values):
+                raise BodyError(f"{self.key} must be {self.member!r}, the key of the member at this path")
+            return values
+        if not isinstance(document, list):
+            raise BodyError("a collection's state must be a JSON array of its members")
+        members = [self._values(item, f"[{index}]") for index, item in enumerate(document)]
+        keys = [str(member.get(self.key)) for member in members]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise BodyError(f"two members have the same {self.key}: {', '.join(repeated)}")
+        return members
+
+    def _values(self, document: Any, place: str, implied: dict[str, Any] | None = None) -> dict[str, Any]:
+        given = self.codec.read_json(document, place, read_only=True)
+        return {**self.codec.defaults(), **(implied or {}), **given}
+
+    def write(self, store: StateStore, values: Any) -> None:
+        """Replace the stored values (a member: in its collection, added at its end if it is new)."""
+        if self.member is None:
+            store.put(self.path, values)
+            return
+        with store.lock:
+            members = store.get(self.path, list)
+            at = next((i for i, m in enumerate(members) if self._is_member(m)), len(members))
+            store.put(self.path, members[:at] + [values] + members[at + 1 :])
+
+    def remove(self, store: StateStore) -> None:
+        """Take a member out of its collection."""
+        with store.lock:
+            store.put(self.path, [m for m in store.get(self.path, list) if not self._is_member(m)])
+
+    def restore(self, store: StateStore) -> None:
+        """Back to the seed (a member: as the collection's seed has it, or gone if the seed has none)."""
+        if self.member is None:
+            store.forget(self.path)
+            return
+        seeded = self.read(store.seed)
+        if seeded is None:
+            self.remove(store)
+        else:
+            self.write(store, seeded)
+
+
+def resource_of(route: Any, kwargs: Mapping[str, Any]) -> Resource:
+    """What an entity or collection route with these path arguments addresses."""
+    codec = route.response or route.request
+    if route.behaviour["kind"] == "entity":
+        return Resource(concrete_path(route, kwargs), codec)
+    member, key = member_parameter(route), route.behaviour["key"]
+    if member is None:
+        return Resource(concrete_path(route, kwargs), codec, key)
+    return Resource(concrete_path(route, kwargs).rsplit("/", 1)[0], codec, key, kwargs[member.attr])
+
+
+def _arguments(route: Any, path: str) -> dict[str, Any] | None:
+    """The route's keyword arguments if `path` (normalised) is the route's own path, else None."""
+    match = route.pattern.match(path)
+    if match is None or match.groupdict().get("_property"):
+        return None
+    kwargs = {}
+    for p in route.parameters:
+        if p.location == "path":
+            try:
+                kwargs[p.attr] = parse_parameter(p.kind, match.group(p.name))
+            except ValueError:
+                return None
+    return kwargs
+
+
+def resolve(path: str, revision: tuple[int, int] | None = None) -> Resource | None:
+    """The stored resource at a device path (below the base path; a trailing slash makes no difference),
+    among the resources served at `revision` (None: any); None when no entity or collection is there."""
+    path = normal_path(path)
+    for route in api.ROUTES:
+        if route.method != "GET" or route.behaviour.get("kind") not in KINDS or route.response is None:
+            continue
+        if revision is not None and route.revision > revision:
+            continue
+        kwargs = _arguments(route, path)
+        if kwargs is None:
+            continue
+        return resource_of(route, kwargs)
+    return None
