@@ -22,6 +22,7 @@ RESOURCE_KEYS = (
     "request",
     "response",
     "response_shape",
+    "xml_root",
     "behaviour",
     "examples",
 )

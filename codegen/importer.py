@@ -154,13 +154,15 @@ def load_state(spec_dir: Path) -> State:
     hand_objects: dict[str, dict] = {}
     page_docs: dict[str, dict] = {}
     for path in sorted(spec_dir.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
         if path.name.startswith(PAGE_FILE_PREFIX):
+            data = with_notes(text) or {}
             page_docs[path.name] = {
                 "resources": data.get("resources") or [],
                 "objects": data.get("objects") or {},
             }
         else:
+            data = yaml.safe_load(text) or {}
             hand_resources += data.get("resources") or []
             hand_objects.update(data.get("objects") or {})
     state = State(hand_resources, hand_objects, page_docs)
@@ -168,6 +170,31 @@ def load_state(spec_dir: Path) -> State:
         if resource.get("method") == "GET":
             state.gets.add(resource.get("path", ""))
     return state
+
+
+def with_notes(text: str) -> Any:
+    """A page file's YAML with each mapping a `Notes` holding the `# ...` comment on each key's line, so
+    that a later import knows what was inferred (and a person who deleted the comment confirmed it)."""
+    lines = text.splitlines()
+
+    def build(node: yaml.Node, value: Any) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            result = Notes(value)
+            for key_node, value_node in node.value:
+                key, line = key_node.value, lines[key_node.start_mark.line]
+                same_line = value_node.end_mark.line == key_node.start_mark.line
+                tail = line[value_node.end_mark.column if same_line else key_node.end_mark.column + 1 :]
+                tail = tail.strip().lstrip("|2").strip()
+                if tail.startswith("#"):
+                    result.notes[key] = tail[1:].strip()
+                result[key] = build(value_node, value[key])
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [build(n, v) for n, v in zip(node.value, value)]
+        return value
+
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    return build(node, yaml.safe_load(text)) if node is not None else None
 
 
 # --- from a page to spec data ----------------------------------------------------------------------
@@ -221,7 +248,8 @@ class Samples:
     xml: XmlElement | None
 
 
-def _samples(table: Table, page: Page) -> Samples:
+def _samples(table: Table, page: Page, sole: bool, report: Report, table_name: str) -> Samples:
+    """The JSON object and XML element of the examples that show `table` (`sole`: the page's one answer)."""
     names = {row.name.lower() for row in table.rows}
     best, best_score, best_cut = None, 0, False
     for example in page.examples:
@@ -231,6 +259,12 @@ def _samples(table: Table, page: Page) -> Samples:
             score = _score(names, list(candidate))
             if score > best_score:
                 best, best_score, best_cut = candidate, score, example.cut_off
+    first = next((e for e in page.examples if e.kind == "json"), None)
+    if best is None and sole and first is not None and isinstance(first.value, dict) and first.value:
+        best, best_cut = first.value, first.cut_off
+        report.inferred.append(
+            f"{table_name}: the JSON example at line {first.line} names none of its rows; taken as its example"
+        )
     xml_best, xml_score = None, 0
     for example in page.examples:
         if example.kind != "xml":
@@ -330,10 +364,8 @@ def _property(
     kind = table_type
     if not row.type:
         kind = seen_type or "string"
-        infer(
-            "type",
-            f"the page was cut before the type; {'from the example' if seen_type else 'assumed string'}",
-        )
+        unsaid = "the page was cut before the type" if row.cut_off else "the table does not list it"
+        infer("type", f"{unsaid}; {'from the example' if seen_type else 'assumed string'}")
     elif table_type is None:  # "empty"
         if seen_type:
             kind = seen_type
@@ -472,40 +504,47 @@ def _page_objects(
     page: Page, report: Report, names: dict[int, str], local: dict[str, str]
 ) -> dict[str, Notes]:
     objects: dict[str, Notes] = {}
+    tops = _top_level(page, names)
     for index, table in enumerate(page.tables):
         page_name = names[index]
-        spec_name = local[page_name]
-        samples = _samples(table, page)
-        obj = Notes()
-        obj["xml_element"] = page_name
-        obj["description"] = f"{page_name}, imported from {page.name}"
-        obj.notes["description"] = "TODO: rewrite in our own words"
-        if spec_name != page_name:
-            obj.notes["xml_element"] = (
-                f"qualified: the page calls it {page_name}; the wire keeps <{page_name}>"
-            )
-        properties = [_property(r, page_name, samples, page, local, report, page.method) for r in table.rows]
-        known = {r.name.lower() for r in table.rows}
-        if samples.json:
-            extra = [k for k in samples.json if k.lower() not in known]
-            for key in extra:
-                row = Row(key[:1].upper() + key[1:], "", "", (), table.line)
-                prop = _property(row, page_name, samples, page, local, Report(), page.method)
-                prop["description"] = f"{row.name}, in the example of {page.name} but not in its table"
-                prop.notes["name"] = "inferred: from the example; the table does not list it"
-                properties.append(prop)
-                report.inferred.append(f"{page_name}.{row.name}: in the example, not in the table: added")
-        _orders(properties, samples, report, page_name)
-        obj["properties"] = properties
-        if table.cut_off:
-            report.unsaid.append(f"{page_name}: the table was cut off after {len(table.rows)} rows")
-        for row in table.rows:
-            if row.cut_off:
-                report.unsaid.append(
-                    f"{page_name}.{row.name}: the row was cut off or left its method cell empty"
-                )
-        objects[spec_name] = obj
+        samples = _samples(table, page, tops == [page_name], report, page_name)
+        objects[local[page_name]] = _object(table, page_name, local[page_name], samples, page, local, report)
     return objects
+
+
+def _object(
+    table: Table,
+    page_name: str,
+    spec_name: str,
+    samples: Samples,
+    page: Page,
+    local: dict[str, str],
+    report: Report,
+) -> Notes:
+    """The spec object of one table: its rows, and the keys its example shows that the table lacks."""
+    obj = Notes()
+    obj["xml_element"] = page_name
+    obj["description"] = f"{page_name}, imported from {page.name}"
+    obj.notes["description"] = "TODO: rewrite in our own words"
+    if spec_name != page_name:
+        obj.notes["xml_element"] = f"qualified: the page calls it {page_name}; the wire keeps <{page_name}>"
+    properties = [_property(r, page_name, samples, page, local, report, page.method) for r in table.rows]
+    known = {r.name.lower() for r in table.rows}
+    for key in [k for k in samples.json or {} if k.lower() not in known]:
+        row = Row(key[:1].upper() + key[1:], "", "", (), table.line)
+        prop = _property(row, page_name, samples, page, local, Report(), page.method)
+        prop["description"] = f"{row.name}, in the example of {page.name} but not in its table"
+        prop.notes["name"] = "inferred: from the example; the table does not list it"
+        properties.append(prop)
+        report.inferred.append(f"{page_name}.{row.name}: in the example, not in the table: added")
+    _orders(properties, samples, report, page_name)
+    obj["properties"] = properties
+    if table.cut_off:
+        report.unsaid.append(f"{page_name}: the table was cut off after {len(table.rows)} rows")
+    for row in table.rows:
+        if row.cut_off:
+            report.unsaid.append(f"{page_name}.{row.name}: the row was cut off or left its method cell empty")
+    return obj
 
 
 def _orders(properties: list[Notes], samples: Samples, report: Report, object_name: str) -> None:
@@ -549,8 +588,14 @@ def _top_level(page: Page, names: dict[int, str]) -> list[str]:
 
 
 def _build_resource(
-    page: Page, report: Report, names: dict[int, str], local: dict[str, str], state: State
+    page: Page,
+    report: Report,
+    names: dict[int, str],
+    local: dict[str, str],
+    state: State,
+    objects: dict[str, Notes],
 ) -> Notes:
+    """The page's resource; a collection replaces its list table in `objects` by the members' object."""
     resource, notes = Notes(), {}
     resource["operation"] = operation_name(page.method, page.path)
     resource["method"] = page.method
@@ -605,18 +650,17 @@ def _build_resource(
             resource["response"] = local[response]
         table = next((t for i, t in enumerate(page.tables) if names[i] == response), None)
         sole_array = table is not None and len(table.rows) == 1 and table.rows[0].base_type == "Array"
-        if first_json and isinstance(first_json.value, list):
-            resource["response_shape"] = "array"
-            notes["response_shape"] = "inferred: the JSON example is a bare list"
-            resource["behaviour"] = {"kind": "collection"}
-            notes["behaviour"] = "inferred: the example is a list of members"
-        elif sole_array:
-            resource["behaviour"] = {"kind": "collection"}
-            notes["behaviour"] = "inferred: the object is one list of members"
+        shows_object = first_json is not None and isinstance(first_json.value, dict)
+        if response and (
+            first_json and isinstance(first_json.value, list) or sole_array and not shows_object
+        ):
+            _collection(resource, notes, page, table, response, local, objects, report)
         else:
             resource["behaviour"] = {"kind": "entity"}
-        if resource["behaviour"]["kind"] == "collection":
-            report.inferred.append("behaviour collection: " + notes["behaviour"][len("inferred: ") :])
+            if sole_array:
+                report.inferred.append(
+                    f"behaviour entity: the table {response} is one list, the JSON example an object: the example wins"
+                )
     else:
         starter = next(
             (n for n in tops if any(r.name.lower() == "jobid" for r in _table(page, names, n).rows)), None
@@ -634,12 +678,11 @@ def _build_resource(
             resource["response"] = local[tops[0]]
             notes["response"] = "inferred: the page shows one object for the body and the answer"
             report.inferred.append(f"response {tops[0]}: the same object as the request")
+            resource["behaviour"] = {"kind": "entity"}
             if page.path in state.gets:
-                resource["behaviour"] = {"kind": "entity"}
                 notes["behaviour"] = "inferred: a POST to a path that has a GET sets the entity"
-            else:
-                resource["behaviour"] = {"kind": "hook"}
-                notes["behaviour"] = "inferred: no GET of this path; the answer needs a hook"
+            else:  # an echo answers every body the page describes; a hook may replace it
+                notes["behaviour"] = "inferred: no GET of this path; the entity answers what the body set"
             report.inferred.append("behaviour " + resource["behaviour"]["kind"])
     examples = {}
     for example in page.examples:
@@ -653,6 +696,75 @@ def _build_resource(
         resource["examples"] = examples
     resource.notes = notes
     return resource
+
+
+def _collection(
+    resource: Notes,
+    notes: dict[str, str],
+    page: Page,
+    table: Table,
+    table_name: str,
+    local: dict[str, str],
+    objects: dict[str, Notes],
+    report: Report,
+) -> None:
+    """A GET answering a list: the members' object, the array shape, its XML root and the members' key."""
+    first_json = next((e for e in page.examples if e.kind == "json"), None)
+    bare = first_json is not None and isinstance(first_json.value, list)
+    member = local[table_name]
+    if len(table.rows) == 1 and table.rows[0].base_type == "Array":  # the table is the list itself
+        item = table.rows[0].item_name or table_name
+        if item in local and local[item] in objects:
+            member = local[item]
+        else:
+            member = _link_member(item, table_name, page, first_json, objects, report)
+        del objects[local[table_name]]
+        dropped = (f"{table_name}.", f"{table_name}:")  # what was inferred of the list table is not written
+        report.inferred = [line for line in report.inferred if not line.startswith(dropped)]
+        resource["xml_root"] = table_name
+        notes["xml_root"] = f"inferred: the element of the table {table_name}, the list itself"
+        report.took.append(
+            f"{table_name} is the list itself: its members are {member}, its XML root <{table_name}>"
+        )
+    resource["response"] = member
+    resource["response_shape"] = "array"
+    notes["response_shape"] = (
+        f"inferred: {'the JSON example is a bare list' if bare else 'the object is one list'}"
+    )
+    names = [p["name"] for p in objects[member]["properties"]]
+    key = next((n for n in names if n.lower() in ("id", "name", "key")), names[0])
+    resource["behaviour"] = {"kind": "collection", "key": key}
+    notes["behaviour"] = f"inferred: a list of members; the page names no key, {key} assumed"
+    report.inferred.append("behaviour collection: " + notes["behaviour"][len("inferred: ") :])
+
+
+def _link_member(
+    item: str, list_name: str, page: Page, example: Example | None, objects: dict[str, Notes], report: Report
+) -> str:
+    """The object of members that no table defines: links (href, name) unless the example shows other keys."""
+    members = example.value if example is not None and isinstance(example.value, list) else []
+    sample = next((m for m in members if isinstance(m, dict) and m), None)
+    xml_list = next(
+        (
+            e.value
+            for e in page.examples
+            if e.kind == "xml" and e.value is not None and e.value.name == list_name
+        ),
+        None,
+    )
+    samples = Samples(
+        sample,
+        bool(example and example.cut_off),
+        xml_list.children[0] if xml_list and xml_list.children else None,
+    )
+    is_link = sample is None or "href" in sample
+    rows = [Row(n, "String", "", ("GET",), 0) for n in ("Href", "Name")] if is_link else []
+    name = f"{item}Link" if is_link else item
+    objects[name] = _object(Table(item, 0, rows), item, name, samples, page, {}, report)
+    reason = "its members in the example are links" if sample else "taken as links"
+    objects[name].notes["xml_element"] = f"inferred: no table defines {item}; {reason}"
+    report.inferred.append(f"object {name}: no table defines {item}; {reason}")
+    return name
 
 
 def _table(page: Page, names: dict[int, str], name: str) -> Table:
@@ -717,26 +829,47 @@ def _compare_object(name: str, produced: dict, spec_obj: dict, report: Report) -
         _compare(f"{name}.{prop['name']}", prop, spec_props[prop["name"]], report)
 
 
+def _guessed(mapping: dict, key: str) -> bool:
+    return getattr(mapping, "notes", {}).get(key, "").startswith("inferred")
+
+
 def _merge_mapping(
     existing: dict, produced: Notes, place: str, report: Report, keys_checked=COMPARED
 ) -> Notes:
-    """Existing values win (a person may have corrected them); new keys are added; differences said."""
+    """Existing values win (a person may have corrected them) unless they were inferred and the page states
+    them; new keys are added; differences the page states are said."""
     result = Notes()
     for key, value in existing.items():
-        result[key] = produced[key] if key in produced and produced[key] == value else value
-        if key in produced and produced[key] != value and key in keys_checked + ("order", "from_revision"):
-            report.differs.append(
-                f"{place}.{key}: the page gives {produced[key]!r}, the spec keeps {value!r}"
+        if key not in produced or produced[key] == value:
+            result[key] = value
+            # a comment of a person (or a TODO) stays; a value both hold is inferred only if neither states it
+            note = getattr(existing, "notes", {}).get(key)
+            if key in produced and (note is None or note.startswith("inferred")):
+                note = produced.notes.get(key) if note and _guessed(produced, key) else None
+        elif _guessed(existing, key) and not _guessed(produced, key):
+            result[key], note = produced[key], produced.notes.get(key)
+            report.took.append(
+                f"{place}.{key}: the page gives {produced[key]!r}, replacing the inferred {value!r}"
             )
+        else:
+            result[key], note = value, getattr(existing, "notes", {}).get(key)
+            both_guesses = _guessed(produced, key) and _guessed(existing, key)
+            if key in keys_checked + ("order", "from_revision") and not both_guesses:
+                report.differs.append(
+                    f"{place}.{key}: the page gives {produced[key]!r}, the spec keeps {value!r}"
+                )
+        if note:
+            result.notes[key] = note
     for key, value in produced.items():
         if key not in result:
             result[key] = value
-    result.notes = {k: n for k, n in produced.notes.items() if k in produced and result.get(k) == produced[k]}
+            if key in produced.notes:
+                result.notes[key] = produced.notes[key]
     return result
 
 
-def _merge_object(existing: dict, produced: Notes, name: str, report: Report) -> Notes:
-    merged = _merge_mapping({k: v for k, v in existing.items() if k != "properties"}, produced, name, report)
+def _merge_object(existing: Notes, produced: Notes, name: str, report: Report) -> Notes:
+    merged = _merge_mapping(existing, produced, name, report)
     by_name = {p["name"]: p for p in produced["properties"]}
     properties = []
     for prop in existing.get("properties") or []:
@@ -745,7 +878,7 @@ def _merge_object(existing: dict, produced: Notes, name: str, report: Report) ->
                 _merge_mapping(prop, by_name.pop(prop["name"]), f"{name}.{prop['name']}", report)
             )
         else:
-            properties.append(Notes(prop))
+            properties.append(prop)
     properties += by_name.values()
     merged["properties"] = properties
     return merged
@@ -771,11 +904,16 @@ def import_page(page: Page, state: State, report: Report) -> str | None:
     doc = state.page_docs.get(file_name, {"resources": [], "objects": {}})
     if hand is not None:
         local = {n: n for n in names.values()}
-        probe = _build_resource(page, Report(), names, local, state)
+        probe = _build_resource(
+            page, Report(), names, local, state, _page_objects(page, Report(), names, local)
+        )
         for role in ("response", "request"):
             if probe.get(role) and hand.get(role):
                 local[probe[role]] = hand[role]
         objects = _page_objects(page, Report(), names, local)
+        _build_resource(
+            page, Report(), names, local, state, objects
+        )  # a collection's members replace its list
         for spec_name, obj in objects.items():
             if spec_name in state.hand_objects and spec_name in {hand.get("request"), hand.get("response")}:
                 report.took.append(f"checked {spec_name} against the spec")
@@ -810,7 +948,7 @@ def import_page(page: Page, state: State, report: Report) -> str | None:
         local[name] = spec_name
         chosen.add(spec_name)
     objects = _page_objects(page, report, names, local)
-    resource = _build_resource(page, report, names, local, state)
+    resource = _build_resource(page, report, names, local, state, objects)
     resources = list(doc["resources"])
     at = next(
         (i for i, r in enumerate(resources) if r.get("method") == page.method and r.get("path") == page.path),

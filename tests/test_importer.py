@@ -150,7 +150,7 @@ def test_collection_and_runtime_owned_values(tmp_path: Path) -> None:
     )
     assert code == 0
     (zones,) = yaml.safe_load(_written(tmp_path)["path.hvac.zones.yaml"])["resources"]
-    assert zones["response_shape"] == "array" and zones["behaviour"] == {"kind": "collection"}
+    assert zones["response_shape"] == "array" and zones["behaviour"] == {"kind": "collection", "key": "Name"}
     revision = _props(_objects(tmp_path)["About"])["ApiRevision"]
     assert "example" not in revision and revision["default"] != "1.0"
     assert "not taken (the runtime serves --api-revision)" in out
