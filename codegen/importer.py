@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import yaml
 
-from .emit import Notes, document
+from .emit import PROPERTY_KEYS, Notes, document, ordered
 from .pages import (
     Example,
     Page,
@@ -50,6 +50,7 @@ FORMATS = (
     ("datetime", re.compile(r"^\d\d/\d\d/\d{4} \d\d:\d\d:\d\d$")),
     ("date", re.compile(r"^\d\d-\d\d-\d{4}$")),
     ("time", re.compile(r"^\d\d:\d\d:\d\d$")),
+    ("iso-datetime", re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$")),
 )
 COMPARED = (
     "type",
@@ -63,6 +64,8 @@ COMPARED = (
     "json_key",
     "xml_element",
 )
+# The words that go with a property's type, and its values: replaced together when the type is.
+KIND_KEYS = ("values", "object", "items", "xml_item", "format", "minimum", "maximum", "default", "example")
 HEADER = [
     "Imported from the vendor's pages by `python -m codegen import`; checked and kept by a person.",
     "`# inferred:` marks what the page did not say; descriptions are placeholders to rewrite in our words.",
@@ -70,7 +73,12 @@ HEADER = [
 
 
 # A default for a formatted string the page gives no example of (the spec checks defaults by format).
-FORMAT_SAMPLES = {"date": "01-01-2026", "time": "00:00:00", "datetime": "01/01/2026 00:00:00"}
+FORMAT_SAMPLES = {
+    "date": "01-01-2026",
+    "time": "00:00:00",
+    "datetime": "01/01/2026 00:00:00",
+    "iso-datetime": "2026-01-01T00:00:00Z",
+}
 
 
 @dataclass
@@ -370,6 +378,9 @@ def _property(
         if seen_type:
             kind = seen_type
             infer("type", f"the table says {row.type!r}; {seen_type} from the example")
+        elif len(description_values(row.description, row.cut_off)[0]) >= 2:
+            kind = "string"  # an enum of the values below
+            report.took.append(f"{place}: the table says {row.type!r}; an enum of the description's values")
         else:
             kind = "string"
             infer("type", f"the table says {row.type!r} and no example shows it; assumed string")
@@ -610,11 +621,11 @@ def _build_resource(
         resource["deprecated"] = True
     resource["summary"] = f"{page.method} {page.path}, imported from {page.name}"
     notes["summary"] = "TODO: rewrite in our own words"
-    url_segments = _url_segments(page)
+    segments = url_segments(page)
     parameters = []
     for parameter in page.parameters:
         param = Notes({"name": parameter})
-        sample = url_segments.get(parameter)
+        sample = segments.get(parameter)
         if sample is not None and sample.isdigit():
             param["type"] = "integer"
             param.notes["type"] = f"inferred: from the URL example ({sample})"
@@ -771,7 +782,8 @@ def _table(page: Page, names: dict[int, str], name: str) -> Table:
     return next(t for i, t in enumerate(page.tables) if names[i] == name)
 
 
-def _url_segments(page: Page) -> dict[str, str]:
+def url_segments(page: Page) -> dict[str, str]:
+    """The path parameters' values in the first URL example of the page's path (by parameter name)."""
     wanted = [s for s in page.path.strip("/").split("/") if s]
     for example in page.examples:
         url = example.url.split("?")[0]
@@ -874,9 +886,18 @@ def _merge_object(existing: Notes, produced: Notes, name: str, report: Report) -
     properties = []
     for prop in existing.get("properties") or []:
         if prop.get("name") in by_name:
-            properties.append(
-                _merge_mapping(prop, by_name.pop(prop["name"]), f"{name}.{prop['name']}", report)
-            )
+            produced_prop = by_name.pop(prop["name"])
+            merged_prop = _merge_mapping(prop, produced_prop, f"{name}.{prop['name']}", report)
+            if merged_prop.get("type") != prop.get("type"):  # a new kind brings its own words and values
+                for key in KIND_KEYS:
+                    merged_prop.pop(key, None)
+                    if key in produced_prop:
+                        merged_prop[key] = produced_prop[key]
+                        merged_prop.notes.pop(key, None)
+                        if key in produced_prop.notes:
+                            merged_prop.notes[key] = produced_prop.notes[key]
+                merged_prop = ordered(merged_prop, PROPERTY_KEYS)
+            properties.append(merged_prop)
         else:
             properties.append(prop)
     properties += by_name.values()
