@@ -64,6 +64,8 @@ COMPARED = (
     "json_key",
     "xml_element",
 )
+# Last path segments that say a job is started rather than what it does (`/system/backup/create`).
+JOB_VERBS = {"create", "start", "run", "launch"}
 # The words that go with a property's type, and its values: replaced together when the type is.
 KIND_KEYS = ("values", "object", "items", "xml_item", "format", "minimum", "maximum", "default", "example")
 HEADER = [
@@ -74,6 +76,7 @@ HEADER = [
 
 # A default for a formatted string the page gives no example of (the spec checks defaults by format).
 FORMAT_SAMPLES = {
+    "uuid": "00000000-0000-4000-8000-000000000000",
     "date": "01-01-2026",
     "time": "00:00:00",
     "datetime": "01/01/2026 00:00:00",
@@ -98,6 +101,25 @@ class State:
     hand_objects: dict[str, dict]
     page_docs: dict[str, dict]  # file name -> {"resources": [...], "objects": {...}}
     gets: set[str] = field(default_factory=set)  # paths with a GET in the spec or this run
+
+    def siblings(self, path: str) -> list[dict]:
+        """The resources of `path` (other methods) already in the spec."""
+        every = self.hand_resources + [r for d in self.page_docs.values() for r in d["resources"]]
+        return [r for r in every if r.get("path", "").rstrip("/") == path.rstrip("/")]
+
+    def revision_of(self, path: str) -> str | None:
+        """The from-revision a page stated for another method of `path` (None: no page stated one)."""
+        stated = [
+            r for r in self.siblings(path) if r.get("from_revision") and not _guessed(r, "from_revision")
+        ]
+        return stated[0]["from_revision"] if stated else None
+
+    def parameter_of(self, path: str, name: str) -> dict | None:
+        """The declaration of the path parameter `name` by another method of `path`."""
+        declared = [
+            p for r in self.siblings(path) for p in r.get("parameters") or [] if p.get("name") == name
+        ]
+        return declared[0] if declared else None
 
     def owners(self) -> dict[str, set[str]]:
         """Object name -> the paths whose resources use it (directly or nested)."""
@@ -611,8 +633,15 @@ def _build_resource(
     resource["operation"] = operation_name(page.method, page.path)
     resource["method"] = page.method
     resource["path"] = page.path
+    sibling = state.revision_of(page.path)
     if page.revision:
         resource["from_revision"] = page.revision
+    elif sibling:
+        resource["from_revision"] = sibling
+        notes["from_revision"] = "inferred: the page names no revision; that of the path's other methods"
+        report.inferred.append(
+            f"from_revision {sibling}: the page names none; the path's other methods have it"
+        )
     else:
         resource["from_revision"] = "1.0"
         notes["from_revision"] = "inferred: the page names no revision; assumed the first"
@@ -624,18 +653,7 @@ def _build_resource(
     segments = url_segments(page)
     parameters = []
     for parameter in page.parameters:
-        param = Notes({"name": parameter})
-        sample = segments.get(parameter)
-        if sample is not None and sample.isdigit():
-            param["type"] = "integer"
-            param.notes["type"] = f"inferred: from the URL example ({sample})"
-        else:
-            param["type"] = "string"
-            if sample is not None and UUID.match(sample):
-                param["format"] = "uuid"
-                param.notes["format"] = "inferred: from the URL example"
-            elif sample is None:
-                param.notes["type"] = "inferred: no URL example shows it"
+        param = _parameter(parameter, segments.get(parameter), state.parameter_of(page.path, parameter))
         param["description"] = f"The {parameter} path parameter, imported from {page.name}"
         param.notes["description"] = "TODO: rewrite in our own words"
         param["in"] = "path"
@@ -681,9 +699,13 @@ def _build_resource(
             if others:
                 resource["request"] = local[others[0]]
             resource["response"] = local[starter]
-            resource["behaviour"] = {"kind": "job"}
-            notes["behaviour"] = "inferred: the page answers a JobId"
-            report.inferred.append("behaviour job: the page answers a JobId")
+            job_type = _job_type(page.path)
+            resource["behaviour"] = {"kind": "job", "type": job_type}
+            notes["behaviour"] = (
+                f"inferred: the page answers a JobId; the job's type {job_type} from the path"
+            )
+            report.inferred.append(f"behaviour job of type {job_type}: the page answers a JobId")
+            _job_id_is_uuid(objects.get(local[starter]), report)
         elif tops:
             resource["request"] = local[tops[0]]
             resource["response"] = local[tops[0]]
@@ -707,6 +729,47 @@ def _build_resource(
         resource["examples"] = examples
     resource.notes = notes
     return resource
+
+
+def _parameter(name: str, sample: str | None, sibling: dict | None) -> Notes:
+    """A path parameter's kind: from the URL example, else as the path's other methods declare it."""
+    param = Notes({"name": name})
+    if sample is None and sibling is not None:
+        for key in ("type", "format", "values", "minimum", "maximum"):
+            if key in sibling:
+                param[key] = sibling[key]
+        param.notes["type"] = "inferred: no URL example; as the path's other methods declare it"
+    elif sample is not None and sample.isdigit():
+        param["type"] = "integer"
+        param.notes["type"] = f"inferred: from the URL example ({sample})"
+    else:
+        param["type"] = "string"
+        if sample is not None and UUID.match(sample):
+            param["format"] = "uuid"
+            param.notes["format"] = "inferred: from the URL example"
+        elif sample is None:
+            param.notes["type"] = "inferred: no URL example shows it"
+    return param
+
+
+def _job_type(path: str) -> str:
+    """`/hvac/export` -> EXPORT, `/system/backup/create` -> BACKUP: what the job does, as the path says."""
+    words = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
+    while len(words) > 1 and words[-1].lower() in JOB_VERBS:
+        words.pop()
+    return re.sub(r"[^A-Za-z0-9]+", "_", words[-1] if words else "job").upper()
+
+
+def _job_id_is_uuid(answer: Notes | None, report: Report) -> None:
+    """The runtime's job ids are UUIDs: a JobId the page gives no format of is one."""
+    prop = next((p for p in (answer or {}).get("properties", []) if p["name"].lower() == "jobid"), None)
+    if prop is None or prop.get("format") or prop["type"] != "string":
+        return
+    prop["format"] = "uuid"
+    prop.notes["format"] = "inferred: the job ids the emulator answers are UUIDs"
+    if not (isinstance(prop.get("default"), str) and UUID.match(prop["default"])):
+        prop["default"] = FORMAT_SAMPLES["uuid"]
+    report.inferred.append(f"{answer['xml_element']}.{prop['name']}.format: uuid, as the emulator's job ids")
 
 
 def _collection(
@@ -845,6 +908,11 @@ def _guessed(mapping: dict, key: str) -> bool:
     return getattr(mapping, "notes", {}).get(key, "").startswith("inferred")
 
 
+def _unsaid(mapping: dict, key: str) -> bool:
+    """Inferred for want of the page saying it (not where an example contradicts the table)."""
+    return _guessed(mapping, key) and "wins" not in mapping.notes[key]
+
+
 def _merge_mapping(
     existing: dict, produced: Notes, place: str, report: Report, keys_checked=COMPARED
 ) -> Notes:
@@ -865,8 +933,7 @@ def _merge_mapping(
             )
         else:
             result[key], note = value, getattr(existing, "notes", {}).get(key)
-            both_guesses = _guessed(produced, key) and _guessed(existing, key)
-            if key in keys_checked + ("order", "from_revision") and not both_guesses:
+            if key in keys_checked + ("order", "from_revision") and not _unsaid(produced, key):
                 report.differs.append(
                     f"{place}.{key}: the page gives {produced[key]!r}, the spec keeps {value!r}"
                 )
@@ -900,7 +967,13 @@ def _merge_object(existing: Notes, produced: Notes, name: str, report: Report) -
             properties.append(merged_prop)
         else:
             properties.append(prop)
-    properties += by_name.values()
+    for prop in by_name.values():  # what only this page lists comes after what the spec holds
+        for encoding in ("json", "xml"):
+            taken = {p.get("order", {}).get(encoding) for p in properties}
+            if prop["order"][encoding] in taken:
+                prop["order"] = {**prop["order"], encoding: max(n for n in taken if n is not None) + 1}
+                prop.notes["order"] = "inferred: after the properties the spec held already"
+        properties.append(prop)
     merged["properties"] = properties
     return merged
 
