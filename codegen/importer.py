@@ -10,9 +10,10 @@ nothing is written.
 
 from __future__ import annotations
 
-import copy
 import re
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -1111,14 +1112,42 @@ def run(files: list[Path], spec_dir: Path, out=print, err=None) -> int:
                 out(f"  {title}: {item}")
         if report.result:
             out(f"  {report.result}")
-    for name in sorted(changed):
-        text = render_doc(state.page_docs[name])
+    texts = {name: render_doc(state.page_docs[name]) for name in sorted(changed)}
+    problem = load_problem(spec_dir, texts)
+    if problem:
+        err(f"import error: with these pages the spec would not load, so nothing was written: {problem}")
+        return 2
+    for name, text in texts.items():
         if before.get(name) == text:
             out(f"unchanged {spec_dir / name}")
             continue
         (spec_dir / name).write_text(text, encoding="utf-8")
         out(f"wrote {spec_dir / name}")
     return 0
+
+
+def load_problem(spec_dir: Path, texts: dict[str, str]) -> str | None:
+    """Why the spec folder would not load with `texts` written into it; None when it would, or when the
+    folder holds no whole spec to begin with (the importer then checks only its own output)."""
+    from .loader import SpecError
+    from .model import load_spec
+
+    try:
+        load_spec(spec_dir)
+    except SpecError:
+        return None
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / spec_dir.name  # so that messages name the folder as the user knows it
+        shutil.copytree(
+            spec_dir, trial, ignore=lambda _, names: [n for n in names if not n.endswith(".yaml")]
+        )
+        for name, text in texts.items():
+            (trial / name).write_text(text, encoding="utf-8")
+        try:
+            load_spec(trial)
+        except SpecError as error:
+            return str(error)
+    return None
 
 
 def main(argv: list[str]) -> int:

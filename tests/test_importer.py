@@ -315,3 +315,17 @@ def test_a_page_without_a_revision_takes_that_of_its_path(tmp_path: Path) -> Non
     get, post = yaml.safe_load(_written(tmp_path)[page_file_name("/hvac/zones/{zoneId}/")])["resources"]
     assert post["from_revision"] == get["from_revision"] == "5.1"
     assert post["parameters"][0]["type"] == get["parameters"][0]["type"] == "integer"
+
+
+def test_pages_the_spec_would_not_load_with_are_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    spec = tmp_path / "spec"
+    shutil.copytree(ROOT / "spec", spec)
+    resources = spec / "resources.yaml"  # a hand-written resource already has the page's operation name
+    resources.write_text(
+        resources.read_text().replace("operation: get_info\n", "operation: get_hvac_zones\n")
+    )
+    before = {p.name: p.read_bytes() for p in spec.iterdir()}
+    code, _, err = _import([PAGES / "Hvac__Zones__GET-zones.txt"], spec)
+    assert code == 2 and "nothing was written" in err
+    assert "spec/path.hvac.zones.yaml:" in err and "duplicate operation 'get_hvac_zones'" in err
+    assert {p.name: p.read_bytes() for p in spec.iterdir()} == before
