@@ -21,6 +21,8 @@ from typing import Any, Callable
 import yaml
 
 from .emit import PROPERTY_KEYS, Notes, document, ordered
+from .loader import SpecError
+from .model import load_spec
 from .pages import (
     Example,
     Page,
@@ -681,16 +683,16 @@ def _build_resource(
         table = next((t for i, t in enumerate(page.tables) if names[i] == response), None)
         sole_array = table is not None and len(table.rows) == 1 and table.rows[0].base_type == "Array"
         shows_object = first_json is not None and isinstance(first_json.value, dict)
-        if response and (
-            first_json and isinstance(first_json.value, list) or sole_array and not shows_object
-        ):
+        bare_list = first_json is not None and isinstance(first_json.value, list)
+        if response and (bare_list or (sole_array and not shows_object)):
             _collection(resource, notes, page, table, response, local, objects, report)
         else:
             resource["behaviour"] = {"kind": "entity"}
             if sole_array:
-                report.inferred.append(
-                    f"behaviour entity: the table {response} is one list, the JSON example an object: the example wins"
+                notes["behaviour"] = (
+                    f"inferred: the table {response} is one list, the JSON example an object: the example wins"
                 )
+                report.inferred.append("behaviour entity: " + notes["behaviour"][len("inferred: ") :])
     else:
         starter = next(
             (n for n in tops if any(r.name.lower() == "jobid" for r in _table(page, names, n).rows)), None
@@ -1006,9 +1008,8 @@ def import_page(page: Page, state: State, report: Report) -> str | None:
             if probe.get(role) and hand.get(role):
                 local[probe[role]] = hand[role]
         objects = _page_objects(page, Report(), names, local)
-        _build_resource(
-            page, Report(), names, local, state, objects
-        )  # a collection's members replace its list
+        # what the page's resource does to its objects (a collection's members replace its list)
+        _build_resource(page, Report(), names, local, state, objects)
         for spec_name, obj in objects.items():
             if spec_name in state.hand_objects and spec_name in {hand.get("request"), hand.get("response")}:
                 report.took.append(f"checked {spec_name} against the spec")
@@ -1129,9 +1130,6 @@ def run(files: list[Path], spec_dir: Path, out=print, err=None) -> int:
 def load_problem(spec_dir: Path, texts: dict[str, str]) -> str | None:
     """Why the spec folder would not load with `texts` written into it; None when it would, or when the
     folder holds no whole spec to begin with (the importer then checks only its own output)."""
-    from .loader import SpecError
-    from .model import load_spec
-
     try:
         load_spec(spec_dir)
     except SpecError:
