@@ -61,7 +61,7 @@ class Imported:
 class Servers:
     core: str
     url: str  # the default revision
-    old_url: str  # below every revision a page names
+    old_url: str  # just below the lowest revision above 1.0 that a page names
     old_revision: str
 
 
