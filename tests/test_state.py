@@ -189,10 +189,7 @@ def test_a_corrupt_or_foreign_state_file_is_a_clear_error(tmp_path, kind):
     if kind == "corrupt":  # a real database, its pages overwritten: "database disk image is malformed"
         Emulator(state_file=path, clock="manual").close()
         database = sqlite3.connect(path)
-        database.executemany(
-            "INSERT INTO jobs VALUES (?, 0, 1, 'OK', NULL, 0, '[]', NULL, ?)",
-            [(f"id{i}" * 50, i) for i in range(500)],
-        )
+        database.executemany("INSERT INTO jobs VALUES (?, 0, 1, 'OK', NULL, 0, '[]', NULL, ?)", [(f"id{i}" * 50, i) for i in range(500)])
         database.commit()
         database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         database.close()
@@ -230,9 +227,7 @@ def test_a_locked_state_file_answers_503_with_retry_after(tmp_path, core, monkey
         try:
             answers = []
             creating = threading.Thread(
-                target=lambda: answers.append(
-                    call("POST", create, {"Content-Type": "application/json"}, "{}")
-                )
+                target=lambda: answers.append(call("POST", create, {"Content-Type": "application/json"}, "{}"))
             )
             creating.start()
             time.sleep(0.3)
