@@ -720,6 +720,8 @@ def _build_resource(
             else:  # an echo answers every body the page describes; a hook may replace it
                 notes["behaviour"] = "inferred: no GET of this path; the entity answers what the body set"
             report.inferred.append("behaviour " + resource["behaviour"]["kind"])
+    if "request" in resource:
+        _xml_bodies(resource, notes, page, report)
     examples = {}
     for example in page.examples:
         if example.cut_off:
@@ -732,6 +734,19 @@ def _build_resource(
         resource["examples"] = examples
     resource.notes = notes
     return resource
+
+
+def _xml_bodies(resource: Notes, notes: dict[str, str], page: Page, report: Report) -> None:
+    """From which revision the resource takes XML bodies: the one its prose names ("XML is currently not
+    working ... fixed in the next revision (7.0)"), else its own (the device takes JSON and XML)."""
+    prose = " ".join(page.prose)
+    named = re.search(r"XML is currently not working.*?revision \((\d+\.\d+)\)", prose, re.IGNORECASE)
+    if named:
+        resource["xml_body_from_revision"] = named.group(1)
+        report.took.append(f"XML bodies from revision {named.group(1)}, as the page's prose says")
+    else:
+        resource["xml_body_from_revision"] = resource["from_revision"]
+        notes["xml_body_from_revision"] = "inferred: the page does not restrict XML bodies"
 
 
 def _parameter(name: str, sample: str | None, sibling: dict | None) -> Notes:
@@ -1016,7 +1031,7 @@ def import_page(page: Page, state: State, report: Report) -> str | None:
                 _compare_object(spec_name, obj, state.hand_objects[spec_name], report)
             else:
                 report.unsaid.append(f"{spec_name}: not compared (the hand-written resource does not use it)")
-        for key in ("from_revision", "deprecated"):
+        for key in ("from_revision", "deprecated", "xml_body_from_revision"):
             page_value = probe.get(key, False) if key == "deprecated" else probe.get(key)
             if key in probe.notes:
                 continue

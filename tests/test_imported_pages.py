@@ -16,6 +16,7 @@ import json
 import shutil
 import uuid
 import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -210,23 +211,48 @@ def test_every_page_is_hidden_below_its_revision(servers, imported):
     assert hidden, "some page names a revision to be hidden below"
 
 
-def _value(prop: Any, objects: dict[str, Object]) -> Any:
-    """A value the spec accepts for `prop`: its largest allowed number, or an array of one member."""
+def _value(prop: Any, objects: dict[str, Object], bound: str) -> Any:
+    """A value the spec accepts for `prop`: its `bound` ("minimum" or "maximum") when it has a range, an
+    array of one member for an array of objects, else its example or default."""
     kind = prop.kind
-    if kind.type in ("integer", "number") and kind.maximum is not None:
-        return kind.maximum
+    if kind.type in ("integer", "number") and getattr(kind, bound) is not None:
+        return getattr(kind, bound)
     if kind.type == "array" and kind.items.type == "object":
-        return [_body(objects[kind.items.object], None, objects)]
+        return [_body(objects[kind.items.object], None, objects, bound)]
     return prop.example if prop.example is not None else prop.default
 
 
-def _body(obj: Object, listed: set[str] | None, objects: dict[str, Object]) -> dict[str, Any]:
+def _body(obj: Object, listed: set[str] | None, objects: dict[str, Object], bound: str) -> dict[str, Any]:
     """The writable properties of `obj` (only those in `listed`, when given) with accepted values."""
     return {
-        p.json_key: _value(p, objects)
+        p.json_key: _value(p, objects, bound)
         for p in obj.properties
         if p.writable and (listed is None or p.name.lower() in listed)
     }
+
+
+def _xml(obj: Object, values: dict[str, Any], objects: dict[str, Object]) -> str:
+    """`values` (by JSON key) as an XML body: the object's elements in XML order."""
+
+    def element(name: str, kind: Any, value: Any) -> str:
+        if kind.type == "object":
+            inner = members(objects[kind.object], value)
+        elif kind.type == "array":
+            inner = "".join(element(kind.item_element, kind.items, item) for item in value)
+        elif kind.type == "link":
+            inner = f"<Href>{escape(value['href'])}</Href><Name>{escape(value['name'])}</Name>"
+        else:
+            inner = escape(str(value).lower() if isinstance(value, bool) else str(value))
+        return f"<{name}>{inner}</{name}>"
+
+    def members(of: Object, given: dict[str, Any]) -> str:
+        return "".join(
+            element(p.xml_element, p.kind, given[p.json_key])
+            for p in of.xml_properties
+            if p.json_key in given
+        )
+
+    return f'<?xml version="1.0" encoding="utf-8"?>\n<{obj.xml_element}>{members(obj, values)}</{obj.xml_element}>'
 
 
 def test_every_post_page_accepts_the_body_it_describes(servers, imported):
@@ -239,21 +265,31 @@ def test_every_post_page_accepts_the_body_it_describes(servers, imported):
             for row in table.rows
             if "POST" in row.methods or not row.methods
         }
-        body = _body(resource.request, listed, imported.spec.objects)
         url = _url(servers.url, page, resource)
-        where = f"{page.name} ({servers.core}): POST {url} {body}"
-        assert body, f"{where}: the page lists no property to send"
-        answer = call("POST", url, JSON, json.dumps(body))
-        assert answer.status in (200, 201), f"{where}: {answer.status} {answer.body!r}"
-        if resource.behaviour["kind"] == "job":
-            uuid.UUID(next(iter(answer.json().values())))
-        elif resource.behaviour["kind"] == "entity":
-            assert {k: answer.json()[k] for k in body} == body, where
-            if resource.path.rstrip("/") in gets:
-                again = call("GET", url).json()
-                assert {k: again[k] for k in body} == body, f"{where}: the GET after it"
-                for get in (p for p in _pages(imported, "GET") if p.path == page.path):  # now with members
-                    _check_json(again, _first(get, "json"), imported, f"{where}: the GET after it")
+        xml_from, served = resource.xml_body_from_revision, imported.spec.api["default_revision"]
+        encodings = ["json"] + (
+            ["xml"] if revision_tuple(xml_from or "1.0") <= revision_tuple(served) else []
+        )
+        for encoding, bound in zip(encodings, ("maximum", "minimum")):
+            body = _body(resource.request, listed, imported.spec.objects, bound)
+            where = f"{page.name} ({servers.core}): POST {url} {body} in {encoding}"
+            assert body, f"{where}: the page lists no property to send"
+            sent = (
+                json.dumps(body)
+                if encoding == "json"
+                else _xml(resource.request, body, imported.spec.objects)
+            )
+            answer = call("POST", url, {"Content-Type": f"application/{encoding}"}, sent)
+            assert answer.status in (200, 201), f"{where}: {answer.status} {answer.body!r}"
+            if resource.behaviour["kind"] == "job":
+                uuid.UUID(next(iter(answer.json().values())))
+            elif resource.behaviour["kind"] == "entity":
+                assert {k: answer.json()[k] for k in body} == body, where
+        if resource.behaviour["kind"] == "entity" and resource.path.rstrip("/") in gets:
+            again = call("GET", url).json()
+            assert {k: again[k] for k in body} == body, f"{where}: the GET after it"
+            for get in (p for p in _pages(imported, "GET") if p.path == page.path):  # now with members
+                _check_json(again, _first(get, "json"), imported, f"{where}: the GET after it")
 
 
 def _answers(base: str, job_id: str) -> list[Answer]:

@@ -121,6 +121,7 @@ def test_job_starter_two_copies_and_cut_off_lists(tmp_path: Path) -> None:
     (resource,) = doc["resources"]
     assert resource["behaviour"] == {"kind": "job", "type": "EXPORT"}
     assert (resource["request"], resource["response"]) == ("Export", "ExportStart")
+    assert resource["xml_body_from_revision"] == "6.4" and "XML bodies from revision 6.4" in out
     parts = _props(doc["objects"]["Export"])["Parts"]
     assert parts["items"] == {
         "type": "enum",
