@@ -20,8 +20,10 @@ RESOURCE_KEYS = (
     "description",
     "parameters",
     "request",
+    "xml_body_from_revision",
     "response",
     "response_shape",
+    "xml_root",
     "behaviour",
     "examples",
 )

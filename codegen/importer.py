@@ -10,16 +10,19 @@ nothing is written.
 
 from __future__ import annotations
 
-import copy
 import re
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import yaml
 
-from .emit import Notes, document
+from .emit import PROPERTY_KEYS, Notes, document, ordered
+from .loader import SpecError
+from .model import load_spec
 from .pages import (
     Example,
     Page,
@@ -50,6 +53,7 @@ FORMATS = (
     ("datetime", re.compile(r"^\d\d/\d\d/\d{4} \d\d:\d\d:\d\d$")),
     ("date", re.compile(r"^\d\d-\d\d-\d{4}$")),
     ("time", re.compile(r"^\d\d:\d\d:\d\d$")),
+    ("iso-datetime", re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$")),
 )
 COMPARED = (
     "type",
@@ -63,6 +67,10 @@ COMPARED = (
     "json_key",
     "xml_element",
 )
+# Last path segments that say a job is started rather than what it does (`/system/backup/create`).
+JOB_VERBS = {"create", "start", "run", "launch"}
+# The words that go with a property's type, and its values: replaced together when the type is.
+KIND_KEYS = ("values", "object", "items", "xml_item", "format", "minimum", "maximum", "default", "example")
 HEADER = [
     "Imported from the vendor's pages by `python -m codegen import`; checked and kept by a person.",
     "`# inferred:` marks what the page did not say; descriptions are placeholders to rewrite in our words.",
@@ -70,7 +78,13 @@ HEADER = [
 
 
 # A default for a formatted string the page gives no example of (the spec checks defaults by format).
-FORMAT_SAMPLES = {"date": "01-01-2026", "time": "00:00:00", "datetime": "01/01/2026 00:00:00"}
+FORMAT_SAMPLES = {
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "date": "01-01-2026",
+    "time": "00:00:00",
+    "datetime": "01/01/2026 00:00:00",
+    "iso-datetime": "2026-01-01T00:00:00Z",
+}
 
 
 @dataclass
@@ -90,6 +104,25 @@ class State:
     hand_objects: dict[str, dict]
     page_docs: dict[str, dict]  # file name -> {"resources": [...], "objects": {...}}
     gets: set[str] = field(default_factory=set)  # paths with a GET in the spec or this run
+
+    def siblings(self, path: str) -> list[dict]:
+        """The resources of `path` (other methods) already in the spec."""
+        every = self.hand_resources + [r for d in self.page_docs.values() for r in d["resources"]]
+        return [r for r in every if r.get("path", "").rstrip("/") == path.rstrip("/")]
+
+    def revision_of(self, path: str) -> str | None:
+        """The from-revision a page stated for another method of `path` (None: no page stated one)."""
+        stated = [
+            r for r in self.siblings(path) if r.get("from_revision") and not _guessed(r, "from_revision")
+        ]
+        return stated[0]["from_revision"] if stated else None
+
+    def parameter_of(self, path: str, name: str) -> dict | None:
+        """The declaration of the path parameter `name` by another method of `path`."""
+        declared = [
+            p for r in self.siblings(path) for p in r.get("parameters") or [] if p.get("name") == name
+        ]
+        return declared[0] if declared else None
 
     def owners(self) -> dict[str, set[str]]:
         """Object name -> the paths whose resources use it (directly or nested)."""
@@ -154,13 +187,15 @@ def load_state(spec_dir: Path) -> State:
     hand_objects: dict[str, dict] = {}
     page_docs: dict[str, dict] = {}
     for path in sorted(spec_dir.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
         if path.name.startswith(PAGE_FILE_PREFIX):
+            data = with_notes(text) or {}
             page_docs[path.name] = {
                 "resources": data.get("resources") or [],
                 "objects": data.get("objects") or {},
             }
         else:
+            data = yaml.safe_load(text) or {}
             hand_resources += data.get("resources") or []
             hand_objects.update(data.get("objects") or {})
     state = State(hand_resources, hand_objects, page_docs)
@@ -168,6 +203,31 @@ def load_state(spec_dir: Path) -> State:
         if resource.get("method") == "GET":
             state.gets.add(resource.get("path", ""))
     return state
+
+
+def with_notes(text: str) -> Any:
+    """A page file's YAML with each mapping a `Notes` holding the `# ...` comment on each key's line, so
+    that a later import knows what was inferred (and a person who deleted the comment confirmed it)."""
+    lines = text.splitlines()
+
+    def build(node: yaml.Node, value: Any) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            result = Notes(value)
+            for key_node, value_node in node.value:
+                key, line = key_node.value, lines[key_node.start_mark.line]
+                same_line = value_node.end_mark.line == key_node.start_mark.line
+                tail = line[value_node.end_mark.column if same_line else key_node.end_mark.column + 1 :]
+                tail = tail.strip().lstrip("|2").strip()
+                if tail.startswith("#"):
+                    result.notes[key] = tail[1:].strip()
+                result[key] = build(value_node, value[key])
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [build(n, v) for n, v in zip(node.value, value)]
+        return value
+
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    return build(node, yaml.safe_load(text)) if node is not None else None
 
 
 # --- from a page to spec data ----------------------------------------------------------------------
@@ -221,7 +281,8 @@ class Samples:
     xml: XmlElement | None
 
 
-def _samples(table: Table, page: Page) -> Samples:
+def _samples(table: Table, page: Page, sole: bool, report: Report, table_name: str) -> Samples:
+    """The JSON object and XML element of the examples that show `table` (`sole`: the page's one answer)."""
     names = {row.name.lower() for row in table.rows}
     best, best_score, best_cut = None, 0, False
     for example in page.examples:
@@ -231,6 +292,12 @@ def _samples(table: Table, page: Page) -> Samples:
             score = _score(names, list(candidate))
             if score > best_score:
                 best, best_score, best_cut = candidate, score, example.cut_off
+    first = next((e for e in page.examples if e.kind == "json"), None)
+    if best is None and sole and first is not None and isinstance(first.value, dict) and first.value:
+        best, best_cut = first.value, first.cut_off
+        report.inferred.append(
+            f"{table_name}: the JSON example at line {first.line} names none of its rows; taken as its example"
+        )
     xml_best, xml_score = None, 0
     for example in page.examples:
         if example.kind != "xml":
@@ -330,14 +397,15 @@ def _property(
     kind = table_type
     if not row.type:
         kind = seen_type or "string"
-        infer(
-            "type",
-            f"the page was cut before the type; {'from the example' if seen_type else 'assumed string'}",
-        )
+        unsaid = "the page was cut before the type" if row.cut_off else "the table does not list it"
+        infer("type", f"{unsaid}; {'from the example' if seen_type else 'assumed string'}")
     elif table_type is None:  # "empty"
         if seen_type:
             kind = seen_type
             infer("type", f"the table says {row.type!r}; {seen_type} from the example")
+        elif len(description_values(row.description, row.cut_off)[0]) >= 2:
+            kind = "string"  # an enum of the values below
+            report.took.append(f"{place}: the table says {row.type!r}; an enum of the description's values")
         else:
             kind = "string"
             infer("type", f"the table says {row.type!r} and no example shows it; assumed string")
@@ -472,40 +540,47 @@ def _page_objects(
     page: Page, report: Report, names: dict[int, str], local: dict[str, str]
 ) -> dict[str, Notes]:
     objects: dict[str, Notes] = {}
+    tops = _top_level(page, names)
     for index, table in enumerate(page.tables):
         page_name = names[index]
-        spec_name = local[page_name]
-        samples = _samples(table, page)
-        obj = Notes()
-        obj["xml_element"] = page_name
-        obj["description"] = f"{page_name}, imported from {page.name}"
-        obj.notes["description"] = "TODO: rewrite in our own words"
-        if spec_name != page_name:
-            obj.notes["xml_element"] = (
-                f"qualified: the page calls it {page_name}; the wire keeps <{page_name}>"
-            )
-        properties = [_property(r, page_name, samples, page, local, report, page.method) for r in table.rows]
-        known = {r.name.lower() for r in table.rows}
-        if samples.json:
-            extra = [k for k in samples.json if k.lower() not in known]
-            for key in extra:
-                row = Row(key[:1].upper() + key[1:], "", "", (), table.line)
-                prop = _property(row, page_name, samples, page, local, Report(), page.method)
-                prop["description"] = f"{row.name}, in the example of {page.name} but not in its table"
-                prop.notes["name"] = "inferred: from the example; the table does not list it"
-                properties.append(prop)
-                report.inferred.append(f"{page_name}.{row.name}: in the example, not in the table: added")
-        _orders(properties, samples, report, page_name)
-        obj["properties"] = properties
-        if table.cut_off:
-            report.unsaid.append(f"{page_name}: the table was cut off after {len(table.rows)} rows")
-        for row in table.rows:
-            if row.cut_off:
-                report.unsaid.append(
-                    f"{page_name}.{row.name}: the row was cut off or left its method cell empty"
-                )
-        objects[spec_name] = obj
+        samples = _samples(table, page, tops == [page_name], report, page_name)
+        objects[local[page_name]] = _object(table, page_name, local[page_name], samples, page, local, report)
     return objects
+
+
+def _object(
+    table: Table,
+    page_name: str,
+    spec_name: str,
+    samples: Samples,
+    page: Page,
+    local: dict[str, str],
+    report: Report,
+) -> Notes:
+    """The spec object of one table: its rows, and the keys its example shows that the table lacks."""
+    obj = Notes()
+    obj["xml_element"] = page_name
+    obj["description"] = f"{page_name}, imported from {page.name}"
+    obj.notes["description"] = "TODO: rewrite in our own words"
+    if spec_name != page_name:
+        obj.notes["xml_element"] = f"qualified: the page calls it {page_name}; the wire keeps <{page_name}>"
+    properties = [_property(r, page_name, samples, page, local, report, page.method) for r in table.rows]
+    known = {r.name.lower() for r in table.rows}
+    for key in [k for k in samples.json or {} if k.lower() not in known]:
+        row = Row(key[:1].upper() + key[1:], "", "", (), table.line)
+        prop = _property(row, page_name, samples, page, local, Report(), page.method)
+        prop["description"] = f"{row.name}, in the example of {page.name} but not in its table"
+        prop.notes["name"] = "inferred: from the example; the table does not list it"
+        properties.append(prop)
+        report.inferred.append(f"{page_name}.{row.name}: in the example, not in the table: added")
+    _orders(properties, samples, report, page_name)
+    obj["properties"] = properties
+    if table.cut_off:
+        report.unsaid.append(f"{page_name}: the table was cut off after {len(table.rows)} rows")
+    for row in table.rows:
+        if row.cut_off:
+            report.unsaid.append(f"{page_name}.{row.name}: the row was cut off or left its method cell empty")
+    return obj
 
 
 def _orders(properties: list[Notes], samples: Samples, report: Report, object_name: str) -> None:
@@ -549,14 +624,27 @@ def _top_level(page: Page, names: dict[int, str]) -> list[str]:
 
 
 def _build_resource(
-    page: Page, report: Report, names: dict[int, str], local: dict[str, str], state: State
+    page: Page,
+    report: Report,
+    names: dict[int, str],
+    local: dict[str, str],
+    state: State,
+    objects: dict[str, Notes],
 ) -> Notes:
+    """The page's resource; a collection replaces its list table in `objects` by the members' object."""
     resource, notes = Notes(), {}
     resource["operation"] = operation_name(page.method, page.path)
     resource["method"] = page.method
     resource["path"] = page.path
+    sibling = state.revision_of(page.path)
     if page.revision:
         resource["from_revision"] = page.revision
+    elif sibling:
+        resource["from_revision"] = sibling
+        notes["from_revision"] = "inferred: the page names no revision; that of the path's other methods"
+        report.inferred.append(
+            f"from_revision {sibling}: the page names none; the path's other methods have it"
+        )
     else:
         resource["from_revision"] = "1.0"
         notes["from_revision"] = "inferred: the page names no revision; assumed the first"
@@ -565,21 +653,10 @@ def _build_resource(
         resource["deprecated"] = True
     resource["summary"] = f"{page.method} {page.path}, imported from {page.name}"
     notes["summary"] = "TODO: rewrite in our own words"
-    url_segments = _url_segments(page)
+    segments = url_segments(page)
     parameters = []
     for parameter in page.parameters:
-        param = Notes({"name": parameter})
-        sample = url_segments.get(parameter)
-        if sample is not None and sample.isdigit():
-            param["type"] = "integer"
-            param.notes["type"] = f"inferred: from the URL example ({sample})"
-        else:
-            param["type"] = "string"
-            if sample is not None and UUID.match(sample):
-                param["format"] = "uuid"
-                param.notes["format"] = "inferred: from the URL example"
-            elif sample is None:
-                param.notes["type"] = "inferred: no URL example shows it"
+        param = _parameter(parameter, segments.get(parameter), state.parameter_of(page.path, parameter))
         param["description"] = f"The {parameter} path parameter, imported from {page.name}"
         param.notes["description"] = "TODO: rewrite in our own words"
         param["in"] = "path"
@@ -605,18 +682,17 @@ def _build_resource(
             resource["response"] = local[response]
         table = next((t for i, t in enumerate(page.tables) if names[i] == response), None)
         sole_array = table is not None and len(table.rows) == 1 and table.rows[0].base_type == "Array"
-        if first_json and isinstance(first_json.value, list):
-            resource["response_shape"] = "array"
-            notes["response_shape"] = "inferred: the JSON example is a bare list"
-            resource["behaviour"] = {"kind": "collection"}
-            notes["behaviour"] = "inferred: the example is a list of members"
-        elif sole_array:
-            resource["behaviour"] = {"kind": "collection"}
-            notes["behaviour"] = "inferred: the object is one list of members"
+        shows_object = first_json is not None and isinstance(first_json.value, dict)
+        bare_list = first_json is not None and isinstance(first_json.value, list)
+        if response and (bare_list or (sole_array and not shows_object)):
+            _collection(resource, notes, page, table, response, local, objects, report)
         else:
             resource["behaviour"] = {"kind": "entity"}
-        if resource["behaviour"]["kind"] == "collection":
-            report.inferred.append("behaviour collection: " + notes["behaviour"][len("inferred: ") :])
+            if sole_array:
+                notes["behaviour"] = (
+                    f"inferred: the table {response} is one list, the JSON example an object: the example wins"
+                )
+                report.inferred.append("behaviour entity: " + notes["behaviour"][len("inferred: ") :])
     else:
         starter = next(
             (n for n in tops if any(r.name.lower() == "jobid" for r in _table(page, names, n).rows)), None
@@ -626,21 +702,26 @@ def _build_resource(
             if others:
                 resource["request"] = local[others[0]]
             resource["response"] = local[starter]
-            resource["behaviour"] = {"kind": "job"}
-            notes["behaviour"] = "inferred: the page answers a JobId"
-            report.inferred.append("behaviour job: the page answers a JobId")
+            job_type = _job_type(page.path)
+            resource["behaviour"] = {"kind": "job", "type": job_type}
+            notes["behaviour"] = (
+                f"inferred: the page answers a JobId; the job's type {job_type} from the path"
+            )
+            report.inferred.append(f"behaviour job of type {job_type}: the page answers a JobId")
+            _job_id_is_uuid(objects.get(local[starter]), report)
         elif tops:
             resource["request"] = local[tops[0]]
             resource["response"] = local[tops[0]]
             notes["response"] = "inferred: the page shows one object for the body and the answer"
             report.inferred.append(f"response {tops[0]}: the same object as the request")
+            resource["behaviour"] = {"kind": "entity"}
             if page.path in state.gets:
-                resource["behaviour"] = {"kind": "entity"}
                 notes["behaviour"] = "inferred: a POST to a path that has a GET sets the entity"
-            else:
-                resource["behaviour"] = {"kind": "hook"}
-                notes["behaviour"] = "inferred: no GET of this path; the answer needs a hook"
+            else:  # an echo answers every body the page describes; a hook may replace it
+                notes["behaviour"] = "inferred: no GET of this path; the entity answers what the body set"
             report.inferred.append("behaviour " + resource["behaviour"]["kind"])
+    if "request" in resource:
+        _xml_bodies(resource, notes, page, report)
     examples = {}
     for example in page.examples:
         if example.cut_off:
@@ -655,11 +736,135 @@ def _build_resource(
     return resource
 
 
+def _xml_bodies(resource: Notes, notes: dict[str, str], page: Page, report: Report) -> None:
+    """From which revision the resource takes XML bodies: the one its prose names ("XML is currently not
+    working ... fixed in the next revision (7.0)"), else its own (the device takes JSON and XML)."""
+    prose = " ".join(page.prose)
+    named = re.search(r"XML is currently not working.*?revision \((\d+\.\d+)\)", prose, re.IGNORECASE)
+    if named:
+        resource["xml_body_from_revision"] = named.group(1)
+        report.took.append(f"XML bodies from revision {named.group(1)}, as the page's prose says")
+    else:
+        resource["xml_body_from_revision"] = resource["from_revision"]
+        notes["xml_body_from_revision"] = "inferred: the page does not restrict XML bodies"
+
+
+def _parameter(name: str, sample: str | None, sibling: dict | None) -> Notes:
+    """A path parameter's kind: from the URL example, else as the path's other methods declare it."""
+    param = Notes({"name": name})
+    if sample is None and sibling is not None:
+        for key in ("type", "format", "values", "minimum", "maximum"):
+            if key in sibling:
+                param[key] = sibling[key]
+        param.notes["type"] = "inferred: no URL example; as the path's other methods declare it"
+    elif sample is not None and sample.isdigit():
+        param["type"] = "integer"
+        param.notes["type"] = f"inferred: from the URL example ({sample})"
+    else:
+        param["type"] = "string"
+        if sample is not None and UUID.match(sample):
+            param["format"] = "uuid"
+            param.notes["format"] = "inferred: from the URL example"
+        elif sample is None:
+            param.notes["type"] = "inferred: no URL example shows it"
+    return param
+
+
+def _job_type(path: str) -> str:
+    """`/hvac/export` -> EXPORT, `/system/backup/create` -> BACKUP: what the job does, as the path says."""
+    words = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
+    while len(words) > 1 and words[-1].lower() in JOB_VERBS:
+        words.pop()
+    return re.sub(r"[^A-Za-z0-9]+", "_", words[-1] if words else "job").upper()
+
+
+def _job_id_is_uuid(answer: Notes | None, report: Report) -> None:
+    """The runtime's job ids are UUIDs: a JobId the page gives no format of is one."""
+    prop = next((p for p in (answer or {}).get("properties", []) if p["name"].lower() == "jobid"), None)
+    if prop is None or prop.get("format") or prop["type"] != "string":
+        return
+    prop["format"] = "uuid"
+    prop.notes["format"] = "inferred: the job ids the emulator answers are UUIDs"
+    if not (isinstance(prop.get("default"), str) and UUID.match(prop["default"])):
+        prop["default"] = FORMAT_SAMPLES["uuid"]
+    report.inferred.append(f"{answer['xml_element']}.{prop['name']}.format: uuid, as the emulator's job ids")
+
+
+def _collection(
+    resource: Notes,
+    notes: dict[str, str],
+    page: Page,
+    table: Table,
+    table_name: str,
+    local: dict[str, str],
+    objects: dict[str, Notes],
+    report: Report,
+) -> None:
+    """A GET answering a list: the members' object, the array shape, its XML root and the members' key."""
+    first_json = next((e for e in page.examples if e.kind == "json"), None)
+    bare = first_json is not None and isinstance(first_json.value, list)
+    member = local[table_name]
+    if len(table.rows) == 1 and table.rows[0].base_type == "Array":  # the table is the list itself
+        item = table.rows[0].item_name or table_name
+        if item in local and local[item] in objects:
+            member = local[item]
+        else:
+            member = _link_member(item, table_name, page, first_json, objects, report)
+        del objects[local[table_name]]
+        dropped = (f"{table_name}.", f"{table_name}:")  # what was inferred of the list table is not written
+        report.inferred = [line for line in report.inferred if not line.startswith(dropped)]
+        resource["xml_root"] = table_name
+        notes["xml_root"] = f"inferred: the element of the table {table_name}, the list itself"
+        report.took.append(
+            f"{table_name} is the list itself: its members are {member}, its XML root <{table_name}>"
+        )
+    resource["response"] = member
+    resource["response_shape"] = "array"
+    notes["response_shape"] = (
+        f"inferred: {'the JSON example is a bare list' if bare else 'the object is one list'}"
+    )
+    names = [p["name"] for p in objects[member]["properties"]]
+    key = next((n for n in names if n.lower() in ("id", "name", "key")), names[0])
+    resource["behaviour"] = {"kind": "collection", "key": key}
+    notes["behaviour"] = f"inferred: a list of members; the page names no key, {key} assumed"
+    report.inferred.append("behaviour collection: " + notes["behaviour"][len("inferred: ") :])
+
+
+def _link_member(
+    item: str, list_name: str, page: Page, example: Example | None, objects: dict[str, Notes], report: Report
+) -> str:
+    """The object of members that no table defines: links (href, name) unless the example shows other keys."""
+    members = example.value if example is not None and isinstance(example.value, list) else []
+    sample = next((m for m in members if isinstance(m, dict) and m), None)
+    xml_list = next(
+        (
+            e.value
+            for e in page.examples
+            if e.kind == "xml" and e.value is not None and e.value.name == list_name
+        ),
+        None,
+    )
+    samples = Samples(
+        sample,
+        bool(example and example.cut_off),
+        xml_list.children[0] if xml_list and xml_list.children else None,
+    )
+    is_link = sample is None or "href" in sample
+    rows = [Row(n, "String", "", ("GET",), 0) for n in ("Href", "Name")] if is_link else []
+    name = f"{item}Link" if is_link else item
+    objects[name] = _object(Table(item, 0, rows), item, name, samples, page, {}, report)
+    reason = "its members in the example are links" if sample else "taken as links"
+    objects[name].notes["xml_element"] = f"inferred: no table defines {item}; {reason}"
+    report.inferred.append(f"object {name}: no table defines {item}; {reason}")
+    return name
+
+
 def _table(page: Page, names: dict[int, str], name: str) -> Table:
     return next(t for i, t in enumerate(page.tables) if names[i] == name)
 
 
-def _url_segments(page: Page) -> dict[str, str]:
+def url_segments(page: Page) -> dict[str, str]:
+    """The path parameters' values in the first URL example of the page's path (by parameter name)."""
     wanted = [s for s in page.path.strip("/").split("/") if s]
     for example in page.examples:
         url = example.url.split("?")[0]
@@ -717,36 +922,76 @@ def _compare_object(name: str, produced: dict, spec_obj: dict, report: Report) -
         _compare(f"{name}.{prop['name']}", prop, spec_props[prop["name"]], report)
 
 
+def _guessed(mapping: dict, key: str) -> bool:
+    return getattr(mapping, "notes", {}).get(key, "").startswith("inferred")
+
+
+def _unsaid(mapping: dict, key: str) -> bool:
+    """Inferred for want of the page saying it (not where an example contradicts the table)."""
+    return _guessed(mapping, key) and "wins" not in mapping.notes[key]
+
+
 def _merge_mapping(
     existing: dict, produced: Notes, place: str, report: Report, keys_checked=COMPARED
 ) -> Notes:
-    """Existing values win (a person may have corrected them); new keys are added; differences said."""
+    """Existing values win (a person may have corrected them) unless they were inferred and the page states
+    them; new keys are added; differences the page states are said."""
     result = Notes()
     for key, value in existing.items():
-        result[key] = produced[key] if key in produced and produced[key] == value else value
-        if key in produced and produced[key] != value and key in keys_checked + ("order", "from_revision"):
-            report.differs.append(
-                f"{place}.{key}: the page gives {produced[key]!r}, the spec keeps {value!r}"
+        if key not in produced or produced[key] == value:
+            result[key] = value
+            # a comment of a person (or a TODO) stays; a value both hold is inferred only if neither states it
+            note = getattr(existing, "notes", {}).get(key)
+            if key in produced and (note is None or note.startswith("inferred")):
+                note = produced.notes.get(key) if note and _guessed(produced, key) else None
+        elif _guessed(existing, key) and not _guessed(produced, key):
+            result[key], note = produced[key], produced.notes.get(key)
+            report.took.append(
+                f"{place}.{key}: the page gives {produced[key]!r}, replacing the inferred {value!r}"
             )
+        else:
+            result[key], note = value, getattr(existing, "notes", {}).get(key)
+            if key in keys_checked + ("order", "from_revision") and not _unsaid(produced, key):
+                report.differs.append(
+                    f"{place}.{key}: the page gives {produced[key]!r}, the spec keeps {value!r}"
+                )
+        if note:
+            result.notes[key] = note
     for key, value in produced.items():
         if key not in result:
             result[key] = value
-    result.notes = {k: n for k, n in produced.notes.items() if k in produced and result.get(k) == produced[k]}
+            if key in produced.notes:
+                result.notes[key] = produced.notes[key]
     return result
 
 
-def _merge_object(existing: dict, produced: Notes, name: str, report: Report) -> Notes:
-    merged = _merge_mapping({k: v for k, v in existing.items() if k != "properties"}, produced, name, report)
+def _merge_object(existing: Notes, produced: Notes, name: str, report: Report) -> Notes:
+    merged = _merge_mapping(existing, produced, name, report)
     by_name = {p["name"]: p for p in produced["properties"]}
     properties = []
     for prop in existing.get("properties") or []:
         if prop.get("name") in by_name:
-            properties.append(
-                _merge_mapping(prop, by_name.pop(prop["name"]), f"{name}.{prop['name']}", report)
-            )
+            produced_prop = by_name.pop(prop["name"])
+            merged_prop = _merge_mapping(prop, produced_prop, f"{name}.{prop['name']}", report)
+            if merged_prop.get("type") != prop.get("type"):  # a new kind brings its own words and values
+                for key in KIND_KEYS:
+                    merged_prop.pop(key, None)
+                    if key in produced_prop:
+                        merged_prop[key] = produced_prop[key]
+                        merged_prop.notes.pop(key, None)
+                        if key in produced_prop.notes:
+                            merged_prop.notes[key] = produced_prop.notes[key]
+                merged_prop = ordered(merged_prop, PROPERTY_KEYS)
+            properties.append(merged_prop)
         else:
-            properties.append(Notes(prop))
-    properties += by_name.values()
+            properties.append(prop)
+    for prop in by_name.values():  # what only this page lists comes after what the spec holds
+        for encoding in ("json", "xml"):
+            taken = {p.get("order", {}).get(encoding) for p in properties}
+            if prop["order"][encoding] in taken:
+                prop["order"] = {**prop["order"], encoding: max(n for n in taken if n is not None) + 1}
+                prop.notes["order"] = "inferred: after the properties the spec held already"
+        properties.append(prop)
     merged["properties"] = properties
     return merged
 
@@ -771,18 +1016,22 @@ def import_page(page: Page, state: State, report: Report) -> str | None:
     doc = state.page_docs.get(file_name, {"resources": [], "objects": {}})
     if hand is not None:
         local = {n: n for n in names.values()}
-        probe = _build_resource(page, Report(), names, local, state)
+        probe = _build_resource(
+            page, Report(), names, local, state, _page_objects(page, Report(), names, local)
+        )
         for role in ("response", "request"):
             if probe.get(role) and hand.get(role):
                 local[probe[role]] = hand[role]
         objects = _page_objects(page, Report(), names, local)
+        # what the page's resource does to its objects (a collection's members replace its list)
+        _build_resource(page, Report(), names, local, state, objects)
         for spec_name, obj in objects.items():
             if spec_name in state.hand_objects and spec_name in {hand.get("request"), hand.get("response")}:
                 report.took.append(f"checked {spec_name} against the spec")
                 _compare_object(spec_name, obj, state.hand_objects[spec_name], report)
             else:
                 report.unsaid.append(f"{spec_name}: not compared (the hand-written resource does not use it)")
-        for key in ("from_revision", "deprecated"):
+        for key in ("from_revision", "deprecated", "xml_body_from_revision"):
             page_value = probe.get(key, False) if key == "deprecated" else probe.get(key)
             if key in probe.notes:
                 continue
@@ -810,7 +1059,7 @@ def import_page(page: Page, state: State, report: Report) -> str | None:
         local[name] = spec_name
         chosen.add(spec_name)
     objects = _page_objects(page, report, names, local)
-    resource = _build_resource(page, report, names, local, state)
+    resource = _build_resource(page, report, names, local, state, objects)
     resources = list(doc["resources"])
     at = next(
         (i for i, r in enumerate(resources) if r.get("method") == page.method and r.get("path") == page.path),
@@ -879,14 +1128,39 @@ def run(files: list[Path], spec_dir: Path, out=print, err=None) -> int:
                 out(f"  {title}: {item}")
         if report.result:
             out(f"  {report.result}")
-    for name in sorted(changed):
-        text = render_doc(state.page_docs[name])
+    texts = {name: render_doc(state.page_docs[name]) for name in sorted(changed)}
+    problem = load_problem(spec_dir, texts)
+    if problem:
+        err(f"import error: with these pages the spec would not load, so nothing was written: {problem}")
+        return 2
+    for name, text in texts.items():
         if before.get(name) == text:
             out(f"unchanged {spec_dir / name}")
             continue
         (spec_dir / name).write_text(text, encoding="utf-8")
         out(f"wrote {spec_dir / name}")
     return 0
+
+
+def load_problem(spec_dir: Path, texts: dict[str, str]) -> str | None:
+    """Why the spec folder would not load with `texts` written into it; None when it would, or when the
+    folder holds no whole spec to begin with (the importer then checks only its own output)."""
+    try:
+        load_spec(spec_dir)
+    except SpecError:
+        return None
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / spec_dir.name  # so that messages name the folder as the user knows it
+        shutil.copytree(
+            spec_dir, trial, ignore=lambda _, names: [n for n in names if not n.endswith(".yaml")]
+        )
+        for name, text in texts.items():
+            (trial / name).write_text(text, encoding="utf-8")
+        try:
+            load_spec(trial)
+        except SpecError as error:
+            return str(error)
+    return None
 
 
 def main(argv: list[str]) -> int:

@@ -504,4 +504,6 @@ def description_format(description: str) -> str | None:
         return "time"
     if "Format:MM-dd-yyyy" in squeezed:
         return "date"
+    if "Format:yyyy-MM-dd'T'HH" in squeezed:
+        return "iso-datetime"
     return None

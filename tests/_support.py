@@ -246,14 +246,14 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
 class Cli:
     """`python -m runtime ...` in a subprocess, with its stdout read line by line within deadlines."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.args = args
         self.process = subprocess.Popen(
             [sys.executable, "-m", "runtime", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
         )
         self._buffer = b""
 
@@ -275,9 +275,9 @@ class Cli:
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line.decode()
 
-    def url(self) -> str:
+    def url(self, timeout: float = 20.0) -> str:
         """The base URL on the first stdout line."""
-        line = self.readline()
+        line = self.readline(timeout)
         for word in line.split():
             if "/api/rest/v1" in word:
                 return word.rstrip(".,;)")

@@ -119,8 +119,9 @@ def test_job_starter_two_copies_and_cut_off_lists(tmp_path: Path) -> None:
     assert code == 0
     doc = yaml.safe_load(_written(tmp_path)["path.hvac.export.yaml"])
     (resource,) = doc["resources"]
-    assert resource["behaviour"] == {"kind": "job"}
+    assert resource["behaviour"] == {"kind": "job", "type": "EXPORT"}
     assert (resource["request"], resource["response"]) == ("Export", "ExportStart")
+    assert resource["xml_body_from_revision"] == "6.4" and "XML bodies from revision 6.4" in out
     parts = _props(doc["objects"]["Export"])["Parts"]
     assert parts["items"] == {
         "type": "enum",
@@ -150,7 +151,7 @@ def test_collection_and_runtime_owned_values(tmp_path: Path) -> None:
     )
     assert code == 0
     (zones,) = yaml.safe_load(_written(tmp_path)["path.hvac.zones.yaml"])["resources"]
-    assert zones["response_shape"] == "array" and zones["behaviour"] == {"kind": "collection"}
+    assert zones["response_shape"] == "array" and zones["behaviour"] == {"kind": "collection", "key": "Name"}
     revision = _props(_objects(tmp_path)["About"])["ApiRevision"]
     assert "example" not in revision and revision["default"] != "1.0"
     assert "not taken (the runtime serves --api-revision)" in out
@@ -259,3 +260,73 @@ def test_every_shared_page_imports_into_a_copy_of_the_spec(tmp_path: Path) -> No
     )  # PropertyReference is also read-property-multiple's
     again = _written(spec)
     assert _import(pages, spec)[0] == 0 and _written(spec) == again
+
+
+def test_a_new_path_with_objects_and_tables_of_its_own(tmp_path: Path) -> None:
+    get, post = (
+        PAGES / "Hvac__Schedules__ID__GET-schedule.txt",
+        PAGES / "Hvac__Schedules__ID__POST-schedule.txt",
+    )
+    code, out, _ = _import([post, get], tmp_path)
+    assert code == 0
+    doc = yaml.safe_load(_written(tmp_path)[page_file_name("/hvac/schedules/{scheduleName}/")])
+    assert [(r["method"], r["from_revision"], r["behaviour"]) for r in doc["resources"]] == [
+        ("GET", "7.5", {"kind": "entity"}),
+        ("POST", "7.5", {"kind": "entity"}),
+    ]
+    slots = _props(doc["objects"]["Schedule"])["Slots"]
+    assert slots["items"] == {"type": "object", "object": "Slot"} and slots["xml_item"] == "Slot"
+    slot = _props(doc["objects"]["Slot"])
+    assert slot["Day"]["values"] == ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+    assert slot["At"]["format"] == "time" and (slot["Level"]["minimum"], slot["Level"]["maximum"]) == (0, 3)
+    assert [slot[n]["order"] for n in ("Day", "At", "Level")] == [
+        {"json": 1, "xml": 2},
+        {"json": 3, "xml": 1},
+        {"json": 2, "xml": 3},
+    ]  # the GET page's examples, which the POST page (tables only) does not contradict
+    assert "differs" not in out
+
+
+def test_a_later_import_replaces_what_an_earlier_one_inferred(tmp_path: Path) -> None:
+    """The `# inferred:` marks are read back from the page file: a page that states the value wins."""
+    get, post = (
+        PAGES / "Hvac__Schedules__ID__GET-schedule.txt",
+        PAGES / "Hvac__Schedules__ID__POST-schedule.txt",
+    )
+    assert _import([post], tmp_path)[0] == 0
+    name = page_file_name("/hvac/schedules/{scheduleName}/")
+    assert "order: {json: 1, xml: 1}  # inferred" in _written(tmp_path)[name]
+    code, out, _ = _import([get], tmp_path)
+    assert code == 0 and "replacing the inferred" in out
+    together = tmp_path / "together"
+    together.mkdir()
+    assert _import([get, post], together)[0] == 0
+
+    def slot(spec_dir: Path) -> list[dict]:  # the placeholder descriptions name the first page
+        props = yaml.safe_load(_written(spec_dir)[name])["objects"]["Slot"]["properties"]
+        return [{k: v for k, v in p.items() if k != "description"} for p in props]
+
+    assert slot(tmp_path) == slot(together)
+
+
+def test_a_page_without_a_revision_takes_that_of_its_path(tmp_path: Path) -> None:
+    pages = [PAGES / "Hvac__Zones__ID__GET-zone.txt", PAGES / "Hvac__Zones__ID__POST-zone.txt"]
+    code, out, _ = _import(pages, tmp_path)
+    assert code == 0 and "the path's other methods have it" in out
+    get, post = yaml.safe_load(_written(tmp_path)[page_file_name("/hvac/zones/{zoneId}/")])["resources"]
+    assert post["from_revision"] == get["from_revision"] == "5.1"
+    assert post["parameters"][0]["type"] == get["parameters"][0]["type"] == "integer"
+
+
+def test_pages_the_spec_would_not_load_with_are_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    spec = tmp_path / "spec"
+    shutil.copytree(ROOT / "spec", spec)
+    resources = spec / "resources.yaml"  # a hand-written resource already has the page's operation name
+    resources.write_text(
+        resources.read_text().replace("operation: get_info\n", "operation: get_hvac_zones\n")
+    )
+    before = {p.name: p.read_bytes() for p in spec.iterdir()}
+    code, _, err = _import([PAGES / "Hvac__Zones__GET-zones.txt"], spec)
+    assert code == 2 and "nothing was written" in err
+    assert "spec/path.hvac.zones.yaml:" in err and "duplicate operation 'get_hvac_zones'" in err
+    assert {p.name: p.read_bytes() for p in spec.iterdir()} == before
