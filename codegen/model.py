@@ -581,8 +581,15 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
             "session_cookie",
             "auth_realm",
             "success_status",
+            "response_headers",
         }
     )
+    headers = api.get("response_headers", LocatedDict, LocatedDict())
+    for name, value in headers.items():
+        if not (isinstance(name, str) and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name)):
+            raise api.child("response_headers").fail(name, f"{name!r} is not a header name")
+        if not isinstance(value, str) or any(c in value for c in "\r\n"):
+            raise api.child("response_headers").fail(name, "a header value is one line of text")
     for key in (
         "title",
         "description",

@@ -112,7 +112,11 @@ def kind_schema(kind: Kind) -> dict[str, Any]:
     if kind.type == "link":
         return {
             "type": "object",
-            "properties": {"href": {"type": "string"}, "name": {"type": "string"}},
+            # In XML a link's parts are <Href> and <Name>, as the vendor's examples show.
+            "properties": {
+                "href": {"type": "string", "xml": {"name": "Href"}},
+                "name": {"type": "string", "xml": {"name": "Name"}},
+            },
             "xml": {"name": "Link"},
         }
     if kind.type == "enum":

@@ -92,7 +92,7 @@ def route_pattern(resource: Resource, value_segment: str) -> str:
     for literal, name in re.findall(r"([^{]*)(?:\{([^}]*)\})?", resource.path.rstrip("/")):
         pattern += "/".join(segment_pattern(segment) for segment in literal.split("/"))
         pattern += f"(?P<{name}>[^/]+)" if name else ""
-    if resource.is_entity:
+    if resource.is_entity and resource.path != "/":  # below the root, a path is a resource or nothing
         pattern += rf"(?:/(?P<_property>[^/]+)(?:/(?P<_value>{re.escape(value_segment)}))?)?"
     return f"^{pattern}$"
 
@@ -221,6 +221,7 @@ def context(spec: Spec) -> dict[str, Any]:
     return {
         "header": header(spec),
         "api": spec.api,
+        "response_headers": tuple((str(k), str(v)) for k, v in spec.api.get("response_headers", {}).items()),
         "query": spec.query_options,
         "choices": spec.choices,
         "xml_prolog": next(e.prolog for e in spec.encodings if e.name == "xml"),

@@ -344,11 +344,21 @@ def _xml_objects(document: dict[str, Any]) -> dict[str, dict[str, tuple[str, dic
 XML_OBJECTS = _xml_objects(DOCUMENT)
 
 
+def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
+    """A property's schema, through its $ref (alone or in allOf)."""
+    ref = schema.get("$ref") or next((s["$ref"] for s in schema.get("allOf", ()) if "$ref" in s), None)
+    return DOCUMENT["components"]["schemas"][ref.rsplit("/", 1)[-1]] if ref else schema
+
+
 def _xml_value(element: ET.Element, schema: dict[str, Any]) -> Any:
     text = element.text or ""
+    schema = _resolved(schema)
     kind = schema.get("type")
     if kind == "array":
         return [_xml_value(item, schema["items"]) for item in element]
+    if kind == "object":  # a nested object or a link: its children by their xml names
+        fields = {prop["xml"]["name"]: (key, prop) for key, prop in schema["properties"].items()}
+        return {fields[child.tag][0]: _xml_value(child, fields[child.tag][1]) for child in element}
     if kind == "integer" and re.fullmatch(r"-?[0-9]+", text):
         return int(text)
     if kind == "boolean" and text in ("true", "false"):

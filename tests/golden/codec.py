@@ -310,6 +310,8 @@ def check_primitive(kind: Kind, value: Any, place: str) -> Any:
         if value not in kind.values:
             raise BodyError(f"{place} must be one of {', '.join(kind.values)}, got {value!r}")
         return value
+    if kind.type == "integer" and is_type(value, "number") and float(value).is_integer():
+        value = int(value)  # JSON Schema's integers include 58.0, as the OpenAPI document's readers expect
     if not is_type(value, kind.type):
         raise BodyError(f"{place} must be of type {kind.type}, got {_json_type(value)}")
     if kind.minimum is not None and value < kind.minimum or kind.maximum is not None and value > kind.maximum:

@@ -47,6 +47,8 @@ CHOICES = {
     "state_properties": ["Status"],
 }
 SERVER_HEADER = "ECLYPSE-Emulator"
+# Headers every answer carries, as a real device sends them (spec/api.yaml).
+RESPONSE_HEADERS = ()
 # Encoding -> its default media type (what `encode=` asks for).
 ENCODINGS = {"json": "application/json", "xml": "application/xml"}
 # Media type -> encoding, for content negotiation; the answer carries the negotiated media type.
@@ -596,10 +598,9 @@ def _dispatch(
     media_type: str | None,
     headers: list[tuple[str, str]],
 ) -> Response:
-    if not path.startswith(BASE_PATH + "/"):
+    if path != BASE_PATH and not path.startswith(BASE_PATH + "/"):
         raise ApiError("not_found", path=path)
-    local = path[len(BASE_PATH) :]
-    local = local[:-1] if local.endswith("/") and len(local) > 1 else local
+    local = path[len(BASE_PATH) :].removesuffix("/")  # the API's root is "", as a route of path "/"
     found, allowed = _match(local, host.revision)
     if not found:
         raise ApiError("not_found", path=path)
@@ -730,6 +731,7 @@ def response_bytes(
     if response.content_type is not None:
         lines.append(f"Content-Type: {response.content_type}")
     lines.append(f"Content-Length: {len(response.body)}")
+    lines.extend(f"{name}: {value}" for name, value in RESPONSE_HEADERS)
     lines.extend(f"{name}: {value}" for name, value in response.headers)
     if close:
         lines.append("Connection: close")
