@@ -72,8 +72,9 @@ def revision_tuple(revision: str) -> tuple[int, int]:
 
 
 def snake_case(name: str) -> str:
-    """`ApiRevision` -> `api_revision`: the Python name of a property or parameter (`from_` for `From`)."""
-    attr = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    """`ApiRevision` -> `api_revision`, `ISODateTime` -> `iso_date_time`: the Python name of a property or
+    parameter (`from_` for `From`)."""
+    attr = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
     return attr + "_" if keyword.iskeyword(attr) or keyword.issoftkeyword(attr) else attr
 
 

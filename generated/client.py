@@ -331,11 +331,11 @@ class EclypseClient:
         time: str | None = None,
         date: str | None = None,
         time_zone: str | None = None,
-        isodate_time: str | None = None,
+        iso_date_time: str | None = None,
     ) -> DateTime:
         """Set the device's date, time or time zone."""
         path = _fill("/system/date-time")
-        body = DateTime(time=time, date=date, time_zone=time_zone, isodate_time=isodate_time).to_json()
+        body = DateTime(time=time, date=date, time_zone=time_zone, iso_date_time=iso_date_time).to_json()
         return DateTime.from_json(self._call("POST", path, body=body))
 
     def get_service_root(self, *, select: Iterable[str] | None = None) -> ServiceRoot:
@@ -635,7 +635,7 @@ COMMANDS = (
             ("--time", "time", False),
             ("--date", "date", False),
             ("--time-zone", "time_zone", False),
-            ("--isodate-time", "isodate_time", False),
+            ("--iso-date-time", "iso_date_time", False),
         ],
         False,
     ),

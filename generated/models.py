@@ -179,7 +179,7 @@ class DateTime:
     """The controller's local date (MM-dd-yyyy)."""
     time_zone: str | None = None
     """The time zone the controller is in, one of a closed list."""
-    isodate_time: str | None = None
+    iso_date_time: str | None = None
     """The date, time and offset in ISO 8601; without an offset, in the device's time zone; Z is +00:00."""
 
     # JSON key of each property, by case-folded property name.
@@ -196,7 +196,7 @@ class DateTime:
             time=document.get("time"),
             date=document.get("date"),
             time_zone=document.get("timeZone"),
-            isodate_time=document.get("isoDateTime"),
+            iso_date_time=document.get("isoDateTime"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -205,7 +205,7 @@ class DateTime:
             ("time", self.time),
             ("date", self.date),
             ("timeZone", self.time_zone),
-            ("isoDateTime", self.isodate_time),
+            ("isoDateTime", self.iso_date_time),
         )
         return {key: value for key, value in pairs if value is not None}
 
