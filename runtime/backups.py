@@ -24,6 +24,9 @@ PENDING_PATH = "backups/pending"  # not a device path: no resource shows it
 EXTENSION = ".ecybackup"  # the vendor's
 # A target keeps at most this many files; beyond, the oldest go (every table of the emulator is bounded).
 MAX_FILES = 10_000
+# Pending backups kept at most: a creation beyond settles them, then forgets the oldest half of those still
+# running (their jobs run on; they leave no file), so that creating stays O(1) amortised.
+MAX_PENDING = 10_000
 FORBIDDEN_IN_NAMES = ("/", "\\", "..")
 COMPATIBILITY_OK = "OK"
 
@@ -86,7 +89,11 @@ class Backups:
             "CreationTime": local.strftime(FILE_TIME_FORMAT),
         }
         with self._lock:
+            if len(self.store.get(PENDING_PATH, list)) >= MAX_PENDING:
+                self._settle()
             pending = self.store.get(PENDING_PATH, list)
+            if len(pending) >= MAX_PENDING:
+                pending = pending[len(pending) // 2 :]
             pending.append(record)
             self.store.put(PENDING_PATH, pending)
         return job.id

@@ -302,3 +302,16 @@ def test_reset_forgets_the_files(base, http, server):
     finished(http, base, server)
     server.reset()
     assert names(http, base) == []
+
+
+def test_pending_backups_are_bounded(monkeypatch):
+    from eclypse_emulator.runtime import backups
+    from eclypse_emulator.runtime.app import Emulator
+
+    monkeypatch.setattr(backups, "MAX_PENDING", 8)
+    emulator = Emulator(clock="manual", job_duration=10)
+    for number in range(20):
+        emulator.backups.create({"FileName": f"b{number}"})
+    assert len(emulator.state.get(backups.PENDING_PATH, list)) <= 8
+    emulator.advance(10)
+    assert [f["FileName"] for f in emulator.backups.files("device")] == [f"b{n}" for n in range(12, 20)]
