@@ -107,7 +107,9 @@ def _merge_section(into: Any, part: Any, file: str, line: int, section: str, ori
         raise SpecError(file, line, section, f"must be of the same kind as in {origins[section]}")
     for key, value in part.items():
         if key in into:
-            raise SpecError(file, part.key_lines[key], f"{section}.{key}", f"also defined in {origins[section]}")
+            raise SpecError(
+                file, part.key_lines[key], f"{section}.{key}", f"also defined in {origins[section]}"
+            )
         into[key] = value
         into.key_lines[key] = part.key_lines[key]
 

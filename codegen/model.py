@@ -25,7 +25,17 @@ PARAMETER_FORMATS = {"uuid", None}
 PARAMETER_TYPES = ("string", "integer", "enum")
 XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
 # Keyword arguments the generated client and handler already use beside path parameters.
-RESERVED_PARAMETERS = {"self", "name", "select", "body", "timeout", "interval", "on_progress", "sleep"}
+RESERVED_PARAMETERS = {
+    "self",
+    "name",
+    "select",
+    "body",
+    "timeout",
+    "interval",
+    "on_progress",
+    "sleep",
+    "path",
+}
 # Errors the generated handler raises by key; the spec must define each.
 HANDLER_ERRORS = (
     "bad_request",
@@ -52,6 +62,7 @@ CHOICES = {
     "default_job_duration": (int, float),
     "error_object": str,
     "deprecation_date": int,
+    "backup_timestamp_format": str,
 }
 
 
@@ -61,8 +72,9 @@ def revision_tuple(revision: str) -> tuple[int, int]:
 
 
 def snake_case(name: str) -> str:
-    """`ApiRevision` -> `api_revision`: the Python name of a property or parameter (`from_` for `From`)."""
-    attr = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    """`ApiRevision` -> `api_revision`, `ISODateTime` -> `iso_date_time`: the Python name of a property or
+    parameter (`from_` for `From`)."""
+    attr = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
     return attr + "_" if keyword.iskeyword(attr) or keyword.issoftkeyword(attr) else attr
 
 
@@ -148,6 +160,12 @@ class Resource:
     def is_entity(self) -> bool:
         """A GET of one object: its properties, $select and $value are served too."""
         return self.method == "GET" and self.response is not None and self.response_shape == "object"
+
+    @property
+    def serves_properties(self) -> bool:
+        """Whether {path}/{property} and its $value are served: below the API's root, a path names a
+        resource or nothing, so the root (path "/") serves none."""
+        return self.is_entity and self.path != "/"
 
     @property
     def path_parameters(self) -> tuple[Parameter, ...]:
@@ -496,9 +514,13 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
     if status == 204 and response is not None:
         raise checker.fail("status", "204 No Content answers no object")
     behaviour = _behaviour(checker, response)
+    binary = checker.get("binary", bool, False)
+    if binary and (method != "GET" or behaviour["kind"] != "hook" or shape != "object"):
+        # The bytes come from a runtime function, beside the object that describes them.
+        raise checker.fail("binary", "a binary resource is a GET of an object answered by a hook")
     return Resource(
         response_shape=shape,
-        binary=checker.get("binary", bool, False),
+        binary=binary,
         status=status,
         xml_root=checker.get("xml_root", str, None if shape != "array" else f"{response.xml_element}s"),
         behaviour=behaviour,
@@ -581,8 +603,15 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
             "session_cookie",
             "auth_realm",
             "success_status",
+            "response_headers",
         }
     )
+    headers = api.get("response_headers", LocatedDict, LocatedDict())
+    for name, value in headers.items():
+        if not (isinstance(name, str) and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name)):
+            raise api.child("response_headers").fail(name, f"{name!r} is not a header name")
+        if not isinstance(value, str) or any(c in value for c in "\r\n"):
+            raise api.child("response_headers").fail(name, "a header value is one line of text")
     for key in (
         "title",
         "description",
@@ -667,12 +696,23 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
             )
 
     choices = root.child("choices")
-    choices.only(set(CHOICES) | {"state_properties"})
+    choices.only(set(CHOICES) | {"state_properties", "backup_command"})
     values = {key: choices.get(key, kind) for key, kind in CHOICES.items()}
     # The properties that tell how a job ended, in order of preference (optional; default: Status).
     values["state_properties"] = choices.get("state_properties", list, ["Status"])
     if not all(isinstance(name, str) for name in values["state_properties"]):
         raise choices.fail("state_properties", "expected a list of property names")
+    # The operations the client CLI's `backup` command chains (optional): create, list, download.
+    values["backup_command"] = None
+    if "backup_command" in choices.node:
+        command = choices.child("backup_command")
+        command.only({"create", "list", "download"})
+        values["backup_command"] = {key: command.get(key, str) for key in ("create", "list", "download")}
+        for key, operation in values["backup_command"].items():
+            if operation not in by_operation:
+                raise command.fail(key, f"no operation {operation!r}")
+        if not by_operation[values["backup_command"]["download"]].binary:
+            raise command.fail("download", "the download operation must be a binary resource")
     error_object = objects.get(values["error_object"])
     if error_object is None or {p.name for p in error_object.properties} != {"Code", "Message"}:
         raise choices.fail(

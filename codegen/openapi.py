@@ -112,7 +112,11 @@ def kind_schema(kind: Kind) -> dict[str, Any]:
     if kind.type == "link":
         return {
             "type": "object",
-            "properties": {"href": {"type": "string"}, "name": {"type": "string"}},
+            # In XML a link's parts are <Href> and <Name>, as the vendor's examples show.
+            "properties": {
+                "href": {"type": "string", "xml": {"name": "Href"}},
+                "name": {"type": "string", "xml": {"name": "Name"}},
+            },
             "xml": {"name": "Link"},
         }
     if kind.type == "enum":
@@ -152,10 +156,17 @@ def _object_schema(obj: Object, request: bool) -> dict[str, Any]:
     return schema
 
 
-def _content(spec: Spec, obj: Object, examples: dict[str, str]) -> dict[str, Any]:
+def _content(
+    spec: Spec, obj: Object, examples: dict[str, str], array_root: str | None = None
+) -> dict[str, Any]:
+    """The answer's content in each encoding: the object, or (with `array_root`) a bare array of it, which
+    XML wraps in <array_root>."""
     content = {}
+    schema: dict[str, Any] = {"$ref": f"#/components/schemas/{obj.name}"}
+    if array_root is not None:
+        schema = {"type": "array", "items": schema, "xml": {"name": array_root, "wrapped": True}}
     for encoding in spec.encodings:
-        media: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{obj.name}"}}
+        media: dict[str, Any] = {"schema": schema}
         if encoding.name in examples:
             text = examples[encoding.name]
             media["example"] = json.loads(text) if encoding.name == "json" else text.strip()
@@ -183,7 +194,8 @@ def _errors(spec: Spec, resource: Resource) -> dict[str, Any]:
     }
 
 
-def _parameters(spec: Spec, resource: Resource) -> list[dict[str, Any]]:
+def _parameters(spec: Spec, resource: Resource, binary: bool = False) -> list[dict[str, Any]]:
+    """The operation's parameters; `binary`: encode also takes the value that asks for raw bytes."""
     params: list[dict[str, Any]] = [
         {
             "name": p.name,
@@ -205,7 +217,7 @@ def _parameters(spec: Spec, resource: Resource) -> list[dict[str, Any]]:
         for p in resource.query_parameters
     ]
     encode = spec.query_options["encode"]
-    names = [e.name for e in spec.encodings]
+    names = [e.name for e in spec.encodings] + ([encode["binary_value"]] if binary else [])
     space = _whitespace()
     params.append(
         {
@@ -234,7 +246,7 @@ def _operation(spec: Spec, resource: Resource, suffix: str, extra: list[dict[str
         "operationId": resource.operation + suffix,
         "summary": resource.summary,
         "description": resource.description + f" From API revision {resource.from_revision}.",
-        "parameters": _parameters(spec, resource) + extra,
+        "parameters": _parameters(spec, resource, resource.binary and not suffix) + extra,
         "responses": {},
         "x-from-revision": resource.from_revision,
     }
@@ -278,7 +290,7 @@ def _links(spec: Spec, resource: Resource) -> dict[str, Any]:
             params = [p.name for p in other.parameters if p.name.casefold() == prop.name.casefold()]
             if other is resource or not params:
                 continue
-            for suffix in ("", "_property", "_property_value") if other.is_entity else ("",):
+            for suffix in ("", "_property", "_property_value") if other.serves_properties else ("",):
                 links[other.operation + suffix] = {
                     "operationId": other.operation + suffix,
                     "parameters": {params[0]: f"$response.body#/{prop.json_key}"},
@@ -292,11 +304,14 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
     if resource.response is None:
         main["responses"] = {"204": {"description": "Done"}}
     else:
-        main["responses"] = {
-            "200": {"description": "OK", "content": _content(spec, resource.response, resource.examples)}
-        }
+        array_root = resource.xml_root if resource.response_shape == "array" else None
+        content = _content(spec, resource.response, resource.examples, array_root)
+        if resource.binary:  # encode=bin: the file's bytes
+            encode = spec.query_options["encode"]
+            content[encode["binary_media_type"]] = {"schema": {"type": "string", "format": "binary"}}
+        main["responses"] = {str(resource.status): {"description": "OK", "content": content}}
         if links := _links(spec, resource):
-            main["responses"]["200"]["links"] = links
+            main["responses"][str(resource.status)]["links"] = links
     _deprecation_headers(spec, resource, main["responses"])
     if resource.request is not None:
         main["requestBody"] = {
@@ -324,6 +339,8 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
         }
     )
     main["responses"].update(_errors(spec, resource))
+    if not resource.serves_properties:
+        return {resource.path: {method: main}}
     names = [p.name.lower() for p in resource.response.properties]
     property_param = {
         "name": "property",

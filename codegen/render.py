@@ -92,7 +92,7 @@ def route_pattern(resource: Resource, value_segment: str) -> str:
     for literal, name in re.findall(r"([^{]*)(?:\{([^}]*)\})?", resource.path.rstrip("/")):
         pattern += "/".join(segment_pattern(segment) for segment in literal.split("/"))
         pattern += f"(?P<{name}>[^/]+)" if name else ""
-    if resource.is_entity:
+    if resource.serves_properties:
         pattern += rf"(?:/(?P<_property>[^/]+)(?:/(?P<_value>{re.escape(value_segment)}))?)?"
     return f"^{pattern}$"
 
@@ -180,7 +180,16 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "path": resource.path,
         "property_path": resource.path.rstrip("/") + "/",
         "entity": resource.is_entity,
-        "returns": resource.response.name if resource.response else "None",
+        "properties": resource.serves_properties,
+        "array": resource.response_shape == "array",
+        "binary": resource.binary,
+        "download_method": download_method(resource.operation),
+        "returns": (
+            f"list[{resource.response.name}]"
+            if resource.response_shape == "array"
+            else resource.response.name if resource.response else "None"
+        ),
+        "model": resource.response.name if resource.response else "None",
         "request": resource.request.name if resource.request else None,
         "signature": signature,
         "parameter_signature": parameter_signature,
@@ -203,6 +212,49 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     }
 
 
+def backup_command_view(spec: Spec) -> dict[str, Any] | None:
+    """What the CLI's `backup` command chains (spec/emulator.yaml backup_command), or None."""
+    names = spec.choices.get("backup_command")
+    if names is None:
+        return None
+    by_operation = {r.operation: r for r in spec.resources}
+    create, download = by_operation[names["create"]], by_operation[names["download"]]
+    data_types = next((p for p in create.request.properties if p.name == "DataTypes"), None)
+    return {
+        "create": names["create"],
+        "list": names["list"],
+        "download": download_method(names["download"]),
+        # What follows the file's name in the download's path: its extension.
+        "extension": download.path.rsplit("}", 1)[-1],
+        "data_types": (
+            list(data_types.kind.items.values) if data_types and data_types.kind.items.values else []
+        ),
+    }
+
+
+def download_method(operation: str) -> str:
+    """The client's method that saves a binary resource's bytes: `get_backup` -> `download_backup`."""
+    return "download_" + operation.removeprefix("get_")
+
+
+def command_views(resource: Resource) -> list[dict[str, Any]]:
+    """The client CLI's subcommands of an operation: itself, and a binary resource's download."""
+    views = [command_view(resource)]
+    if resource.binary:
+        method = download_method(resource.operation)
+        views.append(
+            {
+                "command": method.replace("_", "-"),
+                "method": method,
+                "help": f"Download the file of {resource.operation.replace('_', '-')} to PATH (encode=bin).",
+                "parameters": [p.attr for p in resource.parameters] + ["path"],
+                "options": [],
+                "entity": False,
+            }
+        )
+    return views
+
+
 def command_view(resource: Resource) -> dict[str, Any]:
     """One subcommand of the client's CLI: an operation, its positional parameters and its options."""
     fields = resource.request.properties if resource.request else ()
@@ -221,6 +273,7 @@ def context(spec: Spec) -> dict[str, Any]:
     return {
         "header": header(spec),
         "api": spec.api,
+        "response_headers": tuple((str(k), str(v)) for k, v in spec.api.get("response_headers", {}).items()),
         "query": spec.query_options,
         "choices": spec.choices,
         "xml_prolog": next(e.prolog for e in spec.encodings if e.name == "xml"),
@@ -238,9 +291,10 @@ def context(spec: Spec) -> dict[str, Any]:
         "session_cookie": spec.api["session_cookie"],
         "routes": [route_view(r, spec) for r in spec.resources],
         "operations": operations,
-        "commands": [command_view(r) for r in spec.resources],
+        "commands": [view for r in spec.resources for view in command_views(r)],
         # `watch` follows the first job whose object has a Status, so that it can tell failure apart.
         "watch": next((op for op in operations if op["waitable"] and op["has_status"]), None),
+        "backup": backup_command_view(spec),
     }
 
 

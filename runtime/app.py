@@ -22,12 +22,14 @@ from . import control
 from .auth import Authenticator
 from .clock import Clock, ManualClock, RealClock
 from .behaviours import Behaviours
+from .backups import Backups
 from .device import DeviceBackend
+from .device_clock import DeviceClock, parse_instant
 from .devicedata import device_seeds
 from .faults import Fault, FaultInjector, RequestJournal
 from .negotiation import Negotiator
 from .simulator import JobSimulator, Scenario, StoreUnavailable
-from .state import Resource, resolve
+from .state import Resource, concrete_path, resolve
 from .store import RETRY_AFTER, SqliteStore, StateStore
 
 logger = logging.getLogger("runtime")
@@ -59,6 +61,16 @@ def _hide_newer_operations(document: dict[str, Any], revision: tuple[int, int]) 
                     del links[name]
 
 
+# The object of the device's identity, which a backup records (spec/info.yaml).
+IDENTITY = "DeviceInfo"
+
+
+def _default_time_zone() -> str:
+    """The time zone of a new device: the DateTime object's default (spec/date-time.yaml)."""
+    codec = api.CODECS.get("DateTime")
+    return codec.field("TimeZone").default if codec is not None else "Etc/GMT"
+
+
 def make_clock(clock: str | Clock) -> Clock:
     if clock == "real":
         return RealClock()
@@ -84,6 +96,8 @@ class Emulator:
         max_jobs: int = 1_000_000,
         seed: int | None = None,
         device_data: str | Path | Mapping[str, Any] | None = None,
+        usb_key: bool = False,
+        device_time: str | None = None,
     ) -> None:
         duration = CHOICES["default_job_duration"] if job_duration is None else job_duration
         if not (math.isfinite(duration) and duration >= 0):
@@ -107,9 +121,27 @@ class Emulator:
             store=file,
         )
         self.state = StateStore(seeds, file)
+        self.device_clock = DeviceClock(
+            self.clock,
+            self.state,
+            _default_time_zone,
+            None if device_time is None else parse_instant(device_time),
+        )
+        self.backups = Backups(
+            self.simulator,
+            self.state,
+            self.device_clock,
+            identity=self._identity,
+            job_type=CHOICES["backup_job_type"],
+            timestamp_format=CHOICES["backup_timestamp_format"],
+            usb_key=usb_key,
+        )
+        self.usb_key_at_start = usb_key
         self.backend = Behaviours(
             self.simulator,
-            DeviceBackend(self.simulator, api_revision, CHOICES["backup_job_type"]),
+            DeviceBackend(
+                self.simulator, api_revision, CHOICES["backup_job_type"], self.backups, self.device_clock
+            ),
             self.state,
         )
         self.negotiate = Negotiator(api.MEDIA_TYPES).negotiate
@@ -117,6 +149,14 @@ class Emulator:
         self.faults = FaultInjector(seed)
         self.journal = RequestJournal()
         self._openapi: bytes | None = None
+
+    def _identity(self) -> dict[str, Any]:
+        """The device's identity (the DeviceInfo entity, JSON keys), as a backup records it."""
+        route = next((r for r in api.ROUTES if r.response is not None and r.response.name == IDENTITY), None)
+        if route is None:
+            return {}
+        values = self.state.get(concrete_path(route, {}), route.response.defaults)
+        return route.response.json_value(values)
 
     @property
     def blocking(self) -> bool:
@@ -206,15 +246,36 @@ class Emulator:
         fail_at: int | None = None,
         never_finish: bool = False,
         data_types: tuple[str, ...] = (),
+        file_name: str | None = None,
+        target: str = "Device",
     ) -> str:
         """Start a job that unfolds as the scenario says (status: the final one, by default the spec's
-        success status); answers its id."""
+        success status); answers its id. With a `file_name`, a backup job that leaves that file on
+        `target` when it ends OK, as one created through the device API does."""
         duration = self.simulator.default_scenario.duration if duration is None else duration
         status = self.simulator.success_status if status is None else status
         scenario = Scenario(duration, status, fail_at, never_finish)
         if scenario == self.simulator.default_scenario:
             scenario = self.simulator.default_scenario  # one object for every default job: 64 bytes a job
+        if file_name is not None:
+            body = {"FileName": file_name, "Target": target, "DataTypes": list(data_types)}
+            return self.backups.create(body, scenario)
         return self.simulator.create(scenario, data_types).id
+
+    def set_usb_key(self, inserted: bool) -> None:
+        """Insert (True) or remove (False) the emulated USB key: the target USB needs one."""
+        self.backups.usb_key = inserted
+
+    def set_backup_compatibility(
+        self, name: str, level: str, target: str = "device"
+    ) -> dict[str, Any] | None:
+        """Set a backup file's Compatibility (OK, WARNING_*, ERROR_*); answers the file as its resource
+        shows it in JSON, None when there is no such file."""
+        if target.lower() not in ("device", "usb"):
+            raise ValueError(f"target must be device or usb, not {target!r}")
+        if not self.backups.set_compatibility(target, name, level):
+            return None
+        return api.CODECS["BackupFile"].json_value(self.backups.file(target, name))
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         """A job as the control API shows it."""
@@ -258,6 +319,7 @@ class Emulator:
         self.faults.clear()
         self.journal.clear()
         self.state.reset()
+        self.backups.usb_key = self.usb_key_at_start
         return self.simulator.reset()
 
     def add_fault(self, **fault: Any) -> int:

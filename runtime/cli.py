@@ -14,6 +14,7 @@ from ..generated.handler import DEFAULT_REVISION
 
 from .app import parse_revision
 from .auth import parse_user
+from .device_clock import parse_instant
 from .faults import Fault
 from .reload import PACKAGED_SPEC, ReloadError, SpecReloader, serve_spec
 from .server import EmbeddedServer, stderr_log
@@ -67,6 +68,14 @@ def _fault(text: str) -> dict[str, Any]:
     except (ValueError, OverflowError) as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return arguments
+
+
+def _device_time(text: str) -> str:
+    try:
+        parse_instant(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _port(text: str) -> int:
@@ -190,6 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
         "path=/system/backup/jobs/*,error_rate=0.2,status=503,retry_after=2 or latency=0.05,latency_max=0.2 "
         "or drop_rate=0.1; keys: " + ", ".join(FAULT_KEYS),
     )
+    parser.add_argument(
+        "--usb-key",
+        action="store_true",
+        help="start with a USB key inserted (the backup target USB needs one)",
+    )
+    parser.add_argument(
+        "--device-time",
+        type=_device_time,
+        metavar="ISO8601",
+        help="the device's clock at start, e.g. 2026-12-01T10:00:00Z (default: the host's time); "
+        "the host's clock is never changed",
+    )
     parser.add_argument("--seed", type=int, help="seed of the faults' random choices, for repeatable runs")
     parser.add_argument(
         "--core",
@@ -296,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
                 faults=args.fault,
                 seed=args.seed,
                 core=args.core,
+                usb_key=args.usb_key,
+                device_time=args.device_time,
             )
             for device, address in enumerate(addresses)
         ]

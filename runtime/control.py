@@ -43,6 +43,9 @@ SCENARIO_FIELDS: Fields = {
     "failAt": ("fail_at", int),
     "neverFinish": ("never_finish", bool),
     "dataTypes": ("data_types", list),  # of strings
+    # A backup job that leaves this file when it ends OK (the device API's create body).
+    "fileName": ("file_name", str),
+    "target": ("target", str),
 }
 FAULT_FIELDS: Fields = {
     "path": ("path", str),
@@ -209,6 +212,28 @@ def _restore_state(emulator: Emulator, request: Request, match: re.Match[str]) -
     return Response(204)
 
 
+def _usb(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+    if request.method == "POST":
+        inserted = _body(request, "USB key").get("inserted")
+        if not isinstance(inserted, bool):
+            raise ApiError("invalid_body", object="USB key", reason="inserted must be true or false")
+        emulator.set_usb_key(inserted)
+    return _json(200, {"inserted": emulator.backups.usb_key})
+
+
+def _set_backup_file(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+    level = _body(request, "backup file").get("compatibility")
+    if not isinstance(level, str):
+        raise ApiError("invalid_body", object="backup file", reason="compatibility must be a string")
+    target, name = match.group("target"), match.group("name")
+    document = _call(
+        "backup file", emulator.set_backup_compatibility, {"name": name, "level": level, "target": target}
+    )
+    if document is None:
+        raise ApiError("not_found", path=f"{PREFIX}/backups/{target}/{name}")
+    return _json(200, document)
+
+
 def _openapi(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
     return Response(200, emulator.openapi(), JSON)
 
@@ -231,6 +256,9 @@ ROUTES: tuple[tuple[str, re.Pattern[str], Action], ...] = (
     ("GET", re.compile(r"^/state(?P<path>/.+)$"), _get_state),
     ("PUT", re.compile(r"^/state(?P<path>/.+)$"), _set_state),
     ("DELETE", re.compile(r"^/state(?P<path>/.+)$"), _restore_state),
+    ("GET", re.compile(r"^/usb$"), _usb),
+    ("POST", re.compile(r"^/usb$"), _usb),
+    ("POST", re.compile(r"^/backups/(?P<target>device|usb)/(?P<name>[^/]+)$"), _set_backup_file),
 )
 
 

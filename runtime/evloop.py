@@ -126,8 +126,9 @@ class HttpProtocol(asyncio.Protocol):
             return
         request = api.Request(event.method, api.origin_form(event.target), event.headers, event.body)
         emulator = self.server.emulator
-        if emulator.blocking and event.method not in ("GET", "HEAD"):
-            # A change waits on the state file (maybe on another process's lock): in a worker thread.
+        if emulator.blocking:
+            # An answer may wait on the state file (maybe on another process's lock), a GET too (reading
+            # the backup files settles finished backups into files): in a worker thread.
             self.holding = True
             self.deadline = math.inf
             future = asyncio.get_running_loop().run_in_executor(

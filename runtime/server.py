@@ -149,7 +149,8 @@ class EmbeddedServer:
     resources kept in SQLite), device_data (a device data file, or its mapping: initial resource values
     by device path), max_jobs, idle_timeout, request_timeout, write_timeout (abort a connection whose answers are not read
     for this long), max_body_size, faults (keyword dicts of add_fault), seed (of their
-    random choices), and core: "asyncio" (the event-loop core, the default) or "threads" (http.server,
+    random choices), usb_key (a USB key is inserted), device_time (the device's clock at start, ISO 8601;
+    default: the host's time), and core: "asyncio" (the event-loop core, the default) or "threads" (http.server,
     a thread per connection).
     """
 
@@ -175,6 +176,8 @@ class EmbeddedServer:
         faults: Iterable[Mapping[str, Any]] = (),
         seed: int | None = None,
         core: str = "asyncio",
+        usb_key: bool = False,
+        device_time: str | None = None,
     ) -> None:
         if core not in CORES:
             raise ValueError(f"core must be one of {', '.join(CORES)}, not {core!r}")
@@ -192,6 +195,8 @@ class EmbeddedServer:
             device_data=device_data,
             max_jobs=max_jobs,
             seed=seed,
+            usb_key=usb_key,
+            device_time=device_time,
             **options,
         )
         for fault in faults:
@@ -278,6 +283,16 @@ class EmbeddedServer:
 
     def advance(self, seconds: float) -> float:
         return self.emulator.advance(seconds)
+
+    def set_usb_key(self, inserted: bool) -> None:
+        """Insert or remove the emulated USB key (the backup target USB needs one)."""
+        self.emulator.set_usb_key(inserted)
+
+    def set_backup_compatibility(
+        self, name: str, level: str, target: str = "device"
+    ) -> dict[str, Any] | None:
+        """Set a backup file's Compatibility (OK, WARNING_*, ERROR_*); None when there is no such file."""
+        return self.emulator.set_backup_compatibility(name, level, target)
 
     def add_fault(self, **fault: Any) -> int:
         """Inject a fault: path (glob), method, latency, latency_max, error_rate, status, retry_after,

@@ -256,10 +256,10 @@ def test_encode_wins_over_the_browsers_accept(chromium, server, job):
 
 
 def test_the_browser_shows_info(chromium, server):
-    assert shown_json(chromium, f"{server.url}/info?encode=json") == {"apiRevision": "8.0"}
+    assert shown_json(chromium, f"{server.url}/info?encode=json")["apiRevision"] == "8.0"
     lines, document = shown_xml(chromium, f"{server.url}/info?encode=xml")
-    assert lines == ["<Info>", "<ApiRevision>8.0</ApiRevision>", "</Info>"]
-    assert children(document) == [("ApiRevision", "8.0")]
+    assert lines[:2] == ["<Info>", "<ApiRevision>8.0</ApiRevision>"]
+    assert children(document)[0] == ("ApiRevision", "8.0")
     # A raw value is plain text, which the browser shows as it is.
     assert shown(dump_dom(chromium, f"{server.url}/info/apirevision/$value")).pre == ["8.0"]
 

@@ -128,7 +128,7 @@ def run(*options: str) -> subprocess.CompletedProcess:
 def test_serves_at_the_url_of_its_first_line(launch, http):
     emulator = launch("--port", "0", "--clock", "manual", "--quiet")
     status, _, body = http("GET", emulator.url + "/info")
-    assert (status, json.loads(body)) == (200, {"apiRevision": "8.0"})
+    assert (status, json.loads(body)["apiRevision"]) == (200, "8.0")
     status, _, body = http(
         "POST", emulator.url + "/system/backup/create", {"Content-Type": "application/json"}, "{}"
     )

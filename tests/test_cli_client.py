@@ -100,11 +100,15 @@ def test_get_backup_job_follows_the_job(server: EmbeddedServer, job_duration: in
 def test_get_job_shows_progress_and_type(server: EmbeddedServer, job_duration: int) -> None:
     job_id = server.create_job()
     server.advance(job_duration / 4)
-    assert output(client("--url", server.url, "get-job", job_id)) == {"progress": 25, "type": "BACKUP", "state": "RUNNING"}
+    assert output(client("--url", server.url, "get-job", job_id)) == {
+        "progress": 25,
+        "type": "BACKUP",
+        "state": "RUNNING",
+    }
 
 
 def test_get_info(server: EmbeddedServer) -> None:
-    assert output(client("--url", server.url, "get-info")) == {"apiRevision": "8.0"}
+    assert output(client("--url", server.url, "get-info"))["apiRevision"] == "8.0"
 
 
 def test_select_asks_the_device_for_some_properties(server: EmbeddedServer, job_duration: int) -> None:
@@ -178,9 +182,9 @@ def test_a_bad_option_is_a_usage_error() -> None:
 
 def test_user_sends_basic_credentials() -> None:
     with EmbeddedServer(clock="manual", users={"admin": "se:cret"}) as server:
-        assert output(client("--url", server.url, "--user", "admin:se:cret", "get-info")) == {
-            "apiRevision": "8.0"
-        }
+        assert (
+            output(client("--url", server.url, "--user", "admin:se:cret", "get-info"))["apiRevision"] == "8.0"
+        )
         created = output(client("--url", server.url, "--user", "admin:se:cret", "create-backup"))
         assert server.job(created["jobId"]) is not None
         assert "401" in failed(client("--url", server.url, "get-info"))
@@ -188,7 +192,7 @@ def test_user_sends_basic_credentials() -> None:
 
 
 def test_the_eclypse_url_variable_is_the_default_url(server: EmbeddedServer) -> None:
-    assert output(client("get-info", env={"ECLYPSE_URL": server.url})) == {"apiRevision": "8.0"}
+    assert output(client("get-info", env={"ECLYPSE_URL": server.url}))["apiRevision"] == "8.0"
     assert len(server.requests()) == 1
     unreachable = f"http://127.0.0.1:{closed_port()}/api/rest/v1"
     assert output(client("--url", server.url, "get-info", env={"ECLYPSE_URL": unreachable}))  # --url wins
@@ -201,8 +205,10 @@ def test_the_console_script_is_the_same_client(server: EmbeddedServer) -> None:
         pytest.skip("the eclypse console script is not installed (pip install -e .)")
     # This checkout's code first on the path, whichever tree the script was installed from (editable).
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([script, "--url", server.url, "get-info"], capture_output=True, timeout=30, env=env)
-    assert output(result) == {"apiRevision": "8.0"}
+    result = subprocess.run(
+        [script, "--url", server.url, "get-info"], capture_output=True, timeout=30, env=env
+    )
+    assert output(result)["apiRevision"] == "8.0"
 
 
 # --- watch -----------------------------------------------------------------------------------------
@@ -329,7 +335,9 @@ def terminal_watch(*args: str, interrupt_after: float | None = None) -> tuple[in
 def screen(received: str) -> str:
     """The last line as a terminal shows it: each carriage return overwrites from the line's start."""
     line: list[str] = []
-    for frame in received.replace("\r\n", "\n").split("\n")[-2 if received.endswith("\n") else -1].split("\r"):
+    for frame in (
+        received.replace("\r\n", "\n").split("\n")[-2 if received.endswith("\n") else -1].split("\r")
+    ):
         line[: len(frame)] = frame
     return "".join(line)
 
@@ -348,7 +356,9 @@ def test_watch_on_a_terminal_clears_the_line_between_frames(real_server: Embedde
 
 def test_watch_ctrl_c_exits_130_without_a_traceback(real_server: EmbeddedServer) -> None:
     job_id = real_server.create_job(never_finish=True)
-    status, received = terminal_watch("--url", real_server.url, "watch", job_id, "--interval", "0.05", interrupt_after=0.1)
+    status, received = terminal_watch(
+        "--url", real_server.url, "watch", job_id, "--interval", "0.05", interrupt_after=0.1
+    )
     assert status == 130, received
     assert "Traceback" not in received and "KeyboardInterrupt" not in received, received
 
@@ -356,8 +366,12 @@ def test_watch_ctrl_c_exits_130_without_a_traceback(real_server: EmbeddedServer)
 def test_the_cli_prints_the_devices_own_names(server: EmbeddedServer) -> None:
     job_id = output(client("--url", server.url, "create-backup"))["jobId"]
     server.advance(1)
-    assert output(client("--url", server.url, "get-job", job_id)) == {"progress": 10, "type": "BACKUP", "state": "RUNNING"}
-    assert output(client("--url", server.url, "get-info")) == {"apiRevision": "8.0"}
+    assert output(client("--url", server.url, "get-job", job_id)) == {
+        "progress": 10,
+        "type": "BACKUP",
+        "state": "RUNNING",
+    }
+    assert output(client("--url", server.url, "get-info"))["apiRevision"] == "8.0"
 
 
 def test_the_clients_help_calls_itself_by_the_name_it_was_run_as() -> None:

@@ -83,7 +83,7 @@ def test_one_property_and_its_raw_value(client, server, job_id, job_duration, na
 
 
 def test_get_info(client):
-    assert client.get_info() == Info(api_revision="8.0")
+    assert client.get_info().api_revision == "8.0"
     assert client.get_info_property("apirevision") == "8.0"
     assert client.get_info_property_value("apiRevision") == "8.0"
 

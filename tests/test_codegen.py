@@ -280,6 +280,10 @@ BROKEN_SPECS = [
                "objects.Job.properties[1].colour", "unknown field"),
     BrokenSpec("missing-error-key", "errors.yaml", "  unknown_select:", "  unknown_selection:", 4,
                "errors", "missing error 'unknown_select'"),
+    BrokenSpec("binary-not-a-hook", "resources.yaml", "    summary: A top-level array.\n", "    summary: A top-level array.\n    binary: true\n",
+               89, "resources[5].binary", "a binary resource is a GET of an object answered by a hook"),
+    BrokenSpec("bad-header-name", "api.yaml", "    Expires: Thu", "    Bad Name: Thu", 12,
+               "api.response_headers.Bad Name", "is not a header name"),
 ]  # fmt: skip
 
 

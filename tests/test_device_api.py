@@ -102,7 +102,7 @@ def connect(url: str) -> tuple[HTTPConnection, str]:
 
 def assert_serving(http, base: str) -> None:
     status, _, body = http("GET", base + "/info")
-    assert (status, json.loads(body)) == (200, {"apiRevision": "8.0"})
+    assert (status, json.loads(body)["apiRevision"]) == (200, "8.0")
 
 
 @pytest.fixture
@@ -412,9 +412,9 @@ def test_unknown_method_is_405_in_xml_when_asked(job, http):
 def test_info_shows_the_api_revision(base, http):
     status, headers, body = http("GET", base + "/info")
     assert (status, media_type(headers)) == (200, "application/json")
-    assert json.loads(body) == {"apiRevision": "8.0"}
-    assert xml_tree(http("GET", base + "/info?encode=xml")[2]) == flat_xml("Info", ("ApiRevision", "8.0"))
-    assert json.loads(http("GET", base + "/info/")[2]) == {"apiRevision": "8.0"}
+    assert json.loads(body)["apiRevision"] == "8.0"
+    assert xml_tree(http("GET", base + "/info?encode=xml")[2])[3][0] == ("ApiRevision", {}, "8.0", [])
+    assert json.loads(http("GET", base + "/info/")[2])["apiRevision"] == "8.0"
 
 
 @pytest.mark.parametrize("segment", ["apirevision", "apiRevision", "APIREVISION"])
@@ -430,7 +430,7 @@ def test_older_revision_hides_the_backup_resources_but_keeps_info(old_device, ht
     job_id = old_device.create_job()  # even a job that exists is out of reach
     for suffix in ("", "/", "/progress", "/progress/$value"):
         assert_error(http("GET", base + JOBS + job_id + suffix), 404, "NotFound")
-    assert json.loads(http("GET", base + "/info")[2]) == {"apiRevision": "3.0"}
+    assert json.loads(http("GET", base + "/info")[2])["apiRevision"] == "3.0"
     assert http("GET", base + "/info/apirevision/$value")[2] == b"3.0"
 
 
@@ -541,7 +541,7 @@ def test_absolute_form_request_target(server):
     status, _, body = raw_exchange(
         server, f"GET {server.url}/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
     )
-    assert (status, json.loads(body)) == (200, {"apiRevision": "8.0"})
+    assert (status, json.loads(body)["apiRevision"]) == (200, "8.0")
 
 
 @pytest.mark.parametrize(

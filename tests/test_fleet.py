@@ -43,7 +43,7 @@ def test_each_device_of_a_fleet_answers_with_its_own_state() -> None:
         urls = device_urls(cli, 3)
         assert len(set(urls)) == 3
         for url in urls:
-            assert call("GET", url + "/info").json() == {"apiRevision": "8.0"}
+            assert call("GET", url + "/info").json()["apiRevision"] == "8.0"
 
         job_id = create_backup(urls[0])
         assert call("GET", f"{urls[0]}/jobs/{job_id}/").status == 200

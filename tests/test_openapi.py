@@ -57,7 +57,7 @@ OPERATIONS = operations(DOCUMENT)
 
 
 def operation_ids(resource) -> list[str]:
-    suffixes = ("", "_property", "_property_value") if resource.is_entity else ("",)
+    suffixes = ("", "_property", "_property_value") if resource.serves_properties else ("",)
     return [resource.operation + suffix for suffix in suffixes]
 
 
@@ -116,7 +116,9 @@ def test_parameters(resource):
             if parameter.format == "uuid":
                 assert declared["schema"]["format"] == "uuid"
                 assert declared["schema"]["pattern"] == f"^{PARAMETER_FORMATS['uuid']}$"
-        assert params[("query", "encode")]["schema"]["examples"] == ["json", "xml"]
+        # A file's own URL also takes encode=bin (its bytes); its properties' URLs do not.
+        binary = resource.binary and operation_id == resource.operation
+        assert params[("query", "encode")]["schema"]["examples"] == ["json", "xml"] + ["bin"] * binary
         has_select = ("query", "$select") in params
         assert has_select is (resource.is_entity and operation_id == resource.operation)
         if operation_id != resource.operation:
@@ -136,8 +138,11 @@ def test_select_and_encode_on_the_backup_job():
 def test_both_media_types_with_the_seeds_examples(resource):
     _, _, operation = OPERATIONS[resource.operation]
     content = operation["responses"]["200"]["content"]
+    schema = {"$ref": f"#/components/schemas/{resource.response.name}"}
+    if resource.response_shape == "array":  # a bare array, wrapped in XML
+        schema = {"type": "array", "items": schema, "xml": {"name": resource.xml_root, "wrapped": True}}
     for media_type in ("application/json", "application/xml", "text/xml"):
-        assert content[media_type]["schema"] == {"$ref": f"#/components/schemas/{resource.response.name}"}
+        assert content[media_type]["schema"] == schema
     if "json" in resource.examples:
         assert content["application/json"]["example"] == json.loads(resource.examples["json"])
     if "xml" in resource.examples:
@@ -342,13 +347,32 @@ def _xml_objects(document: dict[str, Any]) -> dict[str, dict[str, tuple[str, dic
 
 
 XML_OBJECTS = _xml_objects(DOCUMENT)
+# The root element of each bare-array answer -> the schema of its items.
+XML_ARRAYS = {
+    media["schema"]["xml"]["name"]: media["schema"]["items"]
+    for operations in DOCUMENT["paths"].values()
+    for operation in operations.values()
+    for response in operation["responses"].values()
+    for media in response.get("content", {}).values()
+    if media["schema"].get("type") == "array"
+}
+
+
+def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
+    """A property's schema, through its $ref (alone or in allOf)."""
+    ref = schema.get("$ref") or next((s["$ref"] for s in schema.get("allOf", ()) if "$ref" in s), None)
+    return DOCUMENT["components"]["schemas"][ref.rsplit("/", 1)[-1]] if ref else schema
 
 
 def _xml_value(element: ET.Element, schema: dict[str, Any]) -> Any:
     text = element.text or ""
+    schema = _resolved(schema)
     kind = schema.get("type")
     if kind == "array":
         return [_xml_value(item, schema["items"]) for item in element]
+    if kind == "object":  # a nested object or a link: its children by their xml names
+        fields = {prop["xml"]["name"]: (key, prop) for key, prop in schema["properties"].items()}
+        return {fields[child.tag][0]: _xml_value(child, fields[child.tag][1]) for child in element}
     if kind == "integer" and re.fullmatch(r"-?[0-9]+", text):
         return int(text)
     if kind == "boolean" and text in ("true", "false"):
@@ -361,6 +385,8 @@ def xml_as_json(ctx: schemathesis.DeserializationContext, response: schemathesis
     """An XML answer as the JSON document it stands for (the document's `xml` names map one onto the other),
     so that schemathesis validates XML answers against the same schemas and follows links out of them."""
     root = ET.fromstring(response.content)
+    if root.tag in XML_ARRAYS:
+        return [_xml_value(child, XML_ARRAYS[root.tag]) for child in root]
     if root.tag not in XML_OBJECTS:
         raise ValueError(f"unexpected XML root element <{root.tag}>")
     fields, document = XML_OBJECTS[root.tag], {}
@@ -404,14 +430,15 @@ AUTH_SCHEMA = load_schema({USER: PASSWORD})
 
 @pytest.fixture(scope="module")
 def open_server():
-    """A live emulator without users (manual clock, so that jobs stay running for cancels)."""
-    with EmbeddedServer(port=0, clock="manual") as server:
+    """A live emulator without users (manual clock, so that jobs stay running for cancels), with a USB key
+    inserted: the target USB is then as valid as Device (without a key, it is the vendor's 400)."""
+    with EmbeddedServer(port=0, clock="manual", usb_key=True) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def auth_server():
-    with EmbeddedServer(port=0, clock="manual", users={USER: PASSWORD}) as server:
+    with EmbeddedServer(port=0, clock="manual", users={USER: PASSWORD}, usb_key=True) as server:
         yield server
 
 
@@ -426,16 +453,27 @@ SETTINGS = hypothesis.settings(
 )
 
 
+# The clock's rules are beyond a JSON schema: a date of the calendar (no 02-30), ISODateTime with TimeZone
+# only, years the clock keeps. A request the schema allows may get the vendor's 400 there.
+CALENDAR_RULES = {"set_date_time"}
+
+
+def checks_for(case: Any) -> list[Any]:
+    if case.operation.definition.raw.get("operationId") in CALENDAR_RULES:
+        return [check for check in ALL_CHECKS if check.__name__ != "positive_data_acceptance"]
+    return ALL_CHECKS
+
+
 @OPEN_SCHEMA.parametrize()
 @SETTINGS
 def test_schemathesis_finds_nothing(case, open_server):
-    case.call_and_validate(base_url=open_server.url, checks=ALL_CHECKS)
+    case.call_and_validate(base_url=open_server.url, checks=checks_for(case))
 
 
 @AUTH_SCHEMA.parametrize()
 @SETTINGS
 def test_schemathesis_finds_nothing_with_basic_auth(case, auth_server):
-    case.call_and_validate(base_url=auth_server.url, checks=ALL_CHECKS)
+    case.call_and_validate(base_url=auth_server.url, checks=checks_for(case))
 
 
 @pytest.mark.parametrize("mode", ["open", "basic-auth"])

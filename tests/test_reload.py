@@ -33,11 +33,11 @@ MODEL = """\
         methods: [GET]
         json_key: model
         xml_element: Model
-        order: {json: 2, xml: 2}
+        order: {json: 7, xml: 7}
         default: %s
-        example: ECY-S1000
+        example: RELOADED-1
 """
-AFTER = '        example: "8.0"\n'  # the last line of Info's ApiRevision property
+AFTER = '        example: "8.0"\n'  # the last line of Info's ApiRevision property (spec/info.yaml)
 
 
 class Lines:
@@ -148,7 +148,7 @@ def poll(condition: Callable[[], bool], what: str, timeout: float = DEADLINE) ->
 
 def test_a_spec_change_is_served_without_losing_jobs_or_connections(project: Path, served) -> None:
     process, stdout, stderr, url = served
-    objects = project / "spec" / "objects.yaml"
+    objects = project / "spec" / "info.yaml"
     original = objects.read_text(encoding="utf-8")
     assert original.count(AFTER) == 1
     connection = Connection(url)
@@ -156,17 +156,20 @@ def test_a_spec_change_is_served_without_losing_jobs_or_connections(project: Pat
         status, _, body = connection.send("POST", "/system/backup/create", '{"dataTypes": ["TIMEZONE"]}')
         assert status == 200
         job_id = json.loads(body)["jobId"]
-        assert connection.json("/info") == {"apiRevision": "8.0"}
+        assert connection.json("/info")["apiRevision"] == "8.0"
 
         # A new property of Info: served from the next request on, on the same connection.
-        objects.write_text(original.replace(AFTER, AFTER + MODEL % "ECY-S1000"), encoding="utf-8")
-        poll(lambda: connection.json("/info").get("model") == "ECY-S1000", "GET /info to show the model")
-        assert connection.json("/info") == {"apiRevision": "8.0", "model": "ECY-S1000"}
+        objects.write_text(original.replace(AFTER, AFTER + MODEL % "RELOADED-1"), encoding="utf-8")
+        poll(lambda: connection.json("/info").get("model") == "RELOADED-1", "GET /info to show the model")
+        assert connection.json("/info?$select=apiRevision,model") == {
+            "apiRevision": "8.0",
+            "model": "RELOADED-1",
+        }
         status, content_type, body = connection.send("GET", "/info?encode=xml")
         assert status == 200 and content_type.startswith("application/xml")
-        assert re.search(rb"<ApiRevision>8\.0</ApiRevision>\s*<Model>ECY-S1000</Model>", body), body
+        assert re.search(rb"</SupportedServices>\s*<Model>RELOADED-1</Model>\s*</Info>", body), body
         status, _, body = connection.send("GET", "/info/model/$value")
-        assert (status, body) == (200, b"ECY-S1000")
+        assert (status, body) == (200, b"RELOADED-1")
         openapi = connection.json("/_emulator/openapi.json")
         assert "model" in json.dumps(openapi)
 
@@ -178,25 +181,31 @@ def test_a_spec_change_is_served_without_losing_jobs_or_connections(project: Pat
         # A broken spec: the last good API keeps serving, and stderr says why the reload failed.
         objects.write_text(original + "\n  Broken: [not closed\n", encoding="utf-8")
         failure = stderr.wait_for("reload failed")
-        assert "objects.yaml" in failure, failure
-        assert connection.json("/info") == {"apiRevision": "8.0", "model": "ECY-S1000"}
+        assert "info.yaml" in failure, failure
+        assert connection.json("/info?$select=apiRevision,model") == {
+            "apiRevision": "8.0",
+            "model": "RELOADED-1",
+        }
         assert connection.json(f"/jobs/{job_id}/")["progress"] == 100
         # Valid YAML, but not a valid spec: the same.
-        bad_type = (MODEL % "ECY-S2000").replace("type: string", "type: strng")
+        bad_type = (MODEL % "RELOADED-2").replace("type: string", "type: strng")
         objects.write_text(original.replace(AFTER, AFTER + bad_type), encoding="utf-8")
         failure = stderr.wait_for("reload failed")
-        assert "objects.yaml" in failure and "strng" in failure, failure
-        assert connection.json("/info") == {"apiRevision": "8.0", "model": "ECY-S1000"}
+        assert "info.yaml" in failure and "strng" in failure, failure
+        assert connection.json("/info?$select=apiRevision,model") == {
+            "apiRevision": "8.0",
+            "model": "RELOADED-1",
+        }
 
         # Fixed, with another change: reloading resumes.
-        objects.write_text(original.replace(AFTER, AFTER + MODEL % "ECY-S2000"), encoding="utf-8")
-        poll(lambda: connection.json("/info").get("model") == "ECY-S2000", "the fixed spec to be served")
+        objects.write_text(original.replace(AFTER, AFTER + MODEL % "RELOADED-2"), encoding="utf-8")
+        poll(lambda: connection.json("/info").get("model") == "RELOADED-2", "the fixed spec to be served")
         assert connection.json(f"/system/backup/jobs/{job_id}") == {"progress": 100, "status": "OK"}
         assert process.poll() is None
     finally:
         connection.close()
-    assert (ROOT / "spec" / "objects.yaml").read_text(encoding="utf-8").count(
-        "ECY-S"
+    assert (ROOT / "spec" / "info.yaml").read_text(encoding="utf-8").count(
+        "RELOADED-"
     ) == 0  # the real spec is untouched
 
 

@@ -168,6 +168,26 @@ def test_encode_bin_is_refused_where_no_bytes_are_served(fixture_api):
     assert status == 400 and json.loads(body)["code"] == "InvalidQueryOption"
 
 
+def test_the_root_answers_at_the_base_path_with_and_without_a_slash(fixture_api):
+    for suffix in ("", "/"):
+        status, headers, body = call("GET", fixture_api + suffix)
+        assert status == 200 and json.loads(body) == {"apiRevision": "8.0"}
+    assert json.loads(call("GET", fixture_api + "/apirevision")[2])["code"] == "NotFound"  # no property URLs
+
+
+def test_response_headers_are_spec_data(fixture_api):
+    for path in ("/info", "/no/such/thing"):
+        assert call("GET", fixture_api + path)[1]["expires"] == "Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+def test_a_binary_resource_routes_a_literal_after_its_parameter(fixture_api):
+    # The hook knows no such archive: 404 for its object and its bytes; encode=bin is accepted here.
+    for query in ("", "?encode=bin"):
+        status, _, body = call("GET", fixture_api + "/archives/nope.ecybackup" + query)
+        assert (status, json.loads(body)["code"]) == (404, "NotFound")
+    assert call("GET", fixture_api + "/archives/nope.zip")[0] == 404
+
+
 # The committed spec: an MS/TP port is an entity served from YAML alone (issue 3/7).
 
 
