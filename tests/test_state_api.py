@@ -248,6 +248,26 @@ def test_an_mstp_change_and_a_state_api_change_survive_sigkill(processes, tmp_pa
     assert get(url + PORT + "/") == PORT_DEFAULTS, "a restored seed stays restored"
 
 
+@pytest.mark.parametrize("core", ["asyncio", "threads"])
+def test_backup_files_and_the_clock_settings_survive_sigkill(processes, tmp_path, core):
+    options = ("--state", str(tmp_path / "state.sqlite"), "--core", core, "--clock", "manual")
+    url = processes(*options, "--job-duration", "1")
+    body = b'{"target": "Device", "fileName": "nightly", "dataTypes": ["WEATHER"]}'
+    assert call("POST", url + "/system/backup/create", JSON, body).status == 200
+    assert call("POST", control(url) + "/clock/advance", JSON, b'{"seconds": 2}').status == 200
+    files = url + "/system/backup/targets/device/files"
+    (listed,) = get(files)
+    answer = call("POST", url + "/system/date-time", JSON, b'{"timeZone": "Europe/Paris"}')
+    assert answer.status == 200, answer.body
+    processes.kill()
+
+    url = processes(*options)
+    assert get(url + "/system/backup/targets/device/files") == [listed]
+    assert get(url + "/system/date-time")["timeZone"] == "Europe/Paris"
+    download = call("GET", f"{url}/files/backup/{listed['name']}.ecybackup?encode=bin")
+    assert download.status == 200 and download.body.startswith(b"PK")
+
+
 def test_a_state_file_of_the_previous_version_is_migrated(processes, tmp_path):
     path = tmp_path / "state.sqlite"
     database = sqlite3.connect(path)
