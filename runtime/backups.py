@@ -20,12 +20,13 @@ from .store import StateStore
 from .device_clock import FILE_TIME_FORMAT, DeviceClock
 from .simulator import JobSimulator
 
-PENDING_PATH = "backups/pending"  # not a device path: no resource shows it
+# Not device paths, so no resource shows them: one record per pending backup, so that a creation writes one.
+PENDING_PREFIX = "/backups/pending"
 EXTENSION = ".ecybackup"  # the vendor's
 # A target keeps at most this many files; beyond, the oldest go (every table of the emulator is bounded).
 MAX_FILES = 10_000
-# Pending backups kept at most: a creation beyond settles them, then forgets the oldest half of those still
-# running (their jobs run on; they leave no file), so that creating stays O(1) amortised.
+# Pending backups kept at most: every MAX_PENDING // 2 creations settle them, then forget the oldest of those
+# still running beyond MAX_PENDING // 2 (their jobs run on; they leave no file): creating stays O(1) amortised.
 MAX_PENDING = 10_000
 FORBIDDEN_IN_NAMES = ("/", "\\", "..")
 COMPATIBILITY_OK = "OK"
@@ -59,6 +60,7 @@ class Backups:
         self.identity, self.job_type, self.timestamp_format = identity, job_type, timestamp_format
         self.usb_key = usb_key  # whether a USB key is inserted (configuration, not device state)
         self._lock = threading.Lock()
+        self._creations = 0  # since the last bound check
 
     # Creating
 
@@ -89,36 +91,32 @@ class Backups:
             "CreationTime": local.strftime(FILE_TIME_FORMAT),
         }
         with self._lock:
-            if len(self.store.get(PENDING_PATH, list)) >= MAX_PENDING:
+            self._creations += 1
+            if self._creations >= MAX_PENDING // 2:
+                self._creations = 0
                 self._settle()
-            pending = self.store.get(PENDING_PATH, list)
-            if len(pending) >= MAX_PENDING:
-                pending = pending[len(pending) // 2 :]
-            pending.append(record)
-            self.store.put(PENDING_PATH, pending)
+                running = self.store.paths(PENDING_PREFIX)
+                for path in running[: max(0, len(running) - MAX_PENDING // 2)]:
+                    self.store.forget(path)
+            self.store.put(f"{PENDING_PREFIX}/{job.id}", record)
         return job.id
 
     def _settle(self) -> None:
         """Turn the pending backups whose job ended OK into files; drop those that failed or are gone."""
-        pending = self.store.get(PENDING_PATH, list)
-        waiting, finished = [], []
-        for record in pending:
+        for path in self.store.paths(PENDING_PREFIX):
+            record = self.store.get(path, dict)
             job = self.simulator.get(record["JobId"])
             state = self.simulator.state(job) if job is not None else None
             if state is not None and state.running:
-                waiting.append(record)
-            elif state is not None and state.status == self.simulator.success_status:
-                finished.append(record)
-        if len(waiting) == len(pending):
-            return
-        for record in finished:
-            file = {key: value for key, value in record.items() if key != "JobId"}
-            file["Size"] = len(archive.build(file))
-            path = files_path(file["Target"])
-            files = [f for f in self.store.get(path, list) if f["Name"] != file["Name"]]
-            files.append(file)
-            self.store.put(path, files[-MAX_FILES:])
-        self.store.put(PENDING_PATH, waiting)
+                continue
+            if state is not None and state.status == self.simulator.success_status:
+                file = {key: value for key, value in record.items() if key != "JobId"}
+                file["Size"] = len(archive.build(file))
+                files_at = files_path(file["Target"])
+                files = [f for f in self.store.get(files_at, list) if f["Name"] != file["Name"]]
+                files.append(file)
+                self.store.put(files_at, files[-MAX_FILES:])
+            self.store.forget(path)
 
     # Reading
 

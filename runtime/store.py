@@ -132,7 +132,8 @@ class SqliteStore:
     def load_values(self) -> dict[str, str]:
         """Every stored resource value (JSON text) by device path."""
         rows = self._read(
-            "resources", lambda: self._db.execute("SELECT path, value FROM resources").fetchall()
+            "resources",
+            lambda: self._db.execute("SELECT path, value FROM resources ORDER BY rowid").fetchall(),
         )
         for path, value in rows:
             self._read(f"resource {path}", lambda: json.loads(value))
@@ -229,6 +230,11 @@ class StateStore:
         if self.file is not None:
             self.file.put_value(path, text)
         self._values[path] = text
+
+    def paths(self, prefix: str) -> list[str]:
+        """The paths below `prefix` that hold a value put (seeds aside), oldest first."""
+        prefix = normal_path(prefix) + "/"
+        return [path for path in self._values if path.startswith(prefix)]
 
     def forget(self, path: str) -> None:
         path = normal_path(path)

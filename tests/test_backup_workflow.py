@@ -312,6 +312,8 @@ def test_pending_backups_are_bounded(monkeypatch):
     emulator = Emulator(clock="manual", job_duration=10)
     for number in range(20):
         emulator.backups.create({"FileName": f"b{number}"})
-    assert len(emulator.state.get(backups.PENDING_PATH, list)) <= 8
+    assert 4 <= len(emulator.state.paths(backups.PENDING_PREFIX)) <= 8
     emulator.advance(10)
-    assert [f["FileName"] for f in emulator.backups.files("device")] == [f"b{n}" for n in range(12, 20)]
+    kept = [f["FileName"] for f in emulator.backups.files("device")]
+    assert kept == [f"b{n}" for n in range(20 - len(kept), 20)], "the newest are kept, in order"
+    assert emulator.state.paths(backups.PENDING_PREFIX) == [], "settled backups are pending no more"
