@@ -14,6 +14,16 @@ from pathlib import Path
 if not (Path(__file__).parent / "runtime").is_dir():  # a checkout: the subpackages sit beside this folder
     __path__.append(str(Path(__file__).resolve().parent.parent))
 
-from .runtime import EmbeddedServer, Emulator, ManualClock, RealClock  # noqa: E402
+from typing import Any
 
 __all__ = ["EmbeddedServer", "Emulator", "ManualClock", "RealClock"]
+
+
+def __getattr__(name: str) -> Any:
+    """The runtime's names, imported when first asked for: `python -m codegen` imports this package too,
+    and the generator must not depend on the runtime it generates for."""
+    if name in __all__:
+        from . import runtime
+
+        return getattr(runtime, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

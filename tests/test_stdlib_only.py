@@ -50,3 +50,18 @@ def test_imports_only_the_standard_library_and_the_project(path):
 def test_layers_import_downwards_only(path):
     forbidden = imported_modules(path) & FORBIDDEN[path.parts[0]]
     assert not forbidden, f"{path} imports {sorted(forbidden)}"
+
+
+def test_the_generator_loads_neither_the_runtime_nor_the_generated_code():
+    """`python -m codegen` imports the face package too; its runtime names come only when asked for, so a
+    runtime broken by a spec change cannot stop the generator that would repair it."""
+    import subprocess
+
+    probe = (
+        "import sys, eclypse_emulator.codegen.__main__\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[-1] in ('runtime', 'generated')))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert shown.strip() == "[]"
