@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import signal
 import sys
 import threading
@@ -16,7 +17,9 @@ from .app import parse_revision
 from .auth import parse_user
 from .faults import Fault
 from .reload import PACKAGED_SPEC, ReloadError, SpecReloader, serve_spec
-from .server import EmbeddedServer, stderr_log
+from .fleet import DeviceConfig, Fleet, raise_descriptor_limit, state_file
+from .fleet_control import PREFIX as FLEET_PREFIX
+from .server import stderr_log
 
 
 def _revision(text: str) -> str:
@@ -206,7 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="serve a fleet of N controllers, each with its own state, on consecutive ports from --port "
-        "(any free ports with --port 0); --state FILE becomes FILE-1, FILE-2, ...",
+        "(any free ports with --port 0), all on one event loop (asyncio core) or a server each (threads "
+        "core); --state FILE becomes FILE-1, FILE-2, ...",
     )
     parser.add_argument(
         "--device-address",
@@ -215,6 +219,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="HOST:PORT",
         help="serve one controller at each of these addresses (repeatable), instead of --host/--port/--devices",
+    )
+    parser.add_argument(
+        "--loopback-from",
+        type=_ipv4,
+        metavar="ADDRESS",
+        help="serve the --devices on consecutive loopback addresses from this one (e.g. 127.0.1.1), all on "
+        "--port: one controller per IP at the standard port (Linux routes all of 127.0.0.0/8 to loopback)",
+    )
+    parser.add_argument(
+        "--fleet-control",
+        type=_address,
+        metavar="HOST:PORT",
+        help="serve the fleet control API here (device faults: offline, hang, reboot, online; the journal "
+        "of every device); asyncio core only",
     )
     return parser
 
@@ -228,20 +246,84 @@ def _address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _state_file(state: str | None, device: int, devices: int) -> str | None:
-    """The state file of one device of a fleet: jobs.db -> jobs-1.db, jobs-2.db, ..."""
-    if state is None or devices == 1:
-        return state
-    path = Path(state)
-    return str(path.with_name(f"{path.stem}-{device}{path.suffix}"))
+def _ipv4(text: str) -> ipaddress.IPv4Address:
+    try:
+        return ipaddress.IPv4Address(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an IPv4 address: {text!r}") from None
+
+
+def loopback_addresses(first: ipaddress.IPv4Address, count: int, port: int) -> list[tuple[str, int]]:
+    """`count` consecutive addresses from `first`, all on `port`; ValueError when they leave 127.0.0.0/8
+    (the block Linux routes to the loopback interface)."""
+    last = int(first) + count - 1
+    if not (first in LOOPBACK and last <= int(LOOPBACK.broadcast_address) - 1):
+        raise ValueError(
+            f"--loopback-from {first} with {count} devices leaves 127.0.0.0/8 (the last would be "
+            f"{ipaddress.IPv4Address(min(last, (1 << 32) - 1))}): start lower, or serve fewer devices"
+        )
+    return [(str(first + offset), port) for offset in range(count)]
+
+
+LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
+# Beyond this many devices the start-up lines name the first and the last device, not each one.
+LISTED_DEVICES = 100
+
+
+def device_configs(args: argparse.Namespace) -> list[DeviceConfig]:
+    """The devices the command line asks for, each with the options that apply to all."""
+    if args.device_address:
+        addresses = args.device_address
+    elif args.loopback_from is not None:
+        addresses = loopback_addresses(args.loopback_from, args.devices, args.port)
+    else:
+        addresses = [(args.host, args.port + index if args.port else 0) for index in range(args.devices)]
+    if addresses and max(port for _, port in addresses) > 65535:
+        raise ValueError(f"{len(addresses)} consecutive ports from {args.port} go beyond 65535: start lower")
+    jobs = {} if args.job_duration is None else {"duration": args.job_duration}
+    return [
+        DeviceConfig(
+            index,
+            host,
+            port,
+            users=dict(args.user),
+            api_revision=args.api_revision,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            jobs=dict(jobs),
+            state_file=state_file(args.state, index, len(addresses)),
+        )
+        for index, (host, port) in enumerate(addresses)
+    ]
+
+
+def _announce(fleet: Fleet, args: argparse.Namespace) -> None:
+    """The start-up lines: where each device listens (the first and the last of a large fleet)."""
+    devices, count = fleet.devices, len(fleet.devices)
+    listed = devices if count <= LISTED_DEVICES else [devices[0], devices[-1]]
+    for device in listed:
+        name = f" device {device.index + 1}/{count}" if count > 1 else ""
+        print(f"ECLYPSE emulator{name} serving {device.url} (control API: {device.control_url})", flush=True)
+        if device is devices[0] and len(listed) < count:
+            print(f"... {count - 2} more devices ...", flush=True)
+    if fleet.control_url is not None:
+        print(f"fleet control API: {fleet.control_url}{FLEET_PREFIX}", flush=True)
+    auth = (
+        f"Basic authentication for {len(args.user)} user(s)"
+        if args.user
+        else "authentication off: the API is open"
+    )
+    files = [device.config.state_file for device in listed]
+    state = f"jobs kept in {', '.join(files)}" if args.state else "jobs in memory"
+    print(f"API revision {args.api_revision}, {args.clock} clock, {state}; {auth}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.device_address and args.devices != 1:
+    if args.device_address and (args.devices != 1 or args.loopback_from is not None):
         parser.error(
-            "--devices and --device-address exclude each other: --device-address serves one device at each address"
+            "--device-address excludes --devices and --loopback-from: it serves one device at each address"
         )
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("HTTPS needs both --tls-cert FILE and --tls-key FILE")
@@ -251,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
             serve_spec(spec_dir)
         if args.reload:
             reloader = SpecReloader(
-                lambda: [s.emulator.api_reloaded() for s in servers], log=stderr_log, spec_dir=spec_dir
+                lambda: [d.emulator.api_reloaded() for d in fleet.devices], log=stderr_log, spec_dir=spec_dir
             )
     except ReloadError as error:
         print(f"error: cannot serve the spec {spec_dir}: {error}", file=sys.stderr)
@@ -263,66 +345,43 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
             flush=True,
         )
-    addresses = args.device_address or [
-        (args.host, args.port + device if args.port else 0) for device in range(args.devices)
-    ]
     try:
-        servers = [
-            EmbeddedServer(
-                *address,
-                api_revision=args.api_revision,
-                job_duration=args.job_duration,
-                clock=args.clock,
-                quiet=args.quiet,
-                users=dict(args.user),
-                tls_cert=args.tls_cert,
-                tls_key=args.tls_key,
-                state_file=_state_file(args.state, device + 1, len(addresses)),
-                max_jobs=args.max_jobs,
-                idle_timeout=args.idle_timeout,
-                request_timeout=args.request_timeout,
-                write_timeout=args.write_timeout,
-                max_body_size=args.max_body,
-                faults=args.fault,
-                seed=args.seed,
-                core=args.core,
-            )
-            for device, address in enumerate(addresses)
-        ]
+        configs = device_configs(args)
+        fleet = Fleet(
+            configs,
+            clock=args.clock,
+            core=args.core,
+            quiet=args.quiet,
+            idle_timeout=args.idle_timeout,
+            request_timeout=args.request_timeout,
+            write_timeout=args.write_timeout,
+            max_body_size=args.max_body,
+            max_jobs=args.max_jobs,
+            seed=args.seed,
+            faults=args.fault,
+            control_address=args.fleet_control,
+        )
     except ValueError as error:
         parser.error(str(error))
-    for server in servers:
-        try:
-            server.start()
-        except OSError as error:
-            print(
-                f"error: cannot listen on {server.host}:{server.port}: {error.strerror or error}",
-                file=sys.stderr,
-            )
-            for started in servers:
-                started.stop()
-            return 1
+    shortage = raise_descriptor_limit(len(configs))
+    if shortage is not None:
+        print(f"error: {shortage}", file=sys.stderr)
+        return 1
+    try:
+        fleet.start()
+    except OSError as error:
+        failed = fleet.failed
+        where = f"{failed.host}:{failed.port}" if failed else "%s:%d" % args.fleet_control
+        print(f"error: cannot listen on {where}: {error.strerror or error}", file=sys.stderr)
+        return 1
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the URL is printed: a caller may signal at once
         signal.signal(signum, lambda *_: stop.set())
-    for number, server in enumerate(servers, 1):
-        device = f" device {number}/{len(servers)}" if len(servers) > 1 else ""
-        print(
-            f"ECLYPSE emulator{device} serving {server.url} (control API: {server.control_url})", flush=True
-        )
-    auth = (
-        f"Basic authentication for {len(args.user)} user(s)"
-        if args.user
-        else "authentication off: the API is open"
-    )
-    files = [_state_file(args.state, device, len(servers)) for device in range(1, len(servers) + 1)]
-    state = f"jobs kept in {', '.join(files)}" if args.state else "jobs in memory"
-    print(f"API revision {args.api_revision}, {args.clock} clock, {state}; {auth}", flush=True)
+    _announce(fleet, args)
     if reloader is not None:
         reloader.start()
     stop.wait()
     if reloader is not None:
         reloader.stop()
-    for server in servers:
-        server.stop()
+    fleet.stop()
     return 0
