@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import ssl
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _support import Cli, basic, call, run_cli
+from _support import ROOT, Cli, basic, call, make_certificate, run_cli
 from eclypse_emulator.runtime.cli import build_parser, device_configs
+from eclypse_emulator.runtime.fleetfile import read_fleet
 from eclypse_emulator.runtime.miniyaml import loads
 
 JSON_BODY = {"Content-Type": "application/json"}
@@ -197,3 +199,39 @@ def test_the_yaml_reader_reads_what_pyyaml_writes(document: dict) -> None:
             loads(yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True, width=10**6))
             == document
         )
+
+
+def test_a_fleet_file_names_each_device_its_tls_certificate_relative_to_itself(tmp_path: Path) -> None:
+    cert, key = make_certificate(tmp_path)
+    fleet = tmp_path / "site.yaml"
+    fleet.write_text(
+        f"devices:\n  - {{address: '127.0.0.1:0', tls_cert: {cert.name}, tls_key: {key.name}}}\n"
+        "  - {address: '127.0.0.1:0'}\n"
+    )
+    with Cli("--fleet", str(fleet), "--quiet") as cli:
+        secure, plain = cli.readline(), cli.readline()
+        assert "https://127.0.0.1:" in secure and "http://127.0.0.1:" in plain
+        url = re.search(r"https://\S+/api/rest/v1", secure).group(0)
+        context = ssl.create_default_context(cafile=str(cert))
+        assert call("GET", url + "/info", context=context).json() == {"apiRevision": "8.0"}
+        assert call("GET", URL.search(plain).group(0) + "/info").status == 200
+
+
+def _readme_block(after: str, language: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index(after) :]
+    start = section.index(f"```{language}\n") + len(language) + 4
+    return section[start : section.index("```", start)]
+
+
+def test_the_readmes_fleet_file_and_python_example_work_as_written(tmp_path: Path) -> None:
+    fleet = tmp_path / "site.yaml"
+    fleet.write_text(_readme_block("**The fleet file**", "yaml"))
+    entries = read_fleet(fleet)
+    assert entries[0]["users"] == {"admin": "site-secret"} and entries[0]["api_revision"] == "7.0"
+    assert entries[0]["schedule"][1] == {"at": 120, "fault": "reboot", "seconds": 30}
+    assert entries[1]["jobs"] == {"duration": 30}
+    exec(
+        _readme_block("fleet.advance", "python").replace("fleet.devices[5].url, fleet.requests(5)", "pass"),
+        {},
+    )
