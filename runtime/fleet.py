@@ -146,6 +146,8 @@ class FleetDevice(DeviceAddress):
             self.listener.reopen()
 
     def go_online(self) -> None:
+        if self.hung:  # the requests it swallowed stay unanswered: their connections go
+            self.listener.drop_connections()
         self.hung = False
         self.booting_until = -math.inf
         if not self.listener.listening:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from _support import ROOT, Cli, call, run_cli
+from _support import ROOT, Cli, basic, call, run_cli
 from eclypse_emulator.runtime.fleet import DeviceConfig, Fleet
 
 URL = re.compile(r"http://127\.0\.0\.1:(\d+)/api/rest/v1")
@@ -202,6 +202,19 @@ def test_a_few_hundred_devices_answer_from_one_event_loop_each_with_its_own_stat
         assert call("GET", f"{fleet.devices[123].url}/jobs/{job_id}/").status == 200
         assert call("GET", f"{fleet.devices[124].url}/jobs/{job_id}/").status == 404
     assert threading.active_count() == threads_before
+
+
+@pytest.mark.parametrize("core", ["asyncio", "threads"])
+def test_a_fleet_in_python_serves_each_device_its_own_state_on_both_cores(core: str) -> None:
+    configs = [DeviceConfig(index, users={f"user{index}": "pw"}) for index in range(20)]
+    with Fleet(configs, core=core) as fleet:
+        for device in fleet.devices:
+            own = {"Authorization": basic(f"user{device.index}", "pw")}
+            assert call("GET", device.url + "/info", own).status == 200
+            other = {"Authorization": basic(f"user{(device.index + 1) % 20}", "pw")}
+            assert call("GET", device.url + "/info", other).status == 401
+        with pytest.raises(RuntimeError if core == "threads" else KeyError):
+            fleet.offline(20 if core == "asyncio" else 0)
 
 
 def _free_port(host: str) -> int:
