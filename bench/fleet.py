@@ -2,6 +2,7 @@
 
 For each fleet size (1,000 and 10,000 devices on consecutive loopback addresses, one port): the time
 from starting `python -m runtime` to its last start-up line, its RSS per device, and its CPU while idle.
+The same for 1,000 devices on the threads core (a server and its threads per device), for the ratios.
 Then 2,000 devices each polled once a second for 60 s (GET /info on a kept-alive connection per device)
 by an asyncio load client in this process: p50/p99 latency and errors. Writes bench/results/fleet.json
 and fleet.md, and checks the issue's targets (start < 10 s and RSS < 1 GB at 10,000 devices; idle near
@@ -41,12 +42,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
 
-def start_fleet(devices: int) -> tuple[subprocess.Popen[str], float]:
+def start_fleet(devices: int, core: str = "asyncio") -> tuple[subprocess.Popen[str], float]:
     """The emulator serving `devices` devices, and the seconds it took to say it serves them all."""
     began = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "runtime", "--devices", str(devices), "--loopback-from", str(FIRST)]
-        + ["--port", str(PORT), "--quiet"],
+        + ["--port", str(PORT), "--quiet", "--core", core],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -57,9 +58,11 @@ def start_fleet(devices: int) -> tuple[subprocess.Popen[str], float]:
     raise SystemExit(f"the emulator stopped before serving {devices} devices (exit {process.wait()})")
 
 
-def measure_idle(devices: int, idle_seconds: float, baseline: int = 0) -> dict[str, float]:
+def measure_idle(
+    devices: int, idle_seconds: float, baseline: int = 0, core: str = "asyncio"
+) -> dict[str, float]:
     """Start time, RSS (and what each device adds above `baseline`, the RSS of one device), CPU at rest."""
-    process, started = start_fleet(devices)
+    process, started = start_fleet(devices, core)
     try:
         rss = status(process.pid, "VmRSS") * 1024
         threads = status(process.pid, "Threads")
@@ -71,6 +74,7 @@ def measure_idle(devices: int, idle_seconds: float, baseline: int = 0) -> dict[s
         process.wait()
     return {
         "devices": devices,
+        "core": core,
         "start_s": round(started, 2),
         "rss_mb": round(rss / 2**20, 1),
         "rss_bytes": rss,
@@ -154,17 +158,23 @@ def measure_polling(devices: int, seconds: float) -> dict[str, float]:
     }
 
 
-def report(idle: list[dict], polling: dict) -> str:
+def report(idle: list[dict], per_device: dict, polling: dict) -> str:
     lines = [
-        "| devices | start | RSS | RSS per device (above one device's) | threads | idle CPU |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| devices | core | start | RSS | RSS per device (above one device's) | threads | idle CPU |",
+        "|---:|---|---:|---:|---:|---:|---:|",
     ]
-    for row in idle:
+    for row in [*idle, per_device]:
         lines.append(
-            f"| {row['devices']:,} | {row['start_s']} s | {row['rss_mb']} MB | {row['rss_per_device_kb']} KB "
+            f"| {row['devices']:,} | {row['core']} | {row['start_s']} s | {row['rss_mb']} MB | {row['rss_per_device_kb']} KB "
             f"| {row['threads']} | {row['idle_cpu_percent']} % |"
         )
+    same = next(row for row in idle if row["devices"] == per_device["devices"])
     lines += [
+        "",
+        f"At {same['devices']:,} devices, the one loop against a server per device (the threads core), in this "
+        f"run: {per_device['threads'] / same['threads']:.0f}x fewer threads, "
+        f"{per_device['rss_mb'] / same['rss_mb']:.1f}x less RSS, idle CPU {same['idle_cpu_percent']} % against "
+        f"{per_device['idle_cpu_percent']} %.",
         "",
         f"{polling['devices']:,} devices each polled once a second for {polling['seconds']:g} s: "
         f"{polling['requests']:,} requests, p50 {polling['p50_ms']} ms, p99 {polling['p99_ms']} ms, "
@@ -206,12 +216,14 @@ def main() -> None:
     )
     baseline = measure_idle(1, 0.1)["rss_bytes"]
     idle = [measure_idle(devices, idle_seconds, baseline) for devices in sizes]
+    per_device = measure_idle(sizes[0], idle_seconds, baseline, core="threads")
     polling = measure_polling(polled, seconds)
-    text = report(idle, polling)
+    text = report(idle, per_device, polling)
     print(text)
     if not args.quick:
         RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "fleet.json").write_text(json.dumps({"idle": idle, "polling": polling}, indent=2) + "\n")
+        document = {"idle": idle, "threads_core": per_device, "polling": polling}
+        (RESULTS / "fleet.json").write_text(json.dumps(document, indent=2) + "\n")
         (RESULTS / "fleet.md").write_text(text)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import socketserver
 import ssl
 import sys
 import threading
@@ -69,6 +70,11 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         super().__init__(address, DeviceRequestHandler)
         threading.Thread(target=self._watchdog, name="eclypse-watchdog", daemon=True).start()
+
+    def server_bind(self) -> None:
+        # HTTPServer's own looks the host's name up (getfqdn), a DNS query for each of a fleet's addresses.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
     def request_begun(self, connection: socket.socket) -> None:
         self._connections[connection] = time.monotonic() + self.request_timeout
