@@ -308,9 +308,13 @@ class Fleet:
             if serving:
                 self.hub.shutdown()
             self.hub.server_close()
+        if serving:  # each waits up to its poll interval: all at once, not one after the other
+            stoppers = [threading.Thread(target=server.shutdown) for server in self._servers]
+            for stopper in stoppers:
+                stopper.start()
+            for stopper in stoppers:
+                stopper.join()
         for server in self._servers:
-            if serving:
-                server.shutdown()
             server.server_close()
         for thread in self._threads:
             thread.join()

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _support import ROOT, Cli, basic, call, make_certificate, run_cli
-from eclypse_emulator.runtime.cli import build_parser, device_configs
+from eclypse_emulator.runtime.cli import build_parser
+from eclypse_emulator.runtime.fleet_cli import device_configs
 from eclypse_emulator.runtime.fleetfile import read_fleet
 from eclypse_emulator.runtime.miniyaml import loads
 
