@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import parse_qs
 
 from ..generated.handler import ApiError, Request, Response, error_response
@@ -24,7 +24,7 @@ from ..generated.handler import ApiError, Request, Response, error_response
 from .control import NUMBER, _body, _has_type, _json
 
 if TYPE_CHECKING:
-    from .fleet import Fleet
+    from .fleet import Fleet, FleetDevice
 
 PREFIX = "/_fleet"
 PAGE = 1000  # devices or journal entries in one answer unless `limit` says otherwise
@@ -70,7 +70,7 @@ class FleetControl:
         except ApiError as error:
             return error_response(error.key, headers=error.headers, **error.fields), 0.0
 
-    def _device(self, match: re.Match[str]) -> Any:
+    def _device(self, match: re.Match[str]) -> FleetDevice:
         index = int(match.group("index"))
         if index not in self.fleet.by_index:
             raise ApiError("not_found", path=f"{PREFIX}/devices/{index}")
