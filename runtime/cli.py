@@ -17,7 +17,9 @@ from .auth import parse_user
 from .device_clock import parse_instant
 from .faults import Fault
 from .reload import PACKAGED_SPEC, ReloadError, SpecReloader, serve_spec
-from .server import EmbeddedServer, stderr_log
+from .fleet import Fleet, raise_descriptor_limit
+from .fleet_cli import add_fleet_arguments, address_argument, announce, check_fleet_arguments, device_configs
+from .server import stderr_log
 
 
 def _revision(text: str) -> str:
@@ -211,7 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the device's clock at start, e.g. 2026-12-01T10:00:00Z (default: the host's time); "
         "the host's clock is never changed",
     )
-    parser.add_argument("--seed", type=int, help="seed of the faults' random choices, for repeatable runs")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="seed of the faults' random choices and of the devices' generated identities, for repeatable runs",
+    )
     parser.add_argument(
         "--core",
         choices=["asyncio", "threads"],
@@ -236,43 +242,25 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="serve a fleet of N controllers, each with its own state, on consecutive ports from --port "
-        "(any free ports with --port 0); --state FILE becomes FILE-1, FILE-2, ...",
+        "(any free ports with --port 0), all on one event loop (asyncio core) or a server each (threads "
+        "core); --state FILE becomes FILE-1, FILE-2, ...",
     )
     parser.add_argument(
         "--device-address",
         action="append",
-        type=_address,
+        type=address_argument,
         default=[],
         metavar="HOST:PORT",
         help="serve one controller at each of these addresses (repeatable), instead of --host/--port/--devices",
     )
+    add_fleet_arguments(parser)
     return parser
-
-
-def _address(text: str) -> tuple[str, int]:
-    """`HOST:PORT` (`[::1]:PORT` for IPv6) -> (host, port)."""
-    host, colon, port = text.rpartition(":")
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not colon or not host or not port.isdigit() or int(port) > 65535:
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
-    return host, int(port)
-
-
-def _state_file(state: str | None, device: int, devices: int) -> str | None:
-    """The state file of one device of a fleet: jobs.db -> jobs-1.db, jobs-2.db, ..."""
-    if state is None or devices == 1:
-        return state
-    path = Path(state)
-    return str(path.with_name(f"{path.stem}-{device}{path.suffix}"))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.device_address and args.devices != 1:
-        parser.error(
-            "--devices and --device-address exclude each other: --device-address serves one device at each address"
-        )
+    check_fleet_arguments(parser, args)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("HTTPS needs both --tls-cert FILE and --tls-key FILE")
     spec_dir, reloader = args.spec or PACKAGED_SPEC, None
@@ -281,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             serve_spec(spec_dir)
         if args.reload:
             reloader = SpecReloader(
-                lambda: [s.emulator.api_reloaded() for s in servers], log=stderr_log, spec_dir=spec_dir
+                lambda: [d.emulator.api_reloaded() for d in fleet.devices], log=stderr_log, spec_dir=spec_dir
             )
     except ReloadError as error:
         print(f"error: cannot serve the spec {spec_dir}: {error}", file=sys.stderr)
@@ -293,69 +281,43 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
             flush=True,
         )
-    addresses = args.device_address or [
-        (args.host, args.port + device if args.port else 0) for device in range(args.devices)
-    ]
     try:
-        servers = [
-            EmbeddedServer(
-                *address,
-                api_revision=args.api_revision,
-                job_duration=args.job_duration,
-                clock=args.clock,
-                quiet=args.quiet,
-                users=dict(args.user),
-                tls_cert=args.tls_cert,
-                tls_key=args.tls_key,
-                state_file=_state_file(args.state, device + 1, len(addresses)),
-                device_data=args.device_data,
-                max_jobs=args.max_jobs,
-                idle_timeout=args.idle_timeout,
-                request_timeout=args.request_timeout,
-                write_timeout=args.write_timeout,
-                max_body_size=args.max_body,
-                faults=args.fault,
-                seed=args.seed,
-                core=args.core,
-                usb_key=args.usb_key,
-                device_time=args.device_time,
-            )
-            for device, address in enumerate(addresses)
-        ]
+        configs, total = device_configs(args)
+        fleet = Fleet(
+            configs,
+            clock=args.clock,
+            core=args.core,
+            quiet=args.quiet,
+            idle_timeout=args.idle_timeout,
+            request_timeout=args.request_timeout,
+            write_timeout=args.write_timeout,
+            max_body_size=args.max_body,
+            max_jobs=args.max_jobs,
+            seed=args.seed,
+            faults=args.fault,
+            control_address=args.fleet_control,
+        )
     except ValueError as error:
         parser.error(str(error))
-    for server in servers:
-        try:
-            server.start()
-        except OSError as error:
-            print(
-                f"error: cannot listen on {server.host}:{server.port}: {error.strerror or error}",
-                file=sys.stderr,
-            )
-            for started in servers:
-                started.stop()
-            return 1
+    shortage = raise_descriptor_limit(len(configs))
+    if shortage is not None:
+        print(f"error: {shortage}", file=sys.stderr)
+        return 1
+    try:
+        fleet.start()
+    except OSError as error:
+        failed = fleet.failed
+        where = f"{failed.host}:{failed.port}" if failed else "%s:%d" % args.fleet_control
+        print(f"error: cannot listen on {where}: {error.strerror or error}", file=sys.stderr)
+        return 1
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the URL is printed: a caller may signal at once
         signal.signal(signum, lambda *_: stop.set())
-    for number, server in enumerate(servers, 1):
-        device = f" device {number}/{len(servers)}" if len(servers) > 1 else ""
-        print(
-            f"ECLYPSE emulator{device} serving {server.url} (control API: {server.control_url})", flush=True
-        )
-    auth = (
-        f"Basic authentication for {len(args.user)} user(s)"
-        if args.user
-        else "authentication off: the API is open"
-    )
-    files = [_state_file(args.state, device, len(servers)) for device in range(1, len(servers) + 1)]
-    state = f"state kept in {', '.join(files)}" if args.state else "state in memory"
-    print(f"API revision {args.api_revision}, {args.clock} clock, {state}; {auth}", flush=True)
+    announce(fleet, args, total)
     if reloader is not None:
         reloader.start()
     stop.wait()
     if reloader is not None:
         reloader.stop()
-    for server in servers:
-        server.stop()
+    fleet.stop()
     return 0

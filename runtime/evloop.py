@@ -6,6 +6,10 @@ incremental reader as the threads core (generated/http1.py), answers them with t
 `Emulator.answer` — the generated handler — and keeps an idle connection for the price of a buffer. An
 injected latency waits on a timer, never in the loop.
 
+One loop (a LoopHub) serves any number of listening addresses, each bound to its own host (an Emulator,
+a device of a fleet): ten thousand devices cost ten thousand listening sockets and one sweep, no thread
+or timer of their own.
+
 A client that sends without reading is held back: reading pauses while the connection's unsent output is
 above the transport's high-water mark, or while unanswered input is above INPUT_HIGH; a connection whose
 output has not drained for `write_timeout` seconds is aborted.
@@ -21,7 +25,7 @@ import socket
 import ssl
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from ..generated import handler as api
 from ..generated.http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
@@ -34,6 +38,8 @@ INPUT_HIGH = 64 * 1024  # unanswered (pipelined) input bytes beyond which readin
 OUTPUT_HIGH = 64 * 1024  # the transport's write-buffer high-water mark
 REQUESTS_PER_CALLBACK = 64  # a pipelining client cannot starve the others
 BACKLOG = 1024
+# What a host answers for a request it leaves unanswered (a hung device): the connection stays open.
+SILENT: Any = object()
 
 
 class HttpProtocol(asyncio.Protocol):
@@ -41,12 +47,12 @@ class HttpProtocol(asyncio.Protocol):
     from a request's first byte to its last, so that a client that dribbles is cut off (the server's
     sweep closes a connection past its deadline)."""
 
-    def __init__(self, server: EventLoopServer) -> None:
-        self.server = server
-        self.reader = RequestReader(server.max_body_size)
+    def __init__(self, listener: Listener) -> None:
+        self.listener, self.server = listener, listener.hub
+        self.reader = RequestReader(self.server.max_body_size)
         self.transport: asyncio.Transport | None = None
         self.peer = "-"
-        self.deadline = time.monotonic() + server.idle_timeout  # the server's sweep closes it after this
+        self.deadline = time.monotonic() + self.server.idle_timeout  # the server's sweep closes it after this
         self.unsent_since: float | None = None  # since when output waits unsent (the sweep's view)
         self.reading = False  # a request has begun arriving
         self.paused = False  # the transport's buffer is full
@@ -60,9 +66,11 @@ class HttpProtocol(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.peer = peer[0] if peer else "-"
         self.server.connections.add(self)
+        self.listener.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server.connections.discard(self)
+        self.listener.connections.discard(self)
 
     def pause_writing(self) -> None:
         self.paused = True
@@ -125,7 +133,7 @@ class HttpProtocol(asyncio.Protocol):
             self._send(event, api.error_response(event.key, **event.fields))
             return
         request = api.Request(event.method, api.origin_form(event.target), event.headers, event.body)
-        emulator = self.server.emulator
+        emulator = self.listener.host
         if emulator.blocking:
             # An answer may wait on the state file (maybe on another process's lock), a GET too (reading
             # the backup files settles finished backups into files): in a worker thread.
@@ -142,6 +150,10 @@ class HttpProtocol(asyncio.Protocol):
     def _answered(
         self, event: RequestEvent, response: api.Response | None, delay: float, held: bool = True
     ) -> None:
+        if response is SILENT:  # a hung device: the connection stays open, unanswered, until it goes
+            self.holding = True
+            self.deadline = math.inf
+            return
         if delay:
             self.holding = True
             self.deadline = math.inf  # waiting on us, not on the client
@@ -179,37 +191,106 @@ class HttpProtocol(asyncio.Protocol):
             transport.close()
 
 
-class EventLoopServer:
-    """Serves an Emulator on an asyncio loop in the thread that calls serve_forever(); the same surface
-    as the threaded server (server_address, serve_forever, shutdown, server_close)."""
+class Host(Protocol):
+    """What a listener serves: an Emulator, a device of a fleet, or the fleet's control API."""
+
+    @property
+    def blocking(self) -> bool: ...
+
+    def answer(self, request: api.Request) -> tuple[api.Response | None, float]: ...
+
+
+def listening_socket(address: tuple[str, int]) -> socket.socket:
+    """A socket listening on `address` (SO_REUSEADDR: a device taken offline can listen there again)."""
+    family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+    return socket.create_server(address, family=family, backlog=BACKLOG)
+
+
+class Listener:
+    """One listening address on a hub's loop, bound to the host that answers it. It listens from its
+    construction (so that port 0 is resolved and a taken address fails early) until close(); open()
+    listens again at the same address."""
+
+    def __init__(self, hub: LoopHub, address: tuple[str, int], host: Host, tls: ssl.SSLContext | None = None):
+        self.hub, self.host, self.tls = hub, host, tls
+        self.socket: socket.socket | None = listening_socket(address)
+        self.server_address: tuple[str, int] = self.socket.getsockname()[:2]
+        self.connections: set[HttpProtocol] = set()
+        self._server: asyncio.base_events.Server | None = None
+        self._opening: asyncio.Task[None] | None = None
+
+    @property
+    def listening(self) -> bool:
+        return self.socket is not None
+
+    async def serve(self) -> None:
+        """Accept connections on the loop (on the loop's thread)."""
+        if self.socket is None:
+            self.socket = listening_socket(self.server_address)
+        hub = self.hub
+        self._server = await asyncio.get_running_loop().create_server(
+            lambda: HttpProtocol(self),
+            sock=self.socket,
+            backlog=BACKLOG,  # create_server listens again on the socket, with 100 unless told
+            ssl=self.tls,
+            ssl_handshake_timeout=min(hub.idle_timeout, hub.request_timeout) if self.tls else None,
+        )
+
+    def reopen(self) -> None:
+        """Listen again at the same address (on the loop's thread): the socket accepts into its backlog at
+        once, the loop serves it from its next turn."""
+        self.socket = listening_socket(self.server_address)
+        self._opening = asyncio.get_running_loop().create_task(self.serve())
+
+    def drop_connections(self) -> None:
+        for protocol in list(self.connections):
+            protocol.transport.abort()
+
+    def close(self) -> None:
+        """Stop listening (connections to the address are refused) and drop every connection."""
+        if self._opening is not None and not self._opening.done():
+            self._opening.cancel()
+        if self._server is not None:
+            self._server.close()  # closes the socket
+            self._server = None
+        elif self.socket is not None:
+            self.socket.close()
+        self.socket = None
+        self.drop_connections()
+
+
+class LoopHub:
+    """One asyncio loop, in the thread that calls serve_forever(), serving any number of listeners: one
+    shared sweep closes the connections past their deadline, however many addresses there are."""
 
     def __init__(
         self,
-        address: tuple[str, int],
-        emulator: Emulator,
         *,
         idle_timeout: float = 15.0,
         request_timeout: float = 10.0,
         write_timeout: float = 10.0,
         max_body_size: int = 1 << 20,
         log_access: Callable[[str], None] | None = None,
-        tls: ssl.SSLContext | None = None,
     ) -> None:
-        self.emulator = emulator
         self.idle_timeout, self.request_timeout, self.write_timeout = (
             idle_timeout,
             request_timeout,
             write_timeout,
         )
-        self.max_body_size, self.log_access, self.tls = max_body_size, log_access, tls
-        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        self.socket = socket.create_server(address, family=family, backlog=BACKLOG)
-        self.server_address = self.socket.getsockname()[:2]
+        self.max_body_size, self.log_access = max_body_size, log_access
+        self.listeners: list[Listener] = []
         self.connections: set[HttpProtocol] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._stop: asyncio.Event | None = None
+        self._serving = threading.Event()
         self._stopped = threading.Event()
+
+    def listen(self, address: tuple[str, int], host: Host, tls: ssl.SSLContext | None = None) -> Listener:
+        """A new listener, served from serve_forever() on (call before it)."""
+        listener = Listener(self, address, host, tls)
+        self.listeners.append(listener)
+        return listener
 
     def serve_forever(self) -> None:
         loop = self._loop = asyncio.new_event_loop()
@@ -222,20 +303,21 @@ class EventLoopServer:
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
-        server = await asyncio.get_running_loop().create_server(
-            lambda: HttpProtocol(self),
-            sock=self.socket,
-            backlog=BACKLOG,  # create_server listens again on the socket, with 100 unless told
-            ssl=self.tls,
-            ssl_handshake_timeout=min(self.idle_timeout, self.request_timeout) if self.tls else None,
-        )
+        for listener in self.listeners:
+            await listener.serve()
         sweeper = asyncio.create_task(self._sweep())
+        self._serving.set()
         await self._stop.wait()
         sweeper.cancel()
-        server.close()
-        for protocol in list(self.connections):  # nothing is served after stop()
-            protocol.transport.abort()
-        await server.wait_closed()
+        for listener in self.listeners:  # nothing is served after stop()
+            listener.close()
+
+    def wait_serving(self, timeout: float | None = None) -> bool:
+        """Wait until every listener accepts connections; False if the loop stopped first."""
+        while not self._serving.wait(0.01 if timeout is None else min(0.01, timeout)):
+            if self._stopped.is_set():
+                return False
+        return True
 
     async def _sweep(self) -> None:
         """Close the connections past their deadline (idle, or too slow to send a request): one
@@ -257,6 +339,29 @@ class EventLoopServer:
                 if protocol.deadline < now:
                     transport.close()
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            raise RuntimeError("the loop is not serving")
+        return self._loop
+
+    def call(self, function: Callable[[], Any]) -> Any:
+        """Run `function` on the loop's thread and answer its result (at once when called there)."""
+        loop = self._loop
+        if loop is None or not self._serving.is_set() or self._stopped.is_set():
+            raise RuntimeError("the loop is not serving")
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            return function()
+
+        async def run() -> Any:
+            return function()
+
+        return asyncio.run_coroutine_threadsafe(run(), loop).result()
+
     def executor(self) -> concurrent.futures.ThreadPoolExecutor:
         """The worker threads that answer the requests that may block (created on first use)."""
         if self._executor is None:
@@ -272,9 +377,28 @@ class EventLoopServer:
         self._stopped.wait()
 
     def server_close(self) -> None:
-        self.socket.close()
+        for listener in self.listeners:
+            if listener.socket is not None:
+                listener.socket.close()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
+
+
+class EventLoopServer(LoopHub):
+    """Serves one Emulator on its own loop: the same surface as the threaded server (server_address,
+    serve_forever, shutdown, server_close)."""
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        emulator: Emulator,
+        *,
+        tls: ssl.SSLContext | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.emulator = emulator
+        self.server_address = self.listen(address, emulator, tls).server_address
 
 
 def _quiet_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import socketserver
 import ssl
 import sys
 import threading
@@ -70,6 +71,11 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         super().__init__(address, DeviceRequestHandler)
         threading.Thread(target=self._watchdog, name="eclypse-watchdog", daemon=True).start()
 
+    def server_bind(self) -> None:
+        # HTTPServer's own looks the host's name up (getfqdn), a DNS query for each of a fleet's addresses.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
     def request_begun(self, connection: socket.socket) -> None:
         self._connections[connection] = time.monotonic() + self.request_timeout
 
@@ -129,6 +135,11 @@ def stderr_log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def server_options(quiet: bool, **options: Any) -> dict[str, Any]:
+    """The keyword arguments of a serving core: `options` (timeouts, sizes, TLS) and the access log."""
+    return {**options, "log_access": None if quiet else stderr_log}
+
+
 # The serving cores, by name: both answer with the same Emulator (the generated handler).
 CORES: dict[str, type[EventLoopServer] | type[EmulatorHTTPServer]] = {
     "asyncio": EventLoopServer,
@@ -136,7 +147,29 @@ CORES: dict[str, type[EventLoopServer] | type[EmulatorHTTPServer]] = {
 }
 
 
-class EmbeddedServer:
+class DeviceAddress:
+    """The URLs of a device served at `host`:`port` with `scheme`."""
+
+    scheme: str
+    host: str
+    port: int
+
+    @property
+    def origin(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The device API's base URL, e.g. http://127.0.0.1:8080/api/rest/v1."""
+        return self.origin + BASE_PATH
+
+    @property
+    def control_url(self) -> str:
+        return self.origin + PREFIX
+
+
+class EmbeddedServer(DeviceAddress):
     """The emulator in a background thread of this process, for tests and scripts.
 
         with EmbeddedServer(port=0, clock="manual") as server:
@@ -203,12 +236,12 @@ class EmbeddedServer:
             self.emulator.add_fault(**fault)
         self.host, self.port = host, port
         self.scheme = "https" if tls is not None else "http"
-        self._server_options = dict(
+        self._server_options = server_options(
+            quiet,
             idle_timeout=idle_timeout,
             request_timeout=request_timeout,
             write_timeout=write_timeout,
             max_body_size=max_body_size,
-            log_access=None if quiet else stderr_log,
             tls=tls,
         )
         self._server: EmulatorHTTPServer | EventLoopServer | None = None
@@ -236,20 +269,6 @@ class EmbeddedServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-
-    @property
-    def origin(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{self.scheme}://{host}:{self.port}"
-
-    @property
-    def url(self) -> str:
-        """The device API's base URL, e.g. http://127.0.0.1:8080/api/rest/v1."""
-        return self.origin + BASE_PATH
-
-    @property
-    def control_url(self) -> str:
-        return self.origin + PREFIX
 
     # The control operations, as on the control API.
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import signal
 import socket
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
-from _support import Cli, call, run_cli
+from _support import ROOT, Cli, basic, call, run_cli
+from eclypse_emulator.runtime.fleet import DeviceConfig, Fleet
 
 URL = re.compile(r"http://127\.0\.0\.1:(\d+)/api/rest/v1")
 JSON_BODY = {"Content-Type": "application/json"}
@@ -181,3 +186,91 @@ def test_a_fleet_at_given_addresses() -> None:
 def test_a_bad_device_address_is_a_usage_error(address: str) -> None:
     result = run_cli("--device-address", address)
     assert result.returncode == 2 and "HOST:PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- One event loop for the whole fleet ------------------------------------------------------------
+
+
+def test_a_few_hundred_devices_answer_from_one_event_loop_each_with_its_own_state() -> None:
+    threads_before = threading.active_count()
+    with Fleet([DeviceConfig(index) for index in range(300)], clock="manual") as fleet:
+        assert threading.active_count() == threads_before + 1  # one loop thread, however many devices
+        assert len({device.port for device in fleet.devices}) == 300
+        for device in fleet.devices:
+            assert call("GET", device.url + "/info").json()["apiRevision"] == "8.0"
+        hostnames = {call("GET", device.url + "/info/device").json()["hostname"] for device in fleet.devices}
+        assert hostnames == {f"ECLYPSE-{index + 1:05d}" for index in range(300)}, "each its own identity"
+        job_id = create_backup(fleet.devices[123].url)
+        assert call("GET", f"{fleet.devices[123].url}/jobs/{job_id}/").status == 200
+        assert call("GET", f"{fleet.devices[124].url}/jobs/{job_id}/").status == 404
+    assert threading.active_count() == threads_before
+
+
+@pytest.mark.parametrize("core", ["asyncio", "threads"])
+def test_a_fleet_in_python_serves_each_device_its_own_state_on_both_cores(core: str) -> None:
+    configs = [DeviceConfig(index, users={f"user{index}": "pw"}) for index in range(20)]
+    with Fleet(configs, core=core) as fleet:
+        for device in fleet.devices:
+            own = {"Authorization": basic(f"user{device.index}", "pw")}
+            assert call("GET", device.url + "/info", own).status == 200
+            other = {"Authorization": basic(f"user{(device.index + 1) % 20}", "pw")}
+            assert call("GET", device.url + "/info", other).status == 401
+        with pytest.raises(RuntimeError if core == "threads" else KeyError):
+            fleet.offline(20 if core == "asyncio" else 0)
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def test_a_fleet_on_consecutive_loopback_addresses_shares_one_port() -> None:
+    """127.0.1.1, 127.0.1.2, ... all on one port: Linux routes 127.0.0.0/8 to the loopback interface."""
+    port = _free_port("127.0.1.1")
+    with Cli("--loopback-from", "127.0.1.250", "--port", str(port), "--devices", "150", "--quiet") as cli:
+        first, more, last = cli.readline(), cli.readline(), cli.readline()
+        assert f"device 1/150 serving http://127.0.1.250:{port}/api/rest/v1" in first, first
+        assert "148 more devices" in more, more
+        assert f"device 150/150 serving http://127.0.2.143:{port}/api/rest/v1" in last, last
+        job_id = create_backup(f"http://127.0.2.0:{port}/api/rest/v1")  # .0 and .255 are hosts too here
+        assert call("GET", f"http://127.0.2.0:{port}/api/rest/v1/jobs/{job_id}/").status == 200
+        assert call("GET", f"http://127.0.1.255:{port}/api/rest/v1/jobs/{job_id}/").status == 404
+        cli.wait_for_handlers(signal.SIGTERM)
+        cli.signal(signal.SIGTERM)
+        assert cli.wait() == 0
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (("--loopback-from", "127.255.255.200", "--devices", "100"), "leaves 127.0.0.0/8"),
+        (("--loopback-from", "10.0.0.1"), "leaves 127.0.0.0/8"),
+        (("--loopback-from", "127.0.1"), "not an IPv4 address"),
+        (("--loopback-from", "127.0.1.1", "--device-address", "127.0.0.1:0"), "--device-address excludes"),
+        (("--port", "65535", "--devices", "2"), "beyond 65535"),
+    ],
+)
+def test_addresses_a_fleet_cannot_have_are_usage_errors(arguments: tuple[str, ...], message: str) -> None:
+    result = run_cli(*arguments)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _low_descriptor_limit() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (200, 300))
+
+
+def test_too_few_descriptors_for_the_fleet_exit_1_saying_so() -> None:
+    """The soft limit goes up to the hard one; when even that is too few, the message says what to do."""
+    result = subprocess.run(
+        [sys.executable, "-m", "runtime", "--port", "0", "--devices", "1000", "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=20,
+        preexec_fn=_low_descriptor_limit,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "1000 devices need at least 1256 open files" in result.stderr and "may open 300" in result.stderr
+    assert "Traceback" not in result.stderr

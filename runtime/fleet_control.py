@@ -1,0 +1,121 @@
+"""The fleet control API (`--fleet-control HOST:PORT`), on an address of its own: a device's own
+/_emulator/ is unreachable while the device is offline or hung, this one is not.
+
+    GET    /_fleet/devices[?offset=&limit=]     the devices this process serves, with their condition
+    GET    /_fleet/devices/{index}              one device, with its device data
+    POST   /_fleet/devices/{index}/offline      connections refused (its listening socket closed)
+    POST   /_fleet/devices/{index}/hang         accepts, never answers
+    POST   /_fleet/devices/{index}/reboot       {"seconds": N}: drops connections, fails running jobs,
+                                                503 for N seconds of its clock
+    POST   /_fleet/devices/{index}/online       back to normal
+    GET    /_fleet/requests[?device=&limit=]    the journal of every device, naming the device
+    DELETE /_fleet/requests
+    POST   /_fleet/clock/advance                {"seconds": N}: every device's manual clock
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Callable
+from urllib.parse import parse_qs
+
+from ..generated.handler import ApiError, Request, Response, error_response
+
+from .control import NUMBER, _body, _has_type, _json
+
+if TYPE_CHECKING:
+    from .fleet import Fleet, FleetDevice
+
+PREFIX = "/_fleet"
+PAGE = 1000  # devices or journal entries in one answer unless `limit` says otherwise
+
+
+def _query(request: Request, name: str, default: int | None) -> int | None:
+    values = parse_qs(request.target.partition("?")[2]).get(name)
+    if not values:
+        return default
+    if not (values[-1].isascii() and values[-1].isdigit()):
+        raise ApiError("invalid_body", object="query", reason=f"{name} must be a whole number >= 0")
+    return int(values[-1])
+
+
+def _seconds(request: Request, what: str) -> float:
+    seconds = _body(request, what).get("seconds")
+    if not _has_type(seconds, NUMBER) or not 0 <= seconds < float("inf"):
+        raise ApiError("invalid_body", object=what, reason="seconds must be a number >= 0")
+    return float(seconds)
+
+
+class FleetControl:
+    """The host of the fleet control API's listener: answers on the loop, never blocks."""
+
+    blocking = False
+
+    def __init__(self, fleet: Fleet) -> None:
+        self.fleet = fleet
+
+    def answer(self, request: Request) -> tuple[Response, float]:
+        path = request.target.partition("?")[0].rstrip("/")
+        try:
+            for method, pattern, action in ROUTES:
+                match = pattern.fullmatch(path)
+                if match and method == ("GET" if request.method == "HEAD" else request.method):
+                    return action(self, request, match), 0.0
+            if any(pattern.fullmatch(path) for _, pattern, _ in ROUTES):
+                allow = ", ".join(sorted({m for m, p, _ in ROUTES if p.fullmatch(path)}))
+                raise ApiError(
+                    "method_not_allowed", (("Allow", allow),), method=request.method, path=path, allowed=allow
+                )
+            raise ApiError("not_found", path=path)
+        except ApiError as error:
+            return error_response(error.key, headers=error.headers, **error.fields), 0.0
+
+    def _device(self, match: re.Match[str]) -> FleetDevice:
+        index = int(match.group("index"))
+        if index not in self.fleet.by_index:
+            raise ApiError("not_found", path=f"{PREFIX}/devices/{index}")
+        return self.fleet.device(index)
+
+    def devices(self, request: Request, match: re.Match[str]) -> Response:
+        offset, limit = _query(request, "offset", 0), _query(request, "limit", PAGE)
+        page = self.fleet.devices[offset : offset + limit]
+        return _json(200, {"total": len(self.fleet.devices), "devices": [d.describe() for d in page]})
+
+    def device(self, request: Request, match: re.Match[str]) -> Response:
+        device = self._device(match)
+        return _json(200, {**device.describe(), "deviceData": device.config.device_data})
+
+    def act(self, request: Request, match: re.Match[str]) -> Response:
+        device, action = self._device(match), match.group("action")
+        seconds = _seconds(request, "reboot") if action == "reboot" else 0.0
+        device.apply(action, seconds)  # on the loop's thread, where this answers
+        return _json(200, device.describe())
+
+    def requests(self, request: Request, match: re.Match[str]) -> Response:
+        index = _query(request, "device", None)
+        if index is not None and index not in self.fleet.by_index:
+            raise ApiError("not_found", path=f"{PREFIX}/devices/{index}")
+        return _json(200, {"requests": self.fleet.requests(index, _query(request, "limit", PAGE))})
+
+    def clear_requests(self, request: Request, match: re.Match[str]) -> Response:
+        self.fleet.clear_requests()
+        return Response(204)
+
+    def advance(self, request: Request, match: re.Match[str]) -> Response:
+        seconds = _seconds(request, "clock advance")
+        try:
+            return _json(200, {"now": self.fleet.advance(seconds)})
+        except RuntimeError as error:
+            raise ApiError("conflict", reason=str(error)) from None
+
+
+Action = Callable[[FleetControl, Request, "re.Match[str]"], Response]
+DEVICE = PREFIX + r"/devices/(?P<index>[0-9]{1,9})"
+ROUTES: tuple[tuple[str, re.Pattern[str], Action], ...] = (
+    ("GET", re.compile(PREFIX + "/devices"), FleetControl.devices),
+    ("GET", re.compile(DEVICE), FleetControl.device),
+    ("POST", re.compile(DEVICE + "/(?P<action>offline|hang|reboot|online)"), FleetControl.act),
+    ("GET", re.compile(PREFIX + "/requests"), FleetControl.requests),
+    ("DELETE", re.compile(PREFIX + "/requests"), FleetControl.clear_requests),
+    ("POST", re.compile(PREFIX + "/clock/advance"), FleetControl.advance),
+)

@@ -1,0 +1,71 @@
+"""Generated identities: each device of a fleet gets a distinct name, serial number, MAC address and
+BACnet device instance, derived from its index in the whole fleet (so that shards never collide) and the
+seed (so that a run can be repeated). Values a fleet file gives are kept; only the missing ones are made.
+
+The values go into the device data, under the device paths of /info/device and /info/bacnet, by the
+JSON names the device shows.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+import random
+from typing import Any, Mapping
+
+from .state import resolve
+
+DEVICE_PATH = "/info/device"
+BACNET_PATH = "/info/bacnet"
+BACNET_INSTANCES = 4_194_303  # instances 0 to 4194302; 4194303 means "not configured"
+SERIALS = 10**9
+MACS = 1 << 32  # below a locally administered prefix, 02:EC
+FIRST_INSTANCE = 1001  # without a seed, devices are numbered from here, as sites often do
+
+
+@functools.lru_cache(maxsize=None)
+def _permutation(seed: int, salt: str, modulus: int) -> tuple[int, int]:
+    """(offset, step) of a bijection of 0..modulus-1, step coprime with modulus."""
+    generator = random.Random(f"{seed}:{salt}")
+    offset, step = generator.randrange(modulus), generator.randrange(1, modulus)
+    while math.gcd(step, modulus) != 1:
+        step += 1
+    return offset, step
+
+
+def _spread(index: int, seed: int, salt: str, modulus: int) -> int:
+    """Distinct indices below `modulus` give distinct values, which do not look consecutive."""
+    offset, step = _permutation(seed, salt, modulus)
+    return (offset + index * step) % modulus
+
+
+def generated(index: int, seed: int | None) -> dict[str, dict[str, Any]]:
+    """The identity of the device at `index` of the whole fleet."""
+    seeded = 0 if seed is None else seed
+    mac = _spread(index, seeded, "mac", MACS).to_bytes(4, "big")
+    first = FIRST_INSTANCE if seed is None else _permutation(seed, "bacnet", BACNET_INSTANCES)[0]
+    return {
+        DEVICE_PATH: {
+            "hostname": f"ECLYPSE-{index + 1:05d}",
+            "serialNumber": f"{_spread(index, seeded, 'serial', SERIALS):09d}",
+            "macAddress": ":".join(f"{byte:02X}" for byte in (0x02, 0xEC, *mac)),
+        },
+        BACNET_PATH: {"deviceInstance": (first + index) % BACNET_INSTANCES},
+    }
+
+
+def overlay(lower: Mapping[str, Any], upper: Mapping[str, Any]) -> dict[str, Any]:
+    """Device data `upper` over `lower`: an object's properties over the other's, any other value instead."""
+    data = copy.deepcopy(dict(lower))
+    for path, given in upper.items():
+        below = data.get(path)
+        data[path] = {**below, **given} if isinstance(below, dict) and isinstance(given, dict) else given
+    return data
+
+
+def with_identity(device_data: Mapping[str, Any], index: int, seed: int | None) -> dict[str, Any]:
+    """`device_data` with the generated identity filling what it does not give, where the spec being
+    served has the identity's resources (a spec of other resources gets none)."""
+    identity = {path: values for path, values in generated(index, seed).items() if resolve(path) is not None}
+    return overlay(identity, device_data)
