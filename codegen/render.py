@@ -10,8 +10,9 @@ from typing import Any
 import black
 import jinja2
 
-from .model import Object, Property, Resource, Spec, revision_tuple
+from .model import Object, Property, Resource, Spec
 from .static.codec import Kind, camel_case
+from .static.deviceapi import parse_revision
 from .openapi import build_openapi
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -133,7 +134,7 @@ def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "request_codec": f"CODECS[{resource.request.name!r}]" if resource.request else "None",
         "entity": resource.is_entity,
         "xml_body_revision": (
-            revision_tuple(resource.xml_body_from_revision) if resource.xml_body_from_revision else None
+            parse_revision(resource.xml_body_from_revision) if resource.xml_body_from_revision else None
         ),
         "not_found_error": resource.not_found_error,
         "deprecated": resource.deprecated,
@@ -222,13 +223,16 @@ def context(spec: Spec) -> dict[str, Any]:
         "header": header(spec),
         "api": spec.api,
         "query": spec.query_options,
+        # What the request path reads of the query options (their descriptions are for the OpenAPI document).
+        "query_options": {
+            name: {key: value for key, value in option.items() if key != "description"}
+            for name, option in spec.query_options.items()
+        },
         "choices": spec.choices,
         "xml_prolog": next(e.prolog for e in spec.encodings if e.name == "xml"),
         "encodings": {e.name: e.media_types[0] for e in spec.encodings},
         "content_types": {m: f"{m};charset={e.charset}" for e in spec.encodings for m in e.media_types},
         "media_types": {m: e.name for e in spec.encodings for m in e.media_types},
-        "json_media_types": next(e.media_types for e in spec.encodings if e.name == "json"),
-        "xml_media_types": next(e.media_types for e in spec.encodings if e.name == "xml"),
         "deprecation": f"@{spec.choices['deprecation_date']}",
         "errors": list(spec.errors.values()),
         "objects": [object_view(o, spec) for o in spec.objects.values()],

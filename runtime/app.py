@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..generated import handler as api
+from ..generated.deviceapi import parse_revision
 from ..generated.handler import CHOICES, DEFAULT_REVISION, SESSION_COOKIE, Request, Response
 
 from . import control
@@ -29,14 +30,6 @@ from .simulator import JobSimulator, Scenario, StoreUnavailable
 from .store import RETRY_AFTER, SqliteStore
 
 logger = logging.getLogger("runtime")
-
-
-def parse_revision(revision: str) -> tuple[int, int]:
-    """`"8.0"` -> (8, 0); ValueError for anything else."""
-    major, dot, minor = revision.partition(".")
-    if not (dot and major.isdigit() and minor.isdigit()):
-        raise ValueError(f"not an API revision like 8.0: {revision!r}")
-    return int(major), int(minor)
 
 
 def _hide_newer_operations(document: dict[str, Any], revision: tuple[int, int]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from ..generated import handler
 from ..generated.handler import DEFAULT_REVISION
 
-from .app import parse_revision
+from ..generated.deviceapi import parse_revision
 from .auth import parse_user
 from .faults import Fault
 from .reload import PACKAGED_SPEC, ReloadError, SpecReloader, serve_spec

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .. import generated
 from ..generated.handler import CONTENT_TYPES, ApiError, Request, Response, error_response
 from ..generated.handler import JSON as JSON_MEDIA_TYPE
+from ..generated.codec import has_type
 from ..generated.serializers import BodyError, parse_json
 
 from .clock import ManualClock
@@ -71,7 +72,7 @@ def _body(request: Request, what: str) -> dict[str, Any]:
 def _has_type(value: Any, kind: type | tuple[type, ...]) -> bool:
     if kind is list:
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
-    return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+    return has_type(value, kind)
 
 
 def keyword_arguments(document: dict[str, Any], fields: Fields, what: str) -> dict[str, Any]:

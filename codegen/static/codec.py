@@ -37,9 +37,16 @@ class BodyError(ValueError):
     """A request body that does not match its object; the message says why."""
 
 
+def has_type(value: Any, types: type | tuple[type, ...]) -> bool:
+    """`isinstance`, except that a bool is never a number: only `bool` itself (or a tuple holding it) takes one."""
+    if isinstance(value, bool):
+        return types is bool or (isinstance(types, tuple) and bool in types)
+    return isinstance(value, types)
+
+
 def is_type(value: Any, type_: str) -> bool:
-    """Whether `value` is of a primitive type; a bool is never a number."""
-    return isinstance(value, PRIMITIVES[type_]) and (type_ == "boolean" or not isinstance(value, bool))
+    """Whether `value` is of a primitive type of the spec."""
+    return has_type(value, PRIMITIVES[type_])
 
 
 def _no_constants(name: str) -> Any:

@@ -39,9 +39,16 @@ class BodyError(ValueError):
     """A request body that does not match its object; the message says why."""
 
 
+def has_type(value: Any, types: type | tuple[type, ...]) -> bool:
+    """`isinstance`, except that a bool is never a number: only `bool` itself (or a tuple holding it) takes one."""
+    if isinstance(value, bool):
+        return types is bool or (isinstance(types, tuple) and bool in types)
+    return isinstance(value, types)
+
+
 def is_type(value: Any, type_: str) -> bool:
-    """Whether `value` is of a primitive type; a bool is never a number."""
-    return isinstance(value, PRIMITIVES[type_]) and (type_ == "boolean" or not isinstance(value, bool))
+    """Whether `value` is of a primitive type of the spec."""
+    return has_type(value, PRIMITIVES[type_])
 
 
 def _no_constants(name: str) -> Any:
@@ -310,6 +317,8 @@ def check_primitive(kind: Kind, value: Any, place: str) -> Any:
         if value not in kind.values:
             raise BodyError(f"{place} must be one of {', '.join(kind.values)}, got {value!r}")
         return value
+    if kind.type == "integer" and is_type(value, "number") and float(value).is_integer():
+        value = int(value)  # JSON Schema's integers include 58.0, as the OpenAPI document's readers expect
     if not is_type(value, kind.type):
         raise BodyError(f"{place} must be of type {kind.type}, got {_json_type(value)}")
     if kind.minimum is not None and value < kind.minimum or kind.maximum is not None and value > kind.maximum:

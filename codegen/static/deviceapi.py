@@ -1,0 +1,317 @@
+"""The device API's request path: routing, negotiation, parameters, bodies and errors, spec-independent.
+
+The generated handler declares what the spec decides (routes, encodings, query options, the error
+catalogue) and builds one `DeviceApi` of them. `DeviceApi.handle(request, host)` answers one request
+without touching a socket, so any serving core can use it. The host provides:
+- `backend`: `invoke(route, kwargs, body, binary)` answering the route's values by property name, or None
+  when the entity does not exist;
+- `revision`: the API revision served, as a (major, minor) tuple; newer resources do not exist;
+- `negotiate(accept)`: the media type an Accept header prefers, or None.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+from urllib.parse import parse_qsl, quote, unquote
+
+from .codec import BodyError, Codec, Kind, parse_parameter
+from .wire import ApiError, Request, Response
+
+
+def parse_revision(revision: str) -> tuple[int, int]:
+    """`"8.0"` -> (8, 0); ValueError for anything else."""
+    major, dot, minor = revision.partition(".")
+    if not (dot and major.isascii() and major.isdigit() and minor.isascii() and minor.isdigit()):
+        raise ValueError(f"not an API revision like 8.0: {revision!r}")
+    return int(major), int(minor)
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    attr: str
+    kind: Kind  # what a valid value is
+    invalid_error: str
+    location: str  # path or query
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    operation: str
+    method: str
+    path: str  # as the spec writes it, below the base path
+    pattern: re.Pattern[str]
+    parameters: tuple[Parameter, ...]
+    revision: tuple[int, int]
+    response: Codec | None  # None: 204 No Content
+    request: Codec | None
+    not_found_error: str
+    deprecated: bool
+    # The Link to the successor, from the successor's revision on: a template over this route's parameters.
+    successor_revision: tuple[int, int] | None
+    successor_link: str | None
+    entity: bool  # a GET of an object: also its properties, $select and $value
+    xml_body_revision: tuple[int, int] | None  # from which revision an XML request body is accepted
+    shape: str  # object, array (a bare list of the response object) or none
+    status: int  # the success status
+    binary: bool  # encode=bin answers the raw bytes
+    xml_root: str | None  # the root element of an array answer
+    behaviour: Mapping[str, str]  # what answers it in the runtime: {kind: ..., ...}
+
+
+class DeviceApi:
+    """The device API of one spec: `encodings` maps an encoding to its default media type (what `encode=`
+    asks for), `media_types` a media type to its encoding, `content_types` a media type to the Content-Type
+    answered; `query` is the spec's query options; `errors` maps a key to (status, code, message template)."""
+
+    def __init__(
+        self,
+        *,
+        base_path: str,
+        encodings: Mapping[str, str],
+        media_types: Mapping[str, str],
+        content_types: Mapping[str, str],
+        query: Mapping[str, Mapping[str, str]],
+        errors: Mapping[str, tuple[int, str, str]],
+        error_codec: Codec,
+        routes: tuple[Route, ...],
+        deprecation: str,
+    ) -> None:
+        self.base_path = base_path
+        self.encodings, self.media_types, self.content_types = encodings, media_types, content_types
+        self.json = encodings["json"]
+        self.json_media_types = tuple(m for m, e in media_types.items() if e == "json")
+        self.xml_media_types = tuple(m for m, e in media_types.items() if e == "xml")
+        self.encode_option = query["encode"]["name"]
+        self.binary_encoding = query["encode"]["binary_value"]
+        self.binary_media_type = query["encode"]["binary_media_type"]
+        self.select_option = query["select"]["name"]
+        self.select_all = query["select"]["all"]
+        self.select_separator = query["select"]["separator"]
+        self.value_content_type = query["value"]["content_type"]
+        self.errors, self.error_codec = errors, error_codec
+        self.routes = routes
+        self.deprecation = deprecation
+        self.expected_encodings = ", ".join(encodings)
+
+    def error_response(
+        self,
+        key: str,
+        media_type: str | None = None,
+        headers: list[tuple[str, str]] | None = None,
+        **fields: Any,
+    ) -> Response:
+        """The spec's error `key` as a response of `media_type` (JSON by default), its message filled from
+        `fields`."""
+        media_type = media_type or self.json
+        status, code, message = self.errors[key]
+        document = {"Code": code, "Message": message.format(**fields)}
+        body = self.error_codec.encode(self.media_types[media_type], document)
+        return Response(status, body, self.content_types[media_type], list(headers or ()))
+
+    def negotiated_error(
+        self,
+        request: Request,
+        host: Any,
+        key: str,
+        headers: list[tuple[str, str]] | None = None,
+        **fields: Any,
+    ) -> Response:
+        """The spec's error `key` in the encoding the request asks for (`encode`, else Accept, else JSON)."""
+        try:
+            media_type = self._media_type(_query_options(request.target.partition("?")[2]), request, host)[1]
+        except ApiError:
+            media_type = host.negotiate(request.headers.get("Accept")) or self.json
+        return self.error_response(key, media_type, headers, **fields)
+
+    def handle(self, request: Request, host: Any) -> Response:
+        """Answer one device-API request (the target starts with the base path or is not found)."""
+        raw_path, _, query = request.target.partition("?")
+        options = _query_options(query)
+        try:
+            media_type, error_media_type = self._media_type(options, request, host)
+        except ApiError as error:
+            return self.negotiated_error(request, host, error.key, **error.fields)
+        headers: list[tuple[str, str]] = []
+        path = unquote(raw_path, errors="replace") if "%" in raw_path else raw_path
+        try:
+            return self._dispatch(request, host, path, options, media_type, headers)
+        except ApiError as error:
+            return self.error_response(error.key, error_media_type, headers + error.headers, **error.fields)
+
+    def _media_type(
+        self, options: dict[str, list[str]], request: Request, host: Any
+    ) -> tuple[str | None, str]:
+        """The media type to answer with (None: nothing acceptable) and the one errors use."""
+        if self.encode_option in options:
+            given = options[self.encode_option][-1]
+            chosen = given.strip().lower()
+            if (
+                chosen == self.binary_encoding
+            ):  # whether the resource has bytes to answer is known once routed
+                return self.binary_media_type, self.json
+            if chosen not in self.encodings:
+                raise ApiError(
+                    "invalid_query", option=self.encode_option, value=given, expected=self.expected_encodings
+                )
+            return self.encodings[chosen], self.encodings[chosen]
+        accepted = host.negotiate(request.headers.get("Accept"))
+        return accepted, accepted or self.json
+
+    def _selection(self, options: dict[str, list[str]], codec: Codec) -> frozenset[str] | None:
+        """The property names `$select` asks for; None means all (absent, empty or `*`)."""
+        values = options.get(self.select_option, ())
+        names = [n.strip() for value in values for n in value.split(self.select_separator)]
+        names = [n for n in names if n]
+        selected = set()
+        for name in names:
+            if name == self.select_all:
+                continue
+            found = codec.field(name)
+            if found is None:
+                raise ApiError("unknown_select", name=name, object=codec.name, known=codec.names)
+            selected.add(found.name)
+        return None if not selected or self.select_all in names else frozenset(selected)
+
+    def _match(
+        self, path: str, revision: tuple[int, int]
+    ) -> tuple[list[tuple[Route, re.Match[str]]], list[str]]:
+        """The routes (served at `revision`) whose pattern matches `path`, and the methods they allow.
+        A route whose own path matches wins over an entity's `{property}` below it (as in OpenAPI, a
+        concrete path over a templated one): /jobs/{jobId}/cancel is not a property of the job."""
+        found = [(r, m) for r in self.routes if r.revision <= revision and (m := r.pattern.match(path))]
+        own_paths = [(r, m) for r, m in found if not m.groupdict().get("_property")]
+        found = own_paths or found
+        methods = {r.method for r, _ in found} | ({"HEAD"} if any(r.entity for r, _ in found) else set())
+        return found, sorted(methods)
+
+    def _dispatch(
+        self,
+        request: Request,
+        host: Any,
+        path: str,
+        options: dict[str, list[str]],
+        media_type: str | None,
+        headers: list[tuple[str, str]],
+    ) -> Response:
+        if not path.startswith(self.base_path + "/"):
+            raise ApiError("not_found", path=path)
+        local = path[len(self.base_path) :]
+        local = local[:-1] if local.endswith("/") and len(local) > 1 else local
+        found, allowed = self._match(local, host.revision)
+        if not found:
+            raise ApiError("not_found", path=path)
+        method = "GET" if request.method == "HEAD" else request.method
+        route, match = next(((r, m) for r, m in found if r.method == method), (None, None))
+        if route is None:
+            allow = ", ".join(allowed)
+            raise ApiError(
+                "method_not_allowed", (("Allow", allow),), method=request.method, path=path, allowed=allow
+            )
+        arguments = {p.name: match.group(p.name) for p in route.parameters if p.location == "path"}
+        if route.deprecated:
+            headers.append(("Deprecation", self.deprecation))
+            headers.extend(_successor_link(route, arguments, host.revision))
+        kwargs = _arguments(route, arguments, options)
+        property_name = match.groupdict().get("_property")
+        wants_value = match.groupdict().get("_value") is not None
+        binary = media_type == self.binary_media_type
+        if binary and not route.binary:
+            raise ApiError(
+                "invalid_query",
+                option=self.encode_option,
+                value=self.binary_encoding,
+                expected=self.expected_encodings,
+            )
+        if media_type is None and not wants_value and route.response is not None:
+            raise ApiError(
+                "not_acceptable", accept=request.headers.get("Accept"), available=", ".join(self.media_types)
+            )
+        body = self._read_body(request, route, host.revision) if route.request is not None else None
+        values = host.backend.invoke(route, kwargs, body, binary)
+        if values is None:
+            first = route.parameters[0].name if route.parameters else ""
+            raise ApiError(route.not_found_error, name=first, value=arguments.get(first, ""), path=path)
+        if binary:
+            return Response(200, values, self.binary_media_type, headers)
+        if route.shape == "none":
+            return Response(204, b"", None, headers)
+        media_type = media_type or self.json
+        encoding = self.media_types[media_type]
+        content_type = self.content_types[media_type]
+        if route.status == 201:
+            key = route.response.field(route.behaviour["key"])
+            headers.append(("Location", f"{path.rstrip('/')}/{quote(str(values[key.name]), safe='')}"))
+        if route.shape == "array":
+            body = route.response.encode_list(encoding, values, route.xml_root)
+            return Response(route.status, body, content_type, headers)
+        selected = (
+            self._selection(options, route.response) if route.entity and property_name is None else None
+        )
+        if property_name is not None:
+            found_field = route.response.field(property_name)
+            if found_field is None:
+                raise ApiError("property_not_found", object=route.response.name, name=property_name)
+            if wants_value:
+                return Response(
+                    200, route.response.raw(found_field, values), self.value_content_type, headers
+                )
+            selected = frozenset((found_field.name,))
+        return Response(
+            route.status, route.response.encode(encoding, values, selected), content_type, headers
+        )
+
+    def _read_body(self, request: Request, route: Route, revision: tuple[int, int]) -> dict[str, Any]:
+        """The request body as the route's request object, or the spec's 415 / 400."""
+        codec = route.request
+        content_type = request.headers.get("Content-Type") or ""
+        media_type = content_type.split(";")[0].strip().lower()
+        xml_accepted = route.xml_body_revision is not None and revision >= route.xml_body_revision
+        supported = self.json_media_types + (self.xml_media_types if xml_accepted else ())
+        if media_type not in supported:
+            raise ApiError(
+                "unsupported_media_type", content_type=content_type, supported=", ".join(supported)
+            )
+        try:
+            if media_type in self.json_media_types:
+                return codec.from_json(request.body)
+            return codec.from_xml(request.body)
+        except BodyError as error:
+            raise ApiError("invalid_body", object=codec.name, reason=str(error)) from None
+
+
+def _query_options(query: str) -> dict[str, list[str]]:
+    """Query options by lower-cased name; repeated options keep every value."""
+    options: dict[str, list[str]] = {}
+    if query:
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            options.setdefault(name.lower(), []).append(value)
+    return options
+
+
+def _successor_link(
+    route: Route, arguments: dict[str, str], revision: tuple[int, int]
+) -> list[tuple[str, str]]:
+    if route.successor_link is None or revision < route.successor_revision:
+        return []
+    quoted = {name: quote(value, safe="") for name, value in arguments.items()}
+    return [("Link", route.successor_link.format(**quoted))]
+
+
+def _arguments(route: Route, arguments: dict[str, str], options: dict[str, list[str]]) -> dict[str, Any]:
+    """The operation's keyword arguments: path and query parameters as values of their kinds."""
+    kwargs: dict[str, Any] = {}
+    for p in route.parameters:
+        if p.location == "query":
+            if p.name.lower() not in options:
+                continue
+            text = options[p.name.lower()][-1]
+        else:
+            text = arguments[p.name]
+        try:
+            kwargs[p.attr] = parse_parameter(p.kind, text)
+        except ValueError:
+            raise ApiError(p.invalid_error, name=p.name, value=text) from None
+    return kwargs
