@@ -29,7 +29,13 @@ for path in (ROOT, BENCH):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from eclypse_emulator.generated.handler import BASE_PATH, DeviceRequestHandler, Request, handle, response_bytes  # noqa: E402
+from eclypse_emulator.generated.handler import (
+    BASE_PATH,
+    DeviceRequestHandler,
+    Request,
+    handle,
+    response_bytes,
+)  # noqa: E402
 from eclypse_emulator.runtime import Emulator  # noqa: E402
 from eclypse_emulator.runtime.server import EmulatorHTTPServer  # noqa: E402
 
