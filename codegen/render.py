@@ -86,22 +86,16 @@ def object_view(obj: Object, spec: Spec) -> dict[str, Any]:
     }
 
 
-def route_pattern(resource: Resource, value_segment: str) -> str:
-    """The regular expression of a resource's path, without its trailing slash; an entity's also
-    matches `/{property}` and `/{property}/$value` below it."""
-    pattern = ""
-    for literal, name in re.findall(r"([^{]*)(?:\{([^}]*)\})?", resource.path.rstrip("/")):
-        pattern += "/".join(segment_pattern(segment) for segment in literal.split("/"))
-        pattern += f"(?P<{name}>[^/]+)" if name else ""
-    if resource.is_entity:
-        pattern += rf"(?:/(?P<_property>[^/]+)(?:/(?P<_value>{re.escape(value_segment)}))?)?"
-    return f"^{pattern}$"
-
-
-def segment_pattern(segment: str) -> str:
-    """A literal path segment; one the vendor writes kebab-case also matches its camelCase form."""
-    camel = camel_case(segment)
-    return re.escape(segment) if camel == segment else f"(?:{re.escape(segment)}|{re.escape(camel)})"
+def route_segments(resource: Resource) -> tuple[tuple[str, ...] | str, ...]:
+    """A resource's path as the router's table holds it: a parameter by its name, a literal segment by its
+    spellings (one the vendor writes kebab-case also as its camelCase form)."""
+    segments: list[tuple[str, ...] | str] = []
+    for part in resource.path.strip("/").split("/"):
+        if part.startswith("{") and part.endswith("}"):
+            segments.append(part[1:-1])
+        else:
+            segments.append(tuple(dict.fromkeys((part, camel_case(part)))))
+    return tuple(segments)
 
 
 def successor_link(resource: Resource, spec: Spec) -> tuple[tuple[int, int] | None, str | None]:
@@ -116,13 +110,12 @@ def successor_link(resource: Resource, spec: Spec) -> tuple[tuple[int, int] | No
 
 
 def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
-    value_segment = spec.query_options["value"]["segment"]
     revision, link = successor_link(resource, spec)
     return {
         "operation": resource.operation,
         "method": resource.method,
         "path": resource.path,
-        "pattern": route_pattern(resource, value_segment),
+        "segments": route_segments(resource),
         "parameters": [dict(vars(p), attr=p.attr) for p in resource.parameters],
         "shape": resource.response_shape,
         "status": resource.status,

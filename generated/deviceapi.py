@@ -13,12 +13,12 @@ without touching a socket, so any serving core can use it. The host provides:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, quote, unquote
 
 from .codec import BodyError, Codec, Kind, parse_parameter
+from .router import Router, Segments
 from .wire import ApiError, Request, Response
 
 
@@ -44,7 +44,7 @@ class Route:
     operation: str
     method: str
     path: str  # as the spec writes it, below the base path
-    pattern: re.Pattern[str]
+    segments: Segments  # the path as the router's table holds it
     parameters: tuple[Parameter, ...]
     revision: tuple[int, int]
     response: Codec | None  # None: 204 No Content
@@ -95,6 +95,15 @@ class DeviceApi:
         self.value_content_type = query["value"]["content_type"]
         self.errors, self.error_codec = errors, error_codec
         self.routes = routes
+        self.router = Router()
+        value = (query["value"]["segment"],)
+        for route in routes:
+            self.router.add(route.method, route.segments, (route, OWN))
+            if route.entity:  # its properties, and their raw values, below it
+                self.router.add(route.method, route.segments + (PROPERTY,), (route, PROPERTY), rank=1)
+                self.router.add(route.method, route.segments + (PROPERTY, value), (route, VALUE), rank=1)
+        # Routes newer than a revision do not exist for it; a host serving the newest revision filters none.
+        self.newest = max((route.revision for route in routes), default=(0, 0))
         self.deprecation = deprecation
         self.expected_encodings = ", ".join(encodings)
 
@@ -177,17 +186,16 @@ class DeviceApi:
             selected.add(found.name)
         return None if not selected or self.select_all in names else frozenset(selected)
 
-    def _match(
-        self, path: str, revision: tuple[int, int]
-    ) -> tuple[list[tuple[Route, re.Match[str]]], list[str]]:
-        """The routes (served at `revision`) whose pattern matches `path`, and the methods they allow.
-        A route whose own path matches wins over an entity's `{property}` below it (as in OpenAPI, a
-        concrete path over a templated one): /jobs/{jobId}/cancel is not a property of the job."""
-        found = [(r, m) for r in self.routes if r.revision <= revision and (m := r.pattern.match(path))]
-        own_paths = [(r, m) for r, m in found if not m.groupdict().get("_property")]
-        found = own_paths or found
-        methods = {r.method for r, _ in found} | ({"HEAD"} if any(r.entity for r, _ in found) else set())
-        return found, sorted(methods)
+    def _route(
+        self, method: str, local: str, path: str, revision: tuple[int, int]
+    ) -> tuple[Route, str, dict[str, str]]:
+        """The route (served at `revision`) of `method` and `local` (the path below the base path), what
+        it is asked for (OWN, PROPERTY or VALUE) and its path arguments. A route whose own path matches wins
+        over an entity's `{property}` below it (as in OpenAPI, a concrete path over a templated one):
+        /jobs/{jobId}/cancel is not a property of the job."""
+        visible = None if revision >= self.newest else (lambda target: target[0].revision <= revision)
+        (route, asked), arguments = self.router.resolve(method, local, path, visible)
+        return route, asked, arguments
 
     def _dispatch(
         self,
@@ -200,25 +208,15 @@ class DeviceApi:
     ) -> Response:
         if not path.startswith(self.base_path + "/"):
             raise ApiError("not_found", path=path)
-        local = path[len(self.base_path) :]
-        local = local[:-1] if local.endswith("/") and len(local) > 1 else local
-        found, allowed = self._match(local, host.revision)
-        if not found:
-            raise ApiError("not_found", path=path)
-        method = "GET" if request.method == "HEAD" else request.method
-        route, match = next(((r, m) for r, m in found if r.method == method), (None, None))
-        if route is None:
-            allow = ", ".join(allowed)
-            raise ApiError(
-                "method_not_allowed", (("Allow", allow),), method=request.method, path=path, allowed=allow
-            )
-        arguments = {p.name: match.group(p.name) for p in route.parameters if p.location == "path"}
+        route, asked, arguments = self._route(
+            request.method, path[len(self.base_path) :], path, host.revision
+        )
+        property_name = arguments.pop(PROPERTY, None)
+        wants_value = asked == VALUE
         if route.deprecated:
             headers.append(("Deprecation", self.deprecation))
             headers.extend(_successor_link(route, arguments, host.revision))
         kwargs = _arguments(route, arguments, options)
-        property_name = match.groupdict().get("_property")
-        wants_value = match.groupdict().get("_value") is not None
         binary = media_type == self.binary_media_type
         if binary and not route.binary:
             raise ApiError(
@@ -282,6 +280,11 @@ class DeviceApi:
             return codec.from_xml(request.body)
         except BodyError as error:
             raise ApiError("invalid_body", object=codec.name, reason=str(error)) from None
+
+
+# What a route's table entry answers: the route's own path, a property below an entity, or its raw value.
+# PROPERTY is also the name of the path parameter holding the property's name.
+OWN, PROPERTY, VALUE = "", "_property", "_value"
 
 
 def _query_options(query: str) -> dict[str, list[str]]:

@@ -8,8 +8,6 @@ request without touching a socket. `DeviceRequestHandler` adapts it to `http.ser
 
 from __future__ import annotations
 
-import re
-
 from . import httpserver
 from .codec import FORMATS, Kind
 from .deviceapi import DeviceApi, Parameter, Route
@@ -101,9 +99,7 @@ ROUTES = (
         operation="get_backup_job",
         method="GET",
         path="/system/backup/jobs/{JobId}/",
-        pattern=re.compile(
-            "^/system/backup/jobs/(?P<JobId>[^/]+)(?:/(?P<_property>[^/]+)(?:/(?P<_value>\\$value))?)?$"
-        ),
+        segments=(("system",), ("backup",), ("jobs",), "JobId"),
         parameters=(
             Parameter(
                 "JobId",
@@ -141,7 +137,7 @@ ROUTES = (
         operation="get_job",
         method="GET",
         path="/jobs/{jobId}/",
-        pattern=re.compile("^/jobs/(?P<jobId>[^/]+)(?:/(?P<_property>[^/]+)(?:/(?P<_value>\\$value))?)?$"),
+        segments=(("jobs",), "jobId"),
         parameters=(
             Parameter(
                 "jobId",
@@ -179,7 +175,7 @@ ROUTES = (
         operation="cancel_job",
         method="POST",
         path="/jobs/{jobId}/cancel",
-        pattern=re.compile("^/jobs/(?P<jobId>[^/]+)/cancel$"),
+        segments=(("jobs",), "jobId", ("cancel",)),
         parameters=(
             Parameter(
                 "jobId",
@@ -217,7 +213,7 @@ ROUTES = (
         operation="create_backup",
         method="POST",
         path="/system/backup/create",
-        pattern=re.compile("^/system/backup/create$"),
+        segments=(("system",), ("backup",), ("create",)),
         parameters=(),
         revision=(4, 0),
         response=CODECS["BackupCreate"],
@@ -238,7 +234,7 @@ ROUTES = (
         operation="get_info",
         method="GET",
         path="/info",
-        pattern=re.compile("^/info(?:/(?P<_property>[^/]+)(?:/(?P<_value>\\$value))?)?$"),
+        segments=(("info",),),
         parameters=(),
         revision=(1, 0),
         response=CODECS["Info"],
@@ -259,8 +255,13 @@ ROUTES = (
         operation="get_mstp_port",
         method="GET",
         path="/protocols/bacnet/communication/network/mstp-ports/{id}/",
-        pattern=re.compile(
-            "^/protocols/bacnet/communication/network/(?:mstp\\-ports|mstpPorts)/(?P<id>[^/]+)(?:/(?P<_property>[^/]+)(?:/(?P<_value>\\$value))?)?$"
+        segments=(
+            ("protocols",),
+            ("bacnet",),
+            ("communication",),
+            ("network",),
+            ("mstp-ports", "mstpPorts"),
+            "id",
         ),
         parameters=(
             Parameter(
@@ -299,8 +300,13 @@ ROUTES = (
         operation="set_mstp_port",
         method="POST",
         path="/protocols/bacnet/communication/network/mstp-ports/{id}/",
-        pattern=re.compile(
-            "^/protocols/bacnet/communication/network/(?:mstp\\-ports|mstpPorts)/(?P<id>[^/]+)$"
+        segments=(
+            ("protocols",),
+            ("bacnet",),
+            ("communication",),
+            ("network",),
+            ("mstp-ports", "mstpPorts"),
+            "id",
         ),
         parameters=(
             Parameter(

@@ -8,8 +8,6 @@ request without touching a socket. `DeviceRequestHandler` adapts it to `http.ser
 
 from __future__ import annotations
 
-import re
-
 from . import httpserver
 from .codec import FORMATS, Kind
 from .deviceapi import DeviceApi, Parameter, Route
@@ -99,9 +97,7 @@ ROUTES = (
         operation="get_backup_job",
         method="GET",
         path="/system/backup/jobs/{JobId}/",
-        pattern=re.compile(
-            "^/system/backup/jobs/(?P<JobId>[^/]+)(?:/(?P<_property>[^/]+)(?:/(?P<_value>\\$value))?)?$"
-        ),
+        segments=(("system",), ("backup",), ("jobs",), "JobId"),
         parameters=(
             Parameter(
                 "JobId",
@@ -139,7 +135,7 @@ ROUTES = (
         operation="create_backup",
         method="POST",
         path="/system/backup/create",
-        pattern=re.compile("^/system/backup/create$"),
+        segments=(("system",), ("backup",), ("create",)),
         parameters=(),
         revision=(4, 0),
         response=CODECS["BackupCreate"],
@@ -160,7 +156,7 @@ ROUTES = (
         operation="get_info",
         method="GET",
         path="/info",
-        pattern=re.compile("^/info(?:/(?P<_property>[^/]+)(?:/(?P<_value>\\$value))?)?$"),
+        segments=(("info",),),
         parameters=(),
         revision=(1, 0),
         response=CODECS["Info"],
@@ -181,9 +177,7 @@ ROUTES = (
         operation="get_port",
         method="GET",
         path="/network-ports/{id}/",
-        pattern=re.compile(
-            "^/(?:network\\-ports|networkPorts)/(?P<id>[^/]+)(?:/(?P<_property>[^/]+)(?:/(?P<_value>\\$value))?)?$"
-        ),
+        segments=(("network-ports", "networkPorts"), "id"),
         parameters=(
             Parameter(
                 "id",
@@ -221,7 +215,7 @@ ROUTES = (
         operation="set_port",
         method="PUT",
         path="/network-ports/{id}/",
-        pattern=re.compile("^/(?:network\\-ports|networkPorts)/(?P<id>[^/]+)$"),
+        segments=(("network-ports", "networkPorts"), "id"),
         parameters=(
             Parameter(
                 "id",
@@ -259,7 +253,7 @@ ROUTES = (
         operation="list_members",
         method="GET",
         path="/members",
-        pattern=re.compile("^/members$"),
+        segments=(("members",),),
         parameters=(),
         revision=(1, 0),
         response=CODECS["Member"],
@@ -280,7 +274,7 @@ ROUTES = (
         operation="create_member",
         method="POST",
         path="/members",
-        pattern=re.compile("^/members$"),
+        segments=(("members",),),
         parameters=(),
         revision=(1, 0),
         response=CODECS["Member"],
@@ -301,9 +295,7 @@ ROUTES = (
         operation="get_member",
         method="GET",
         path="/members/{memberName}/",
-        pattern=re.compile(
-            "^/members/(?P<memberName>[^/]+)(?:/(?P<_property>[^/]+)(?:/(?P<_value>\\$value))?)?$"
-        ),
+        segments=(("members",), "memberName"),
         parameters=(
             Parameter(
                 "memberName",
@@ -357,7 +349,7 @@ ROUTES = (
         operation="delete_member",
         method="DELETE",
         path="/members/{memberName}/",
-        pattern=re.compile("^/members/(?P<memberName>[^/]+)$"),
+        segments=(("members",), "memberName"),
         parameters=(
             Parameter(
                 "memberName",

@@ -1,0 +1,109 @@
+"""One router for the device API and the control API: a table keyed by literal path segments.
+
+A route's path is a tuple of segments, each either a tuple of the literal spellings it accepts (the vendor's
+kebab-case and the camelCase clients also send) or the name of a parameter (a string). The segments form a
+trie: a lookup walks the request's segments through dictionaries, trying a literal child and the parameter
+child at each level, so that it costs the same whatever the number of routes, and uses no regular
+expression. Every route a path matches is found (a literal does not hide a parameter), and the caller's
+`rank` picks among them: the lowest rank found wins (the device API ranks an entity's `{property}` below
+the routes of their own paths, as OpenAPI prefers a concrete path over a templated one).
+
+`resolve` also gives both APIs the same HEAD (answered as GET) and the same 405 with `Allow`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from .wire import ApiError
+
+Segments = tuple[tuple[str, ...] | str, ...]
+
+
+def segments_of(template: str) -> Segments:
+    """`/jobs/{id}` -> (("jobs",), "id"): a path template written as in the spec."""
+    return tuple(
+        part[1:-1] if part.startswith("{") and part.endswith("}") else (part,)
+        for part in template.strip("/").split("/")
+    )
+
+
+class _Node:
+    __slots__ = ("literals", "parameter", "entries")
+
+    def __init__(self) -> None:
+        self.literals: dict[str, _Node] = {}
+        self.parameter: _Node | None = None
+        # (method, rank, parameter names in path order, target) of the routes ending here
+        self.entries: list[tuple[str, int, tuple[str, ...], Any]] = []
+
+
+class Router:
+    """Routes by method and path; `add` them, then `resolve`."""
+
+    def __init__(self) -> None:
+        self._root = _Node()
+
+    def add(self, method: str, segments: Segments, target: Any, rank: int = 0) -> None:
+        node, names = self._root, []
+        for segment in segments:
+            if isinstance(segment, str):
+                names.append(segment)
+                if node.parameter is None:
+                    node.parameter = _Node()
+                node = node.parameter
+                continue
+            child = node.literals.get(segment[0]) or _Node()
+            for spelling in segment:  # every spelling leads to the same child
+                node.literals.setdefault(spelling, child)
+            node = child
+        node.entries.append((method, rank, tuple(names), target))
+
+    def lookup(self, path: str) -> list[tuple[tuple[str, int, tuple[str, ...], Any], tuple[str, ...]]]:
+        """Every route whose segments match `path` (`/a/b`, one trailing slash allowed), with the values of
+        its parameters in path order."""
+        if path.endswith("/"):
+            path = path[:-1]
+        segments = path[1:].split("/")
+        last = len(segments)
+        found = []
+        pending: list[tuple[_Node, int, tuple[str, ...]]] = [(self._root, 0, ())]
+        while pending:
+            node, depth, values = pending.pop()
+            if depth == last:
+                found.extend((entry, values) for entry in node.entries)
+                continue
+            segment = segments[depth]
+            if node.parameter is not None and segment:
+                pending.append((node.parameter, depth + 1, values + (segment,)))
+            child = node.literals.get(segment)
+            if child is not None:
+                pending.append((child, depth + 1, values))
+        return found
+
+    def resolve(
+        self, method: str, path: str, shown_path: str, visible: Callable[[Any], bool] | None = None
+    ) -> tuple[Any, dict[str, str]]:
+        """The target of the route `method` and `path` name, and its parameters by name; HEAD is answered
+        as GET. ApiError `not_found` (naming `shown_path`) when no route matches the path, or no route
+        `visible` admits; `method_not_allowed` with `Allow` when the path's routes take other methods."""
+        found = [
+            (entry, values) for entry, values in self.lookup(path) if visible is None or visible(entry[3])
+        ]
+        if not found:
+            raise ApiError("not_found", path=shown_path)
+        best = min(entry[1] for entry, _ in found)
+        wanted = "GET" if method == "HEAD" else method
+        for (allowed, rank, names, target), values in found:
+            if rank == best and allowed == wanted:
+                return target, dict(zip(names, values))
+        allow = ", ".join(allowed_methods(entry[0] for entry, _ in found if entry[1] == best))
+        raise ApiError(
+            "method_not_allowed", (("Allow", allow),), method=method, path=shown_path, allowed=allow
+        )
+
+
+def allowed_methods(methods: Iterable[str]) -> list[str]:
+    """The methods a path allows, sorted: HEAD wherever GET is."""
+    allowed = set(methods)
+    return sorted(allowed | {"HEAD"} if "GET" in allowed else allowed)
