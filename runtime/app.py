@@ -30,6 +30,7 @@ from .simulator import JobSimulator, Scenario, StoreUnavailable
 from .store import RETRY_AFTER, SqliteStore
 
 logger = logging.getLogger("runtime")
+CONTROL_PREFIX = control.PREFIX + "/"
 
 
 def _hide_newer_operations(document: dict[str, Any], revision: tuple[int, int]) -> None:
@@ -122,7 +123,7 @@ class Emulator:
         """The answer to one request of the device API or the control API, and the seconds an injected
         latency holds it back (an event loop waits them out without blocking); None: hang up.
         Device-API requests go into the journal, refused ones included."""
-        to_control = request.target.startswith(control.PREFIX + "/") or request.target == control.PREFIX
+        to_control = request.target.startswith(CONTROL_PREFIX) or request.target == control.PREFIX
         delay = 0.0
         try:
             added = self.auth.authenticate(request.headers) if self.auth is not None else []

@@ -18,6 +18,8 @@ from typing import Any, Callable, Iterable
 from .wire import ApiError
 
 Segments = tuple[tuple[str, ...] | str, ...]
+# A route's entry in the table: (method, rank, parameter names in path order, target).
+Entry = tuple[str, int, tuple[str, ...], Any]
 
 
 def segments_of(template: str) -> Segments:
@@ -34,8 +36,7 @@ class _Node:
     def __init__(self) -> None:
         self.literals: dict[str, _Node] = {}
         self.parameter: _Node | None = None
-        # (method, rank, parameter names in path order, target) of the routes ending here
-        self.entries: list[tuple[str, int, tuple[str, ...], Any]] = []
+        self.entries: list[Entry] = []  # the routes ending here
 
 
 class Router:
@@ -59,27 +60,37 @@ class Router:
             node = child
         node.entries.append((method, rank, tuple(names), target))
 
-    def lookup(self, path: str) -> list[tuple[tuple[str, int, tuple[str, ...], Any], tuple[str, ...]]]:
-        """Every route whose segments match `path` (`/a/b`, one trailing slash allowed), with the values of
-        its parameters in path order."""
+    def lookup(self, path: str) -> list[tuple[list[Entry], tuple[str, ...]]]:
+        """The table entries of every route whose segments match `path` (`/a/b`, one trailing slash
+        allowed), with the values of their parameters in path order. A level where both a literal and the
+        parameter child match is explored both ways; elsewhere the walk goes straight down."""
         if path.endswith("/"):
             path = path[:-1]
         segments = path[1:].split("/")
         last = len(segments)
-        found = []
-        pending: list[tuple[_Node, int, tuple[str, ...]]] = [(self._root, 0, ())]
-        while pending:
-            node, depth, values = pending.pop()
+        found: list[tuple[list[Entry], tuple[str, ...]]] = []
+        pending: list[tuple[_Node, int, tuple[str, ...]]] = []
+        node, depth, values = self._root, 0, ()
+        while True:
             if depth == last:
-                found.extend((entry, values) for entry in node.entries)
-                continue
-            segment = segments[depth]
-            if node.parameter is not None and segment:
-                pending.append((node.parameter, depth + 1, values + (segment,)))
-            child = node.literals.get(segment)
-            if child is not None:
-                pending.append((child, depth + 1, values))
-        return found
+                if node.entries:
+                    found.append((node.entries, values))
+            else:
+                segment = segments[depth]
+                child = node.literals.get(segment)
+                parameter = node.parameter if segment else None
+                depth += 1
+                if child is not None:
+                    if parameter is not None:
+                        pending.append((parameter, depth, values + (segment,)))
+                    node = child
+                    continue
+                if parameter is not None:
+                    node, values = parameter, values + (segment,)
+                    continue
+            if not pending:
+                return found
+            node, depth, values = pending.pop()
 
     def resolve(
         self, method: str, path: str, shown_path: str, visible: Callable[[Any], bool] | None = None
@@ -87,13 +98,22 @@ class Router:
         """The target of the route `method` and `path` name, and its parameters by name; HEAD is answered
         as GET. ApiError `not_found` (naming `shown_path`) when no route matches the path, or no route
         `visible` admits; `method_not_allowed` with `Allow` when the path's routes take other methods."""
+        wanted = "GET" if method == "HEAD" else method
+        matched = self.lookup(path)
+        if len(matched) == 1 and visible is None:  # one path matches (the usual case)
+            entries, values = matched[0]
+            for allowed, rank, names, target in entries:
+                if allowed == wanted and rank == 0:  # no rank is lower: nothing can win over it
+                    return target, dict(zip(names, values))
         found = [
-            (entry, values) for entry, values in self.lookup(path) if visible is None or visible(entry[3])
+            (entry, values)
+            for entries, values in matched
+            for entry in entries
+            if visible is None or visible(entry[3])
         ]
         if not found:
             raise ApiError("not_found", path=shown_path)
         best = min(entry[1] for entry, _ in found)
-        wanted = "GET" if method == "HEAD" else method
         for (allowed, rank, names, target), values in found:
             if rank == best and allowed == wanted:
                 return target, dict(zip(names, values))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, quote, unquote
 
-from .codec import BodyError, Codec, Kind, parse_parameter
+from .codec import BodyError, Codec, Field, Kind, parse_parameter
 from .router import Router, Segments
 from .wire import ApiError, Request, Response
 
@@ -63,6 +63,33 @@ class Route:
     behaviour: Mapping[str, str]  # what answers it in the runtime: {kind: ..., ...}
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What answering a request takes before the backend is asked: the same for every repeat of a GET."""
+
+    route: Route
+    asked: str  # OWN, PROPERTY or VALUE
+    property_name: str | None
+    field: Field | None  # the property asked for, None when there is none or no such property
+    arguments: dict[str, str]  # the path parameters, as sent
+    kwargs: dict[str, Any]  # the operation's keyword arguments
+    binary: bool
+    encoding: str
+    content_type: str
+    error_media_type: str
+    headers: tuple[tuple[str, str], ...]
+    selected: frozenset[str] | None
+    path: str
+
+
+# A GET or HEAD's plan is kept, for up to MAX_PLANS distinct (target, Accept, revision) whose target and
+# Accept have at most MAX_PLANNED characters each (4 MiB of keys at most). The backend is asked every time:
+# answers follow the state.
+CACHED_METHODS = frozenset(("GET", "HEAD"))
+MAX_PLANS = 4096
+MAX_PLANNED = 512
+
+
 class DeviceApi:
     """The device API of one spec: `encodings` maps an encoding to its default media type (what `encode=`
     asks for), `media_types` a media type to its encoding, `content_types` a media type to the Content-Type
@@ -82,6 +109,7 @@ class DeviceApi:
         deprecation: str,
     ) -> None:
         self.base_path = base_path
+        self.base_prefix = base_path + "/"
         self.encodings, self.media_types, self.content_types = encodings, media_types, content_types
         self.json = encodings["json"]
         self.json_media_types = tuple(m for m, e in media_types.items() if e == "json")
@@ -106,6 +134,7 @@ class DeviceApi:
         self.newest = max((route.revision for route in routes), default=(0, 0))
         self.deprecation = deprecation
         self.expected_encodings = ", ".join(encodings)
+        self._plans: dict[tuple[str, str | None, tuple[int, int]], _Plan] = {}  # bounded by MAX_PLANS
 
     def error_response(
         self,
@@ -139,24 +168,46 @@ class DeviceApi:
 
     def handle(self, request: Request, host: Any) -> Response:
         """Answer one device-API request (the target starts with the base path or is not found)."""
+        key = None
+        accept = request.headers.get("Accept")
+        if (
+            request.method in CACHED_METHODS
+            and len(request.target) <= MAX_PLANNED
+            and (accept is None or len(accept) <= MAX_PLANNED)
+        ):
+            # A client polling asks the same thing again and again: what is worked out before the backend
+            # is asked (route, arguments, encoding, headers) depends on the target, Accept and the revision.
+            key = (request.target, accept, host.revision)
+            plan = self._plans.get(key)
+            if plan is not None:
+                return self._answer(plan, request, host, None)
         raw_path, _, query = request.target.partition("?")
-        options = _query_options(query)
+        options = _query_options(query) if query else NO_OPTIONS
         try:
             media_type, error_media_type = self._media_type(options, request, host)
         except ApiError as error:
             return self.negotiated_error(request, host, error.key, **error.fields)
-        headers: list[tuple[str, str]] = []
         path = unquote(raw_path, errors="replace") if "%" in raw_path else raw_path
         try:
-            return self._dispatch(request, host, path, options, media_type, headers)
+            plan = self._plan(request, host, path, options, media_type, error_media_type)
+            body = (
+                self._read_body(request, plan.route, host.revision)
+                if plan.route.request is not None
+                else None
+            )
         except ApiError as error:
-            return self.error_response(error.key, error_media_type, headers + error.headers, **error.fields)
+            return self.error_response(error.key, error_media_type, error.headers, **error.fields)
+        if key is not None:
+            if len(self._plans) >= MAX_PLANS:
+                self._plans.clear()  # many distinct targets: start again (the repeated ones come back)
+            self._plans[key] = plan
+        return self._answer(plan, request, host, body)
 
     def _media_type(
         self, options: dict[str, list[str]], request: Request, host: Any
     ) -> tuple[str | None, str]:
         """The media type to answer with (None: nothing acceptable) and the one errors use."""
-        if self.encode_option in options:
+        if options and self.encode_option in options:
             given = options[self.encode_option][-1]
             chosen = given.strip().lower()
             if (
@@ -173,7 +224,9 @@ class DeviceApi:
 
     def _selection(self, options: dict[str, list[str]], codec: Codec) -> frozenset[str] | None:
         """The property names `$select` asks for; None means all (absent, empty or `*`)."""
-        values = options.get(self.select_option, ())
+        values = options.get(self.select_option) if options else None
+        if not values:
+            return None
         names = [n.strip() for value in values for n in value.split(self.select_separator)]
         names = [n for n in names if n]
         selected = set()
@@ -186,82 +239,100 @@ class DeviceApi:
             selected.add(found.name)
         return None if not selected or self.select_all in names else frozenset(selected)
 
-    def _route(
-        self, method: str, local: str, path: str, revision: tuple[int, int]
-    ) -> tuple[Route, str, dict[str, str]]:
-        """The route (served at `revision`) of `method` and `local` (the path below the base path), what
-        it is asked for (OWN, PROPERTY or VALUE) and its path arguments. A route whose own path matches wins
-        over an entity's `{property}` below it (as in OpenAPI, a concrete path over a templated one):
-        /jobs/{jobId}/cancel is not a property of the job."""
-        visible = None if revision >= self.newest else (lambda target: target[0].revision <= revision)
-        (route, asked), arguments = self.router.resolve(method, local, path, visible)
-        return route, asked, arguments
-
-    def _dispatch(
+    def _plan(
         self,
         request: Request,
         host: Any,
         path: str,
         options: dict[str, list[str]],
         media_type: str | None,
-        headers: list[tuple[str, str]],
-    ) -> Response:
-        if not path.startswith(self.base_path + "/"):
+        error_media_type: str,
+    ) -> _Plan:
+        """What answering the request takes, as far as the backend's values are not needed; ApiError for a
+        request that cannot be answered whatever the state."""
+        if not path.startswith(self.base_prefix):
             raise ApiError("not_found", path=path)
-        route, asked, arguments = self._route(
-            request.method, path[len(self.base_path) :], path, host.revision
-        )
+        # The route (served at the host's revision), what it is asked for (OWN, PROPERTY or VALUE) and its
+        # path arguments. A route whose own path matches wins over an entity's `{property}` below it (as in
+        # OpenAPI, a concrete path over a templated one): /jobs/{jobId}/cancel is not a property of the job.
+        revision = host.revision
+        visible = None if revision >= self.newest else (lambda target: target[0].revision <= revision)
+        local = path[len(self.base_path) :]
+        (route, asked), arguments = self.router.resolve(request.method, local, path, visible)
         property_name = arguments.pop(PROPERTY, None)
-        wants_value = asked == VALUE
+        headers: list[tuple[str, str]] = []
         if route.deprecated:
             headers.append(("Deprecation", self.deprecation))
-            headers.extend(_successor_link(route, arguments, host.revision))
-        kwargs = _arguments(route, arguments, options)
-        binary = media_type == self.binary_media_type
-        if binary and not route.binary:
-            raise ApiError(
-                "invalid_query",
-                option=self.encode_option,
-                value=self.binary_encoding,
-                expected=self.expected_encodings,
-            )
-        if media_type is None and not wants_value and route.response is not None:
-            raise ApiError(
-                "not_acceptable", accept=request.headers.get("Accept"), available=", ".join(self.media_types)
-            )
-        body = self._read_body(request, route, host.revision) if route.request is not None else None
-        values = host.backend.invoke(route, kwargs, body, binary)
-        if values is None:
-            first = route.parameters[0].name if route.parameters else ""
-            raise ApiError(route.not_found_error, name=first, value=arguments.get(first, ""), path=path)
-        if binary:
-            return Response(200, values, self.binary_media_type, headers)
-        if route.shape == "none":
-            return Response(204, b"", None, headers)
-        media_type = media_type or self.json
-        encoding = self.media_types[media_type]
-        content_type = self.content_types[media_type]
-        if route.status == 201:
-            key = route.response.field(route.behaviour["key"])
-            headers.append(("Location", f"{path.rstrip('/')}/{quote(str(values[key.name]), safe='')}"))
-        if route.shape == "array":
-            body = route.response.encode_list(encoding, values, route.xml_root)
-            return Response(route.status, body, content_type, headers)
-        selected = (
-            self._selection(options, route.response) if route.entity and property_name is None else None
-        )
-        if property_name is not None:
-            found_field = route.response.field(property_name)
-            if found_field is None:
-                raise ApiError("property_not_found", object=route.response.name, name=property_name)
-            if wants_value:
-                return Response(
-                    200, route.response.raw(found_field, values), self.value_content_type, headers
+            headers.extend(_successor_link(route, arguments, revision))
+        try:
+            kwargs = _arguments(route, arguments, options)
+            binary = media_type == self.binary_media_type
+            if binary and not route.binary:
+                raise ApiError(
+                    "invalid_query",
+                    option=self.encode_option,
+                    value=self.binary_encoding,
+                    expected=self.expected_encodings,
                 )
-            selected = frozenset((found_field.name,))
-        return Response(
-            route.status, route.response.encode(encoding, values, selected), content_type, headers
+            if media_type is None and asked != VALUE and route.response is not None:
+                available = ", ".join(self.media_types)
+                raise ApiError("not_acceptable", accept=request.headers.get("Accept"), available=available)
+            selected = None
+            if route.entity and property_name is None:
+                selected = self._selection(options, route.response)
+        except ApiError as error:
+            error.headers = headers + error.headers
+            raise
+        media_type = media_type or self.json
+        found = route.response.field(property_name) if property_name is not None else None
+        return _Plan(
+            route,
+            asked,
+            property_name,
+            found,
+            arguments,
+            kwargs,
+            binary,
+            self.media_types[media_type],
+            self.content_types[media_type],
+            error_media_type,
+            tuple(headers),
+            selected if found is None else frozenset((found.name,)),
+            path,
         )
+
+    def _answer(self, plan: _Plan, request: Request, host: Any, body: dict[str, Any] | None) -> Response:
+        """The answer of a planned request, from the backend's values."""
+        route = plan.route
+        headers = list(plan.headers)
+        try:
+            values = host.backend.invoke(route, plan.kwargs, body, plan.binary)
+            if values is None:
+                first = route.parameters[0].name if route.parameters else ""
+                value = plan.arguments.get(first, "")
+                raise ApiError(route.not_found_error, name=first, value=value, path=plan.path)
+            if plan.binary:
+                return Response(200, values, self.binary_media_type, headers)
+            if route.shape == "none":
+                return Response(204, b"", None, headers)
+            if route.status == 201:
+                key = route.response.field(route.behaviour["key"])
+                headers.append(("Location", f"{plan.path.rstrip('/')}/{_segment(str(values[key.name]))}"))
+            if route.shape == "array":
+                encoded = route.response.encode_list(plan.encoding, values, route.xml_root)
+                return Response(route.status, encoded, plan.content_type, headers)
+            if plan.property_name is not None:
+                if plan.field is None:
+                    raise ApiError("property_not_found", object=route.response.name, name=plan.property_name)
+                if plan.asked == VALUE:
+                    raw = route.response.raw(plan.field, values)
+                    return Response(200, raw, self.value_content_type, headers)
+            encoded = route.response.encode(plan.encoding, values, plan.selected)
+            return Response(route.status, encoded, plan.content_type, headers)
+        except ApiError as error:
+            return self.error_response(
+                error.key, plan.error_media_type, headers + error.headers, **error.fields
+            )
 
     def _read_body(self, request: Request, route: Route, revision: tuple[int, int]) -> dict[str, Any]:
         """The request body as the route's request object, or the spec's 415 / 400."""
@@ -290,10 +361,19 @@ OWN, PROPERTY, VALUE = "", "_property", "_value"
 def _query_options(query: str) -> dict[str, list[str]]:
     """Query options by lower-cased name; repeated options keep every value."""
     options: dict[str, list[str]] = {}
-    if query:
-        for name, value in parse_qsl(query, keep_blank_values=True):
-            options.setdefault(name.lower(), []).append(value)
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        options.setdefault(name.lower(), []).append(value)
     return options
+
+
+NO_OPTIONS: dict[str, list[str]] = {}  # a request without a query (read, never written)
+# Characters a path segment carries as they are (RFC 3986 unreserved): a job id needs no quoting.
+UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _segment(value: str) -> str:
+    """`value` quoted as one path segment."""
+    return value if UNRESERVED.issuperset(value) else quote(value, safe="")
 
 
 def _successor_link(
@@ -301,7 +381,10 @@ def _successor_link(
 ) -> list[tuple[str, str]]:
     if route.successor_link is None or revision < route.successor_revision:
         return []
-    quoted = {name: quote(value, safe="") for name, value in arguments.items()}
+    if len(arguments) == 1:  # the usual case: one parameter, no mapping to build
+        ((name, value),) = arguments.items()
+        return [("Link", route.successor_link.replace("{" + name + "}", _segment(value)))]
+    quoted = {name: _segment(value) for name, value in arguments.items()}
     return [("Link", route.successor_link.format(**quoted))]
 
 
