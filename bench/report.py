@@ -121,6 +121,13 @@ def report(results: dict[str, Any]) -> str:
             f"p99 {fmt_ratio(ratio(scale['many_p99_ms'], scale['few_p99_ms']))} "
             f"(median of {len(scale['rounds']) // 2} alternating round(s)) |"
         )
+    routed = results.get("routing")
+    if routed:
+        other.append(
+            f"| GET JSON, 16 conns, real spec / spec of {routed['resources']:,} resources | "
+            f"{routed['real_rps']:,.0f} / {routed['big_rps']:,.0f} req/s; server CPU {routed['real_us']:.0f} / "
+            f"{routed['big_us']:.0f} µs/req (median of {len(routed['rounds']) // 2} alternating round(s)) |"
+        )
     code = results.get("codegen")
     if code:
         if "error" in code:
@@ -185,6 +192,21 @@ def targets_table(results: dict[str, Any]) -> list[str]:
         r = scale["many_p50_ms"] / scale["few_p50_ms"]
         rows.append(
             (f"GET p50 with {scale['many']:,} jobs within 10% of with {scale['few']}", f"{r:.2f}×", r <= 1.10)
+        )
+    if json16:
+        us = json16["server_us_per_request"]
+        rows.append(
+            ("server CPU ≤ 20 µs/request (JSON, 16 conns)", f"{us:.1f} µs", us is not None and us <= 20)
+        )
+    routed = results.get("routing")
+    if routed and routed["real_us"]:
+        r = routed["big_us"] / routed["real_us"]
+        rows.append(
+            (
+                f"seed GET with {routed['resources']:,} resources within 10% of the real spec (server CPU/req)",
+                f"{r:.2f}×",
+                r <= 1.10,
+            )
         )
     code = results.get("codegen")
     if code and "error" not in code:

@@ -29,10 +29,12 @@ import json
 import shlex
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bigspec import RESOURCES, write_big_spec
 from cells import Result, Target
 from common import BASE_PATH, CONNECTIONS, CREATE_BODY, VARIANTS, progress
 from load import LoadGenerator
@@ -170,6 +172,8 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
 
     if not args.skip_scaling:
         results["scaling"] = scaling(loadgen, args)
+    if not args.skip_routing:
+        results["routing"] = routing(loadgen, args)
     results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %z")
     return results
 
@@ -206,6 +210,41 @@ def scaling(loadgen: LoadGenerator, args: argparse.Namespace) -> dict[str, Any]:
         out[label + "_p50_ms"] = statistics.median(r["p50_ms"] for r in rounds)
         out[label + "_p99_ms"] = statistics.median(r["p99_ms"] for r in rounds)
         out[label + "_rps"] = statistics.median(r["rps"] for r in rounds)
+    return out
+
+
+def routing(loadgen: LoadGenerator, args: argparse.Namespace) -> dict[str, Any]:
+    """The seed GET (JSON, 16 connections) from a server of the real spec and from one of a spec with 1,000
+    resources (bench/bigspec.py), each round alternating the two: the router's cost must not grow."""
+    out: dict[str, Any] = {"rounds": []}
+    with tempfile.TemporaryDirectory() as folder:
+        out["resources"] = RESOURCES
+        out["added"] = write_big_spec(Path(folder) / "spec")
+        progress(f"routing: generating and serving a spec of {RESOURCES:,} resources (about a minute) ...")
+        big_argv = emulator_argv([*args.emulator_extra, "--spec", str(Path(folder) / "spec")])
+        cache = {"XDG_CACHE_HOME": str(Path(folder) / "cache")}
+        with (
+            ServerProcess("real spec", emulator_argv(args.emulator_extra)) as real,
+            ServerProcess(f"{RESOURCES} resources", big_argv, ready_timeout=600, env=cache) as big,
+        ):
+            targets, pids = {}, {}
+            for label, server in (("real", real), ("big", big)):
+                path = f"{BASE_PATH}/system/backup/jobs/{create_job(server)}"
+                targets[label] = Target(server.host, server.port, "GET", path)
+                pids[label] = (server.process.pid,)
+                status, _ = http_request(server.host, server.port, "GET", path)
+                if status != 200:
+                    raise RuntimeError(f"routing: GET on the {label} server answered {status}")
+                loadgen.once(targets[label], 16, min(args.duration, 1.0))  # warm up
+            for round_ in range(args.scaling_rounds):
+                for label in ("real", "big"):
+                    progress(f"routing round {round_ + 1}: GET with the {label} spec ...")
+                    result = loadgen.run(targets[label], 16, pids[label])
+                    out["rounds"].append({"spec": label, **vars(result)})
+    for label in ("real", "big"):
+        rounds = [r for r in out["rounds"] if r["spec"] == label]
+        out[label + "_rps"] = statistics.median(r["rps"] for r in rounds)
+        out[label + "_us"] = statistics.median(r["server_us_per_request"] or 0 for r in rounds)
     return out
 
 
@@ -251,6 +290,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--skip-routing", action="store_true", help="skip the 1,000-resource spec figure")
     args = parser.parse_args(argv)
     if args.duration is None:
         args.duration = 0.5 if args.quick else 3.0

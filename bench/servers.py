@@ -16,8 +16,11 @@ from common import BENCH, PYTHON, ROOT, URL_PATTERN
 class ServerProcess:
     """A server in a subprocess whose first stdout line names its base URL; stopped on exit."""
 
-    def __init__(self, name: str, argv: list[str], ready_timeout: float = 180.0) -> None:
+    def __init__(
+        self, name: str, argv: list[str], ready_timeout: float = 180.0, env: dict[str, str] | None = None
+    ) -> None:
         self.name = name
+        self.env = None if env is None else {**os.environ, **env}
         self.argv = argv
         self.ready_timeout = ready_timeout
         self.process: subprocess.Popen[bytes] | None = None
@@ -30,7 +33,7 @@ class ServerProcess:
 
     def __enter__(self) -> ServerProcess:
         self.process = subprocess.Popen(
-            self.argv, cwd=ROOT, stdin=subprocess.PIPE, stdout=self._stdout, stderr=self._stderr
+            self.argv, cwd=ROOT, stdin=subprocess.PIPE, stdout=self._stdout, stderr=self._stderr, env=self.env
         )
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:  # bounded in time
