@@ -29,7 +29,13 @@ for path in (ROOT, BENCH):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from eclypse_emulator.generated.handler import BASE_PATH, DeviceRequestHandler, Request, handle, response_bytes  # noqa: E402
+from eclypse_emulator.generated.handler import (
+    BASE_PATH,
+    DeviceRequestHandler,
+    Request,
+    handle,
+    response_bytes,
+)  # noqa: E402
 from eclypse_emulator.runtime import Emulator  # noqa: E402
 from eclypse_emulator.runtime.server import EmulatorHTTPServer  # noqa: E402
 
@@ -95,6 +101,15 @@ class FakeTransport:
     def is_closing(self) -> bool:
         return False
 
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def can_write_eof(self) -> bool:
+        return False
+
     def get_extra_info(self, name: str, default: object = None) -> object:
         return ("127.0.0.1", 50000) if name == "peername" else default
 
@@ -115,7 +130,7 @@ def serve_evloop(emulator: Emulator, one_request: bytes, count: int) -> FakeTran
 
     server = SimpleNamespace(
         emulator=emulator, max_body_size=1 << 20, idle_timeout=15.0, request_timeout=10.0,
-        connections=set(), log_access=None,
+        write_timeout=10.0, connections=set(), log_access=None,
     )  # fmt: skip
     transport = FakeTransport()
 

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from .loader import LocatedDict, LocatedList, SpecError, load_documents, spec_digest
-from .static.codec import FORMATS, PRIMITIVES, BodyError, Kind, check_primitive
+from .static.codec import FORMATS, PRIMITIVES, BodyError, Kind, check_primitive, has_type
+from .static.deviceapi import parse_revision
 
 # The kinds of a property (static/codec.py writes and reads each).
 TYPES = (*PRIMITIVES, "enum", "object", "link", "array")
 # What an array's items are when the spec does not name their XML element (the vendor is silent).
 DEFAULT_ITEM_ELEMENT = "Item"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-REVISION = re.compile(r"^\d+\.\d+$")
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 OPERATION = re.compile(r"^[a-z][a-z0-9_]*$")
 PATH_PARAMETER = re.compile(r"\{([^{}]*)\}")
@@ -66,9 +66,12 @@ CHOICES = {
 }
 
 
-def revision_tuple(revision: str) -> tuple[int, int]:
-    major, minor = revision.split(".")
-    return int(major), int(minor)
+def is_revision(text: str) -> bool:
+    try:
+        parse_revision(text)
+    except ValueError:
+        return False
+    return True
 
 
 def snake_case(name: str) -> str:
@@ -177,7 +180,7 @@ class Resource:
 
     @property
     def revision(self) -> tuple[int, int]:
-        return revision_tuple(self.from_revision)
+        return parse_revision(self.from_revision)
 
 
 @dataclass(frozen=True)
@@ -237,7 +240,7 @@ class _Checker:
                 raise self.fail(None, f"missing field {key!r}")
             return default
         value = self.node[key]
-        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        if not has_type(value, kind):
             raise self.fail(key, f"expected {_kind_name(kind)}, got {type(value).__name__}")
         if choices is not None and value not in choices:
             raise self.fail(key, f"{value!r} is not one of {', '.join(map(str, choices))}")
@@ -494,7 +497,7 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
     revision = checker.get("from_revision", str)
     xml_body_revision = checker.get("xml_body_from_revision", str, None)
     for key, value in (("from_revision", revision), ("xml_body_from_revision", xml_body_revision)):
-        if value is not None and not REVISION.match(value):
+        if value is not None and not is_revision(value):
             raise checker.fail(key, f"{value!r} is not a revision like 4.0")
     examples = checker.get("examples", LocatedDict, {})
     method = checker.get("method", str, choices=HTTP_METHODS)
@@ -622,7 +625,7 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
         "success_status",
     ):
         api.get(key, str)
-    if not REVISION.match(api.get("default_revision", str)):
+    if not is_revision(api.get("default_revision", str)):
         raise api.fail("default_revision", "not a revision like 8.0")
 
     encodings_checker = root.child("encodings", LocatedList)

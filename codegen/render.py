@@ -10,8 +10,9 @@ from typing import Any
 import black
 import jinja2
 
-from .model import Object, Property, Resource, Spec, revision_tuple
+from .model import Object, Property, Resource, Spec
 from .static.codec import Kind, camel_case
+from .static.deviceapi import parse_revision
 from .openapi import build_openapi
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -85,22 +86,18 @@ def object_view(obj: Object, spec: Spec) -> dict[str, Any]:
     }
 
 
-def route_pattern(resource: Resource, value_segment: str) -> str:
-    """The regular expression of a resource's path, without its trailing slash; an entity's also
-    matches `/{property}` and `/{property}/$value` below it."""
-    pattern = ""
-    for literal, name in re.findall(r"([^{]*)(?:\{([^}]*)\})?", resource.path.rstrip("/")):
-        pattern += "/".join(segment_pattern(segment) for segment in literal.split("/"))
-        pattern += f"(?P<{name}>[^/]+)" if name else ""
-    if resource.serves_properties:
-        pattern += rf"(?:/(?P<_property>[^/]+)(?:/(?P<_value>{re.escape(value_segment)}))?)?"
-    return f"^{pattern}$"
-
-
-def segment_pattern(segment: str) -> str:
-    """A literal path segment; one the vendor writes kebab-case also matches its camelCase form."""
-    camel = camel_case(segment)
-    return re.escape(segment) if camel == segment else f"(?:{re.escape(segment)}|{re.escape(camel)})"
+def route_segments(resource: Resource) -> tuple[tuple[str, ...] | str, ...]:
+    """A resource's path as the router's table holds it: a parameter by its name, a literal segment by its
+    spellings (one the vendor writes kebab-case also as its camelCase form)."""
+    segments: list[tuple[str, ...] | str] = []
+    for part in filter(None, resource.path.strip("/").split("/")):  # the API's root has none
+        if part.startswith("{") and part.endswith("}"):
+            segments.append(part[1:-1])
+        elif part.startswith("{"):  # a parameter with a literal after it: `{fileName}.ecybackup`
+            segments.append(part)
+        else:
+            segments.append(tuple(dict.fromkeys((part, camel_case(part)))))
+    return tuple(segments)
 
 
 def successor_link(resource: Resource, spec: Spec) -> tuple[tuple[int, int] | None, str | None]:
@@ -115,13 +112,12 @@ def successor_link(resource: Resource, spec: Spec) -> tuple[tuple[int, int] | No
 
 
 def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
-    value_segment = spec.query_options["value"]["segment"]
     revision, link = successor_link(resource, spec)
     return {
         "operation": resource.operation,
         "method": resource.method,
         "path": resource.path,
-        "pattern": route_pattern(resource, value_segment),
+        "segments": route_segments(resource),
         "parameters": [dict(vars(p), attr=p.attr) for p in resource.parameters],
         "shape": resource.response_shape,
         "status": resource.status,
@@ -132,8 +128,9 @@ def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "response_codec": f"CODECS[{resource.response.name!r}]" if resource.response else "None",
         "request_codec": f"CODECS[{resource.request.name!r}]" if resource.request else "None",
         "entity": resource.is_entity,
+        "properties": resource.serves_properties,
         "xml_body_revision": (
-            revision_tuple(resource.xml_body_from_revision) if resource.xml_body_from_revision else None
+            parse_revision(resource.xml_body_from_revision) if resource.xml_body_from_revision else None
         ),
         "not_found_error": resource.not_found_error,
         "deprecated": resource.deprecated,
@@ -275,13 +272,16 @@ def context(spec: Spec) -> dict[str, Any]:
         "api": spec.api,
         "response_headers": tuple((str(k), str(v)) for k, v in spec.api.get("response_headers", {}).items()),
         "query": spec.query_options,
+        # What the request path reads of the query options (their descriptions are for the OpenAPI document).
+        "query_options": {
+            name: {key: value for key, value in option.items() if key != "description"}
+            for name, option in spec.query_options.items()
+        },
         "choices": spec.choices,
         "xml_prolog": next(e.prolog for e in spec.encodings if e.name == "xml"),
         "encodings": {e.name: e.media_types[0] for e in spec.encodings},
         "content_types": {m: f"{m};charset={e.charset}" for e in spec.encodings for m in e.media_types},
         "media_types": {m: e.name for e in spec.encodings for m in e.media_types},
-        "json_media_types": next(e.media_types for e in spec.encodings if e.name == "json"),
-        "xml_media_types": next(e.media_types for e in spec.encodings if e.name == "xml"),
         "deprecation": f"@{spec.choices['deprecation_date']}",
         "errors": list(spec.errors.values()),
         "objects": [object_view(o, spec) for o in spec.objects.values()],

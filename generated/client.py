@@ -12,20 +12,16 @@ It keeps one keep-alive connection per thread, sends Basic credentials when it h
 
 from __future__ import annotations
 
-import argparse
-import base64
-import http.client
+import json
 import os
 import sys
-import json
-import ssl
-import threading
 import time
 import warnings
-from http.cookies import SimpleCookie
 from typing import Any, Callable, Iterable
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote
 
+from .httpclient import ClientBase, EclypseError, Progress, client_of, fill, main_guard, parser, print_result
+from .httpclient import add_backup_command, property_value, run_backup, run_command
 from .models import (
     Backup,
     BackupCreate,
@@ -49,282 +45,117 @@ from .models import (
     SupportedServices,
 )
 
-SESSION_COOKIE = "ECLYPSERESTSESSIONID"
-SELECT_OPTION = "$select"
-VALUE_SEGMENT = "$value"
-ENCODE_OPTION = "encode"
-BINARY_ENCODING = "bin"
+__all__ = ["EclypseClient", "EclypseError", "main"]
+
 RUNNING_STATUS = "RUNNING"
 SUCCESS_STATUS = "OK"
 DEFAULT_URL = "http://127.0.0.1:8080" + "/api/rest/v1"
 
 
-class EclypseError(Exception):
-    """An error answer of the device: its status, the error code and message, the raw body."""
-
-    def __init__(
-        self, status: int, code: str | None, message: str, body: bytes, headers: dict[str, str]
-    ) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status, self.code, self.message, self.body, self.headers = status, code, message, body, headers
-
-
-def _fill(path: str, **arguments: str) -> str:
-    for name, value in arguments.items():
-        path = path.replace("{" + name + "}", quote(str(value), safe=""))
-    return path
-
-
-def _property(document: dict[str, Any], json_keys: dict[str, str], name: str) -> Any:
-    """The value of property `name` in a one-property answer."""
-    return document.get(json_keys.get(name.casefold(), name))
-
-
-class EclypseClient:
+class EclypseClient(ClientBase):
     """Talks to an ECLYPSE controller, real or emulated, at `base_url` (ending in /api/rest/v1)."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        timeout: float = 10.0,
-        ssl_context: ssl.SSLContext | None = None,
-        cafile: str | None = None,
-        verify: bool = True,
-    ) -> None:
-        parts = urlsplit(base_url.rstrip("/"))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {base_url!r}")
-        self.base_url = base_url.rstrip("/")
-        self._https = parts.scheme == "https"
-        self._host, self._port, self._base = parts.hostname, parts.port, parts.path
-        self._timeout = timeout
-        if self._https and ssl_context is None:
-            ssl_context = ssl.create_default_context(cafile=cafile)
-            if not verify:  # an explicit opt-out, for devices with a self-signed certificate
-                ssl_context.check_hostname = False
-                ssl_context.verify_mode = ssl.CERT_NONE
-        self._ssl_context = ssl_context
-        self._authorization = None
-        if username is not None:
-            token = base64.b64encode(f"{username}:{password or ''}".encode()).decode("ascii")
-            self._authorization = f"Basic {token}"
-        self._session: str | None = None
-        self._local = threading.local()
-
-    def close(self) -> None:
-        """Close this thread's connection."""
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
-
-    def __enter__(self) -> EclypseClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def _connection(self) -> http.client.HTTPConnection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            if self._https:
-                connection = http.client.HTTPSConnection(
-                    self._host, self._port, timeout=self._timeout, context=self._ssl_context
-                )
-            else:
-                connection = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
-            self._local.connection = connection
-        return connection
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: dict[str, str] | None = None,
-        body: Any = None,
-        accept: str = "application/json",
-    ) -> tuple[int, dict[str, str], bytes]:
-        """Send one request to `base_url + path`; answers (status, headers, body) whatever the status."""
-        target = self._base + path + (f"?{urlencode(query, safe='$,*')}" if query else "")
-        headers = {"Accept": accept}
-        if self._session is not None:
-            headers["Cookie"] = f"{SESSION_COOKIE}={self._session}"
-        elif self._authorization is not None:
-            headers["Authorization"] = self._authorization
-        payload = None
-        if body is not None:
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        status, answer_headers, data = self._exchange(method, target, payload, headers)
-        if status == 401 and "Cookie" in headers and self._authorization is not None:
-            # The session expired: authenticate again.
-            self._session = None
-            del headers["Cookie"]
-            headers["Authorization"] = self._authorization
-            status, answer_headers, data = self._exchange(method, target, payload, headers)
-        cookie = SimpleCookie(answer_headers.get("set-cookie", ""))
-        if SESSION_COOKIE in cookie:
-            self._session = cookie[SESSION_COOKIE].value
-        return status, answer_headers, data
-
-    def _exchange(
-        self, method: str, target: str, payload: bytes | None, headers: dict[str, str]
-    ) -> tuple[int, dict[str, str], bytes]:
-        for attempt in (1, 2):
-            connection = self._connection()
-            try:
-                connection.request(method, target, body=payload, headers=headers)
-                response = connection.getresponse()
-                data = response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                # A keep-alive connection the server closed meanwhile: retry once on a new one.
-                self.close()
-                if attempt == 2:
-                    raise
-                continue
-            if response.will_close:
-                self.close()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-        raise AssertionError("unreachable")
-
-    def _call(self, method: str, path: str, *, query: dict[str, str] | None = None, body: Any = None) -> Any:
-        """A JSON answer (None for an empty one), or EclypseError."""
-        status, headers, data = self.request(method, path, query=query, body=body)
-        self._raise_for(status, headers, data)
-        return json.loads(data) if data else None
-
-    def _get(self, path: str, select: Iterable[str] | None) -> Any:
-        """An entity, or some of its properties."""
-        return self._call(
-            "GET", path, query={SELECT_OPTION: ",".join(select)} if select is not None else None
-        )
-
-    def _raw(self, path: str) -> str:
-        """A `$value` answer, or EclypseError."""
-        status, headers, data = self.request("GET", path, accept="text/plain, application/json;q=0.5")
-        self._raise_for(status, headers, data)
-        return data.decode("utf-8")
-
-    @staticmethod
-    def _raise_for(status: int, headers: dict[str, str], data: bytes) -> None:
-        if status < 400:
-            return
-        try:
-            document = json.loads(data)
-        except ValueError:
-            document = {}
-        error = Error.from_json(document if isinstance(document, dict) else {})
-        raise EclypseError(
-            status, error.code, error.message or data.decode("utf-8", "replace"), data, headers
-        )
+    session_cookie = "ECLYPSERESTSESSIONID"
+    select_option = "$select"
+    value_segment = "$value"
+    encode_option = "encode"
+    binary_encoding = "bin"
+    error_model = Error
 
     def list_backup_files(self, target: str) -> list[BackupFileEntry]:
         """List the backup files of a target."""
-        path = _fill("/system/backup/targets/{target}/files", target=target)
+        path = fill("/system/backup/targets/{target}/files", target=target)
         return [BackupFileEntry.from_json(item) for item in self._call("GET", path)]
 
     def get_backup_file(
         self, target: str, file_name: str, *, select: Iterable[str] | None = None
     ) -> BackupFile:
         """See what a backup file holds."""
-        path = _fill("/system/backup/targets/{target}/files/{fileName}/", target=target, fileName=file_name)
+        path = fill("/system/backup/targets/{target}/files/{fileName}/", target=target, fileName=file_name)
         return BackupFile.from_json(self._get(path, select))
 
     def get_backup_file_property(self, target: str, file_name: str, name: str) -> Any:
         """The value of one property of BackupFile (matched case-insensitively)."""
-        path = _fill(
+        path = fill(
             "/system/backup/targets/{target}/files/{fileName}/", target=target, fileName=file_name
         ) + quote(name, safe="")
-        return _property(self._call("GET", path), BackupFile.JSON_KEYS, name)
+        return property_value(self._call("GET", path), BackupFile.JSON_KEYS, name)
 
     def get_backup_file_property_value(self, target: str, file_name: str, name: str) -> str:
         """The raw `$value` of one property of BackupFile, as text."""
-        path = _fill(
+        path = fill(
             "/system/backup/targets/{target}/files/{fileName}/", target=target, fileName=file_name
         ) + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        return self._raw(path + "/" + self.value_segment)
 
     def delete_backup_file(self, target: str, file_name: str) -> None:
         """Delete a backup file."""
-        path = _fill("/system/backup/targets/{target}/files/{fileName}/", target=target, fileName=file_name)
+        path = fill("/system/backup/targets/{target}/files/{fileName}/", target=target, fileName=file_name)
         self._call("DELETE", path)
 
     def get_files(self, *, select: Iterable[str] | None = None) -> Folder:
         """The root of the device's file tree."""
-        path = _fill("/files")
+        path = fill("/files")
         return Folder.from_json(self._get(path, select))
 
     def get_files_property(self, name: str) -> Any:
         """The value of one property of Folder (matched case-insensitively)."""
-        path = _fill("/files/") + quote(name, safe="")
-        return _property(self._call("GET", path), Folder.JSON_KEYS, name)
+        path = fill("/files/") + quote(name, safe="")
+        return property_value(self._call("GET", path), Folder.JSON_KEYS, name)
 
     def get_files_property_value(self, name: str) -> str:
         """The raw `$value` of one property of Folder, as text."""
-        path = _fill("/files/") + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/files/") + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def get_backup_folder(self, *, select: Iterable[str] | None = None) -> Folder:
         """The device's backup folder."""
-        path = _fill("/files/backup")
+        path = fill("/files/backup")
         return Folder.from_json(self._get(path, select))
 
     def get_backup_folder_property(self, name: str) -> Any:
         """The value of one property of Folder (matched case-insensitively)."""
-        path = _fill("/files/backup/") + quote(name, safe="")
-        return _property(self._call("GET", path), Folder.JSON_KEYS, name)
+        path = fill("/files/backup/") + quote(name, safe="")
+        return property_value(self._call("GET", path), Folder.JSON_KEYS, name)
 
     def get_backup_folder_property_value(self, name: str) -> str:
         """The raw `$value` of one property of Folder, as text."""
-        path = _fill("/files/backup/") + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/files/backup/") + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def get_backup(self, file_name: str, *, select: Iterable[str] | None = None) -> DeviceFile:
         """A backup file of the device; its bytes with encode=bin."""
-        path = _fill("/files/backup/{fileName}.ecybackup", fileName=file_name)
+        path = fill("/files/backup/{fileName}.ecybackup", fileName=file_name)
         return DeviceFile.from_json(self._get(path, select))
 
     def download_backup(self, file_name: str, path: str | os.PathLike[str]) -> int:
         """Save the file's bytes (encode=bin) at `path`; answers how many were written."""
-        status, headers, data = self.request(
-            "GET",
-            _fill("/files/backup/{fileName}.ecybackup", fileName=file_name),
-            query={ENCODE_OPTION: BINARY_ENCODING},
-            accept="*/*",
-        )
-        self._raise_for(status, headers, data)
-        with open(path, "wb") as file:
-            file.write(data)
-        return len(data)
+        return self._download(fill("/files/backup/{fileName}.ecybackup", fileName=file_name), path)
 
     def get_backup_property(self, file_name: str, name: str) -> Any:
         """The value of one property of DeviceFile (matched case-insensitively)."""
-        path = _fill("/files/backup/{fileName}.ecybackup/", fileName=file_name) + quote(name, safe="")
-        return _property(self._call("GET", path), DeviceFile.JSON_KEYS, name)
+        path = fill("/files/backup/{fileName}.ecybackup/", fileName=file_name) + quote(name, safe="")
+        return property_value(self._call("GET", path), DeviceFile.JSON_KEYS, name)
 
     def get_backup_property_value(self, file_name: str, name: str) -> str:
         """The raw `$value` of one property of DeviceFile, as text."""
-        path = _fill("/files/backup/{fileName}.ecybackup/", fileName=file_name) + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/files/backup/{fileName}.ecybackup/", fileName=file_name) + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def get_date_time(self, *, select: Iterable[str] | None = None) -> DateTime:
         """The device's date, time and time zone."""
-        path = _fill("/system/date-time")
+        path = fill("/system/date-time")
         return DateTime.from_json(self._get(path, select))
 
     def get_date_time_property(self, name: str) -> Any:
         """The value of one property of DateTime (matched case-insensitively)."""
-        path = _fill("/system/date-time/") + quote(name, safe="")
-        return _property(self._call("GET", path), DateTime.JSON_KEYS, name)
+        path = fill("/system/date-time/") + quote(name, safe="")
+        return property_value(self._call("GET", path), DateTime.JSON_KEYS, name)
 
     def get_date_time_property_value(self, name: str) -> str:
         """The raw `$value` of one property of DateTime, as text."""
-        path = _fill("/system/date-time/") + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/system/date-time/") + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def set_date_time(
         self,
@@ -334,104 +165,104 @@ class EclypseClient:
         iso_date_time: str | None = None,
     ) -> DateTime:
         """Set the device's date, time or time zone."""
-        path = _fill("/system/date-time")
+        path = fill("/system/date-time")
         body = DateTime(time=time, date=date, time_zone=time_zone, iso_date_time=iso_date_time).to_json()
         return DateTime.from_json(self._call("POST", path, body=body))
 
     def get_service_root(self, *, select: Iterable[str] | None = None) -> ServiceRoot:
         """The list of services of the API."""
-        path = _fill("/")
+        path = fill("/")
         return ServiceRoot.from_json(self._get(path, select))
 
     def get_info(self, *, select: Iterable[str] | None = None) -> Info:
         """Information about the device and its API."""
-        path = _fill("/info")
+        path = fill("/info")
         return Info.from_json(self._get(path, select))
 
     def get_info_property(self, name: str) -> Any:
         """The value of one property of Info (matched case-insensitively)."""
-        path = _fill("/info/") + quote(name, safe="")
-        return _property(self._call("GET", path), Info.JSON_KEYS, name)
+        path = fill("/info/") + quote(name, safe="")
+        return property_value(self._call("GET", path), Info.JSON_KEYS, name)
 
     def get_info_property_value(self, name: str) -> str:
         """The raw `$value` of one property of Info, as text."""
-        path = _fill("/info/") + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/info/") + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def get_device_info(self, *, select: Iterable[str] | None = None) -> DeviceInfo:
         """The identity of the controller."""
-        path = _fill("/info/device")
+        path = fill("/info/device")
         return DeviceInfo.from_json(self._get(path, select))
 
     def get_device_info_property(self, name: str) -> Any:
         """The value of one property of DeviceInfo (matched case-insensitively)."""
-        path = _fill("/info/device/") + quote(name, safe="")
-        return _property(self._call("GET", path), DeviceInfo.JSON_KEYS, name)
+        path = fill("/info/device/") + quote(name, safe="")
+        return property_value(self._call("GET", path), DeviceInfo.JSON_KEYS, name)
 
     def get_device_info_property_value(self, name: str) -> str:
         """The raw `$value` of one property of DeviceInfo, as text."""
-        path = _fill("/info/device/") + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/info/device/") + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def get_bacnet_info(self, *, select: Iterable[str] | None = None) -> Bacnet:
         """The BACnet values of the device object."""
-        path = _fill("/info/bacnet")
+        path = fill("/info/bacnet")
         return Bacnet.from_json(self._get(path, select))
 
     def get_bacnet_info_property(self, name: str) -> Any:
         """The value of one property of Bacnet (matched case-insensitively)."""
-        path = _fill("/info/bacnet/") + quote(name, safe="")
-        return _property(self._call("GET", path), Bacnet.JSON_KEYS, name)
+        path = fill("/info/bacnet/") + quote(name, safe="")
+        return property_value(self._call("GET", path), Bacnet.JSON_KEYS, name)
 
     def get_bacnet_info_property_value(self, name: str) -> str:
         """The raw `$value` of one property of Bacnet, as text."""
-        path = _fill("/info/bacnet/") + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/info/bacnet/") + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def get_network_info(self, *, select: Iterable[str] | None = None) -> NetworkInfo:
         """The controller's network settings."""
-        path = _fill("/info/network")
+        path = fill("/info/network")
         return NetworkInfo.from_json(self._get(path, select))
 
     def get_network_info_property(self, name: str) -> Any:
         """The value of one property of NetworkInfo (matched case-insensitively)."""
-        path = _fill("/info/network/") + quote(name, safe="")
-        return _property(self._call("GET", path), NetworkInfo.JSON_KEYS, name)
+        path = fill("/info/network/") + quote(name, safe="")
+        return property_value(self._call("GET", path), NetworkInfo.JSON_KEYS, name)
 
     def get_network_info_property_value(self, name: str) -> str:
         """The raw `$value` of one property of NetworkInfo, as text."""
-        path = _fill("/info/network/") + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/info/network/") + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def get_supported_services(self, *, select: Iterable[str] | None = None) -> SupportedServices:
         """The services the controller offers."""
-        path = _fill("/info/supported-services")
+        path = fill("/info/supported-services")
         return SupportedServices.from_json(self._get(path, select))
 
     def get_supported_services_property(self, name: str) -> Any:
         """The value of one property of SupportedServices (matched case-insensitively)."""
-        path = _fill("/info/supported-services/") + quote(name, safe="")
-        return _property(self._call("GET", path), SupportedServices.JSON_KEYS, name)
+        path = fill("/info/supported-services/") + quote(name, safe="")
+        return property_value(self._call("GET", path), SupportedServices.JSON_KEYS, name)
 
     def get_supported_services_property_value(self, name: str) -> str:
         """The raw `$value` of one property of SupportedServices, as text."""
-        path = _fill("/info/supported-services/") + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/info/supported-services/") + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def get_extension_management(self, *, select: Iterable[str] | None = None) -> ExtensionManagement:
         """The extensions of the controller."""
-        path = _fill("/info/extension-management")
+        path = fill("/info/extension-management")
         return ExtensionManagement.from_json(self._get(path, select))
 
     def get_extension_management_property(self, name: str) -> Any:
         """The value of one property of ExtensionManagement (matched case-insensitively)."""
-        path = _fill("/info/extension-management/") + quote(name, safe="")
-        return _property(self._call("GET", path), ExtensionManagement.JSON_KEYS, name)
+        path = fill("/info/extension-management/") + quote(name, safe="")
+        return property_value(self._call("GET", path), ExtensionManagement.JSON_KEYS, name)
 
     def get_extension_management_property_value(self, name: str) -> str:
         """The raw `$value` of one property of ExtensionManagement, as text."""
-        path = _fill("/info/extension-management/") + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/info/extension-management/") + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def get_backup_job(self, job_id: str, *, select: Iterable[str] | None = None) -> Job:
         """See the details of the backup job progress. Deprecated: use get_job."""
@@ -440,7 +271,7 @@ class EclypseClient:
             DeprecationWarning,
             stacklevel=2,
         )
-        path = _fill("/system/backup/jobs/{JobId}/", JobId=job_id)
+        path = fill("/system/backup/jobs/{JobId}/", JobId=job_id)
         return Job.from_json(self._get(path, select))
 
     def get_backup_job_property(self, job_id: str, name: str) -> Any:
@@ -450,8 +281,8 @@ class EclypseClient:
             DeprecationWarning,
             stacklevel=2,
         )
-        path = _fill("/system/backup/jobs/{JobId}/", JobId=job_id) + quote(name, safe="")
-        return _property(self._call("GET", path), Job.JSON_KEYS, name)
+        path = fill("/system/backup/jobs/{JobId}/", JobId=job_id) + quote(name, safe="")
+        return property_value(self._call("GET", path), Job.JSON_KEYS, name)
 
     def get_backup_job_property_value(self, job_id: str, name: str) -> str:
         """The raw `$value` of one property of Job, as text."""
@@ -460,8 +291,8 @@ class EclypseClient:
             DeprecationWarning,
             stacklevel=2,
         )
-        path = _fill("/system/backup/jobs/{JobId}/", JobId=job_id) + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/system/backup/jobs/{JobId}/", JobId=job_id) + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def wait_for_backup_job(
         self,
@@ -482,7 +313,7 @@ class EclypseClient:
             DeprecationWarning,
             stacklevel=2,
         )
-        path = _fill("/system/backup/jobs/{JobId}/", JobId=job_id)
+        path = fill("/system/backup/jobs/{JobId}/", JobId=job_id)
         waited = 0.0
         while True:
             job = Job.from_json(self._get(path, None))
@@ -497,18 +328,18 @@ class EclypseClient:
 
     def get_job(self, job_id: str, *, select: Iterable[str] | None = None) -> GeneralJob:
         """See a job's progress and type."""
-        path = _fill("/jobs/{jobId}/", jobId=job_id)
+        path = fill("/jobs/{jobId}/", jobId=job_id)
         return GeneralJob.from_json(self._get(path, select))
 
     def get_job_property(self, job_id: str, name: str) -> Any:
         """The value of one property of GeneralJob (matched case-insensitively)."""
-        path = _fill("/jobs/{jobId}/", jobId=job_id) + quote(name, safe="")
-        return _property(self._call("GET", path), GeneralJob.JSON_KEYS, name)
+        path = fill("/jobs/{jobId}/", jobId=job_id) + quote(name, safe="")
+        return property_value(self._call("GET", path), GeneralJob.JSON_KEYS, name)
 
     def get_job_property_value(self, job_id: str, name: str) -> str:
         """The raw `$value` of one property of GeneralJob, as text."""
-        path = _fill("/jobs/{jobId}/", jobId=job_id) + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/jobs/{jobId}/", jobId=job_id) + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def wait_for_job(
         self,
@@ -524,7 +355,7 @@ class EclypseClient:
         `on_progress` sees every poll. TimeoutError after `timeout` seconds of waiting, counted in the
         intervals slept (so that a `sleep` that advances an emulator's manual clock keeps it exact).
         """
-        path = _fill("/jobs/{jobId}/", jobId=job_id)
+        path = fill("/jobs/{jobId}/", jobId=job_id)
         waited = 0.0
         while True:
             job = GeneralJob.from_json(self._get(path, None))
@@ -539,7 +370,7 @@ class EclypseClient:
 
     def cancel_job(self, job_id: str) -> None:
         """Cancel a job."""
-        path = _fill("/jobs/{jobId}/cancel", jobId=job_id)
+        path = fill("/jobs/{jobId}/cancel", jobId=job_id)
         self._call("POST", path)
 
     def create_backup(
@@ -550,7 +381,7 @@ class EclypseClient:
         envysion_projects: list[str] | None = None,
     ) -> BackupCreate:
         """Start the creation of a backup."""
-        path = _fill("/system/backup/create")
+        path = fill("/system/backup/create")
         body = Backup(
             data_types=data_types, target=target, file_name=file_name, envysion_projects=envysion_projects
         ).to_json()
@@ -558,18 +389,18 @@ class EclypseClient:
 
     def get_mstp_port(self, id: str, *, select: Iterable[str] | None = None) -> MstpPort:
         """See an MS/TP port's settings."""
-        path = _fill("/protocols/bacnet/communication/network/mstp-ports/{id}/", id=id)
+        path = fill("/protocols/bacnet/communication/network/mstp-ports/{id}/", id=id)
         return MstpPort.from_json(self._get(path, select))
 
     def get_mstp_port_property(self, id: str, name: str) -> Any:
         """The value of one property of MstpPort (matched case-insensitively)."""
-        path = _fill("/protocols/bacnet/communication/network/mstp-ports/{id}/", id=id) + quote(name, safe="")
-        return _property(self._call("GET", path), MstpPort.JSON_KEYS, name)
+        path = fill("/protocols/bacnet/communication/network/mstp-ports/{id}/", id=id) + quote(name, safe="")
+        return property_value(self._call("GET", path), MstpPort.JSON_KEYS, name)
 
     def get_mstp_port_property_value(self, id: str, name: str) -> str:
         """The raw `$value` of one property of MstpPort, as text."""
-        path = _fill("/protocols/bacnet/communication/network/mstp-ports/{id}/", id=id) + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/protocols/bacnet/communication/network/mstp-ports/{id}/", id=id) + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def set_mstp_port(
         self,
@@ -582,7 +413,7 @@ class EclypseClient:
         max_info_frame: int | None = None,
     ) -> MstpPort:
         """Change an MS/TP port's settings."""
-        path = _fill("/protocols/bacnet/communication/network/mstp-ports/{id}/", id=id)
+        path = fill("/protocols/bacnet/communication/network/mstp-ports/{id}/", id=id)
         body = MstpPort(
             enabled=enabled,
             network_number=network_number,
@@ -595,7 +426,7 @@ class EclypseClient:
 
 
 # The command line: `python -m generated.client [--url URL] COMMAND ...`, one command per operation.
-# (command, client method, positional parameters, options as (flag, keyword, is a list), takes --select)
+# (command, client method, help, positional parameters, options as (flag, keyword, is a list), takes --select)
 COMMANDS = (
     ("list-backup-files", "list_backup_files", "List the backup files of a target.", ["target"], [], False),
     (
@@ -688,156 +519,50 @@ COMMANDS = (
 )
 
 
-def _prog() -> str:
-    """The name this was run as: `python -m generated.client` (or `eclypse_emulator.client`), or `eclypse`."""
-    main = sys.modules.get("__main__")
-    name = getattr(getattr(main, "__spec__", None), "name", None)
-    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
-    if name and argv0 and os.path.realpath(argv0) == os.path.realpath(getattr(main, "__file__", None) or "/"):
-        return "python -m " + name.removesuffix(".__main__")
-    return os.path.basename(argv0) or "eclypse"
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=_prog(), description="Talk to an ECLYPSE controller.")
-    parser.add_argument(
-        "--url",
-        default=os.environ.get("ECLYPSE_URL", DEFAULT_URL),
-        help=f"base URL (default: $ECLYPSE_URL or {DEFAULT_URL})",
-    )
-    parser.add_argument("--user", metavar="NAME:PASSWORD", help="Basic credentials")
-    parser.add_argument("--cafile", help="trust this CA certificate (PEM) for HTTPS")
-    parser.add_argument(
-        "--insecure", action="store_true", help="do not verify the HTTPS certificate (self-signed devices)"
-    )
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each answer")
-    commands = parser.add_subparsers(dest="command", required=True)
-    for command, _, help_, parameters, options, entity in COMMANDS:
-        sub = commands.add_parser(command, help=help_)
-        for name in parameters:
-            sub.add_argument(name)
-        for flag, keyword, is_list in options:
-            sub.add_argument(flag, dest=keyword, nargs="*" if is_list else None)
-        if entity:
-            sub.add_argument("--select", help="comma-separated property names")
-    watch = commands.add_parser("watch", help="draw a progress bar until the job ends; exit 1 if it failed")
-    watch.add_argument("job_id")
-    watch.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
-    watch.add_argument("--wait", type=float, default=3600.0, help="give up after this many seconds")
-    backup = commands.add_parser(
-        "backup", help="create a backup, follow its job with a progress bar, download the file"
-    )
-    backup.add_argument(
-        "--file-name", default="backup", help="the file's name before _<timestamp> (default: backup)"
-    )
-    backup.add_argument(
-        "--target", default="Device", help="Device (the default) or USB; a USB backup is not downloaded"
-    )
-    backup.add_argument("--data-types", nargs="*", help="what to back up (default: every data type)")
-    backup.add_argument("--output", help="where to save the file (default: NAME.ecybackup here)")
-    backup.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
-    backup.add_argument("--wait", type=float, default=3600.0, help="give up after this many seconds")
-    return parser
-
-
-def _backup(client: EclypseClient, args: argparse.Namespace) -> int:
-    """Create a backup, follow its job, and download the file it left (the latest of its name)."""
-    data_types = (
-        args.data_types
-        if args.data_types is not None
-        else [
-            "TIMEZONE",
-            "WEB_SERVER_CONFIGURATION",
-            "WEATHER",
-            "NETWORK_CONFIGURATION",
-            "USER_MANAGEMENT",
-            "MODULES_FIRMWARES",
-            "CERTIFICATE",
-            "HOSTNAME",
-            "GFX",
-            "BACNET_CONFIGURATION",
-            "PERSISTENCY",
-            "TRENDLOG",
-            "OPENADR",
-        ]
-    )
-    created = client.create_backup(data_types=data_types, target=args.target, file_name=args.file_name)
-    progress = _Progress()
-    try:
-        job = client.wait_for_backup_job(
-            created.job_id, timeout=args.wait, interval=args.interval, on_progress=progress
-        )
-    finally:
-        progress.end()
-    if job.status != SUCCESS_STATUS:
-        print(f"error: the backup job {created.job_id} ended {job.status}", file=sys.stderr)
-        return 1
-    # The name ends with the device's timestamp, which sorts chronologically: the greatest is the newest.
-    names = [
-        f.name
-        for f in client.list_backup_files(args.target)
-        if (f.name or "").startswith(args.file_name + "_")
-    ]
-    if not names:
-        print(f"error: the backup job {created.job_id} ended OK but left no file", file=sys.stderr)
-        return 1
-    result: dict[str, Any] = {"jobId": created.job_id, "name": max(names)}
-    if args.target.lower() == "device":
-        result["path"] = args.output or max(names) + ".ecybackup"
-        result["size"] = client.download_backup(max(names), result["path"])
-    print(json.dumps(result))
-    return 0
-
-
-class _Progress:
-    """What `watch` shows of each poll: on a terminal one bar redrawn in place (the line cleared each time),
-    else one line per change, for a log."""
-
-    def __init__(self, stream: Any = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.terminal = self.stream.isatty()
-        self.last = ""
-
-    def __call__(self, job: Job) -> None:
-        progress = job.progress or 0
-        state = getattr(job, "status", None) or ""
-        if self.terminal:
-            done = int(progress / 100 * 30)
-            text = f"[{'#' * done}{'.' * (30 - done)}] {progress:3d}% {state}"
-            # Padded to the previous frame's width, so that a shorter status leaves nothing behind.
-            self.stream.write("\r" + text.ljust(len(self.last)))
-        else:
-            text = f"{progress}% {state}".rstrip()
-            if text != self.last:
-                self.stream.write(text + "\n")
-        self.last = text
-        self.stream.flush()
-
-    def end(self) -> None:
-        """End the bar's line on a terminal."""
-        if self.terminal and self.last:
-            self.stream.write("\n")
-            self.stream.flush()
+# What the `backup` command chains (spec/emulator.yaml backup_command).
+BACKUP = {
+    "create": "create_backup",
+    "wait": "wait_for_backup_job",
+    "list": "list_backup_files",
+    "download": "download_backup",
+    "extension": ".ecybackup",
+    "data_types": [
+        "TIMEZONE",
+        "WEB_SERVER_CONFIGURATION",
+        "WEATHER",
+        "NETWORK_CONFIGURATION",
+        "USER_MANAGEMENT",
+        "MODULES_FIRMWARES",
+        "CERTIFICATE",
+        "HOSTNAME",
+        "GFX",
+        "BACNET_CONFIGURATION",
+        "PERSISTENCY",
+        "TRENDLOG",
+        "OPENADR",
+    ],
+    "state_attr": "status",
+    "success_status": SUCCESS_STATUS,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; print its answer as JSON. Exit 1 on an error answer or a failed job."""
-    args = _parser().parse_args(argv)
+    command_line, commands = parser(DEFAULT_URL, COMMANDS)
+    watch = commands.add_parser("watch", help="draw a progress bar until the job ends; exit 1 if it failed")
+    watch.add_argument("job_id")
+    watch.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
+    watch.add_argument("--wait", type=float, default=3600.0, help="give up after this many seconds")
+    add_backup_command(commands)
+    args = command_line.parse_args(argv)
     warnings.simplefilter("ignore", DeprecationWarning)  # a command line user asked for that resource
-    name, _, password = (args.user or "").partition(":")
-    try:
-        client = EclypseClient(
-            args.url,
-            username=name or None,
-            password=password,
-            timeout=args.timeout,
-            cafile=args.cafile,
-            verify=not args.insecure,
-        )
+
+    def body() -> int:
+        client = client_of(args, EclypseClient)
         if args.command == "backup":
-            return _backup(client, args)
+            return run_backup(client, args, BACKUP)
         if args.command == "watch":
-            progress = _Progress()
+            progress = Progress("status")
             try:
                 job = client.wait_for_backup_job(
                     args.job_id, timeout=args.wait, interval=args.interval, on_progress=progress
@@ -846,30 +571,10 @@ def main(argv: list[str] | None = None) -> int:
                 progress.end()
             print(json.dumps(job.to_json()))
             return 0 if job.status == SUCCESS_STATUS else 1
-        _, method, _, parameters, options, entity = next(c for c in COMMANDS if c[0] == args.command)
-        keywords = {keyword: getattr(args, keyword) for _, keyword, _ in options}
-        if entity and args.select is not None:
-            keywords["select"] = [n for n in args.select.split(",") if n]
-        result = getattr(client, method)(*(getattr(args, p) for p in parameters), **keywords)
-    except (EclypseError, TimeoutError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except (OSError, http.client.HTTPException) as error:
-        print(f"error: cannot talk to {args.url}: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the shell's status for SIGINT
-        return 130
-    if result is not None:
-        # The device's own names (jobId, apiRevision), without the properties the answer left out.
-        print(json.dumps(_printable(result)))
-    return 0
+        print_result(run_command(client, args, COMMANDS))
+        return 0
 
-
-def _printable(result: Any) -> Any:
-    """An answer as JSON values: a model by its device names, a list item by item."""
-    if isinstance(result, list):
-        return [_printable(item) for item in result]
-    return result.to_json() if hasattr(result, "to_json") else result
+    return main_guard(body, lambda: args.url)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..generated import handler as api
+from ..generated.deviceapi import parse_revision
 from ..generated.handler import CHOICES, DEFAULT_REVISION, SESSION_COOKIE, SUCCESS_STATUS, Request, Response
 
 from . import control
@@ -33,14 +34,7 @@ from .state import Resource, concrete_path, resolve
 from .store import RETRY_AFTER, SqliteStore, StateStore
 
 logger = logging.getLogger("runtime")
-
-
-def parse_revision(revision: str) -> tuple[int, int]:
-    """`"8.0"` -> (8, 0); ValueError for anything else."""
-    major, dot, minor = revision.partition(".")
-    if not (dot and major.isdigit() and minor.isdigit()):
-        raise ValueError(f"not an API revision like 8.0: {revision!r}")
-    return int(major), int(minor)
+CONTROL_PREFIX = control.PREFIX + "/"
 
 
 def _hide_newer_operations(document: dict[str, Any], revision: tuple[int, int]) -> None:
@@ -175,7 +169,7 @@ class Emulator:
         """The answer to one request of the device API or the control API, and the seconds an injected
         latency holds it back (an event loop waits them out without blocking); None: hang up.
         Device-API requests go into the journal, refused ones included."""
-        to_control = request.target.startswith(control.PREFIX + "/") or request.target == control.PREFIX
+        to_control = request.target.startswith(CONTROL_PREFIX) or request.target == control.PREFIX
         delay = 0.0
         try:
             added = self.auth.authenticate(request.headers) if self.auth is not None else []

@@ -6,7 +6,6 @@ Like moto's /moto-api/, it lives outside the device's namespace and speaks JSON 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -15,6 +14,8 @@ from urllib.parse import unquote
 from .. import generated
 from ..generated.handler import CONTENT_TYPES, ApiError, Request, Response, error_response
 from ..generated.handler import JSON as JSON_MEDIA_TYPE
+from ..generated.codec import has_type
+from ..generated.router import Router, segments_of
 from ..generated.serializers import BodyError, parse_json
 
 from .camel import camel_keys
@@ -35,6 +36,7 @@ def openapi_path() -> Path:
 
 
 NUMBER = (int, float)
+Params = dict[str, str]  # a route's path parameters by name
 # The fields of a body: JSON name -> (keyword of the Emulator method, JSON type).
 Fields = dict[str, tuple[str, type | tuple[type, ...]]]
 SCENARIO_FIELDS: Fields = {
@@ -92,7 +94,7 @@ def _body(request: Request, what: str) -> dict[str, Any]:
 def _has_type(value: Any, kind: type | tuple[type, ...]) -> bool:
     if kind is list:
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
-    return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+    return has_type(value, kind)
 
 
 def keyword_arguments(document: dict[str, Any], fields: Fields, what: str) -> dict[str, Any]:
@@ -117,31 +119,31 @@ def _call(what: str, method: Callable[..., Any], arguments: dict[str, Any]) -> A
         raise ApiError("invalid_body", object=what, reason=str(error)) from None
 
 
-def _create_job(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _create_job(emulator: Emulator, request: Request, params: Params) -> Response:
     arguments = keyword_arguments(_body(request, "scenario"), SCENARIO_FIELDS, "scenario")
     return _json(201, emulator.job(_call("scenario", emulator.create_job, arguments)))
 
 
-def _list_jobs(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _list_jobs(emulator: Emulator, request: Request, params: Params) -> Response:
     return _json(200, {"jobs": emulator.jobs()})
 
 
-def _get_job(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
-    job = emulator.job(match.group("id"))
+def _get_job(emulator: Emulator, request: Request, params: Params) -> Response:
+    job = emulator.job(params["id"])
     if job is None:
-        raise ApiError("job_not_found", value=match.group("id"))
+        raise ApiError("job_not_found", value=params["id"])
     return _json(200, job)
 
 
-def _reset(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _reset(emulator: Emulator, request: Request, params: Params) -> Response:
     return _json(200, {"removedJobs": emulator.reset()})
 
 
-def _clock(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _clock(emulator: Emulator, request: Request, params: Params) -> Response:
     return _json(200, {"manual": isinstance(emulator.clock, ManualClock), "now": emulator.clock.now()})
 
 
-def _advance(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _advance(emulator: Emulator, request: Request, params: Params) -> Response:
     seconds = _body(request, "clock advance").get("seconds")
     if not _has_type(seconds, NUMBER):
         raise ApiError("invalid_body", object="clock advance", reason="seconds must be a number >= 0")
@@ -153,40 +155,40 @@ def _advance(emulator: Emulator, request: Request, match: re.Match[str]) -> Resp
         raise ApiError("conflict", reason=str(error)) from None
 
 
-def _list_faults(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _list_faults(emulator: Emulator, request: Request, params: Params) -> Response:
     return _json(200, {"faults": emulator.faults.describe()})
 
 
-def _add_fault(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _add_fault(emulator: Emulator, request: Request, params: Params) -> Response:
     fault = _call("fault", Fault, keyword_arguments(_body(request, "fault"), FAULT_FIELDS, "fault"))
     return _json(201, fault_document(emulator.faults.add(fault), fault))
 
 
-def _clear_faults(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _clear_faults(emulator: Emulator, request: Request, params: Params) -> Response:
     emulator.clear_faults()
     return Response(204)
 
 
-def _remove_fault(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
-    fault_id = match.group("id")
+def _remove_fault(emulator: Emulator, request: Request, params: Params) -> Response:
+    fault_id = params["id"]
     if not (fault_id.isascii() and fault_id.isdigit() and emulator.remove_fault(int(fault_id))):
         raise ApiError("not_found", path=f"{PREFIX}/faults/{fault_id}")
     return Response(204)
 
 
-def _list_requests(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _list_requests(emulator: Emulator, request: Request, params: Params) -> Response:
     return _json(200, {"requests": emulator.requests()})
 
 
-def _clear_requests(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _clear_requests(emulator: Emulator, request: Request, params: Params) -> Response:
     emulator.clear_requests()
     return Response(204)
 
 
-def _state_call(emulator: Emulator, method: Callable[..., Any], match: re.Match[str], *value: Any) -> Any:
+def _state_call(emulator: Emulator, method: Callable[..., Any], params: Params, *value: Any) -> Any:
     """An Emulator state method on the device path the route matched; its LookupError is a 404, its
     ValueError the body's fault (a 400 naming why)."""
-    path = unquote(match.group("path"), errors="replace")
+    path = "/" + unquote(params["path"], errors="replace")
     try:
         return method(path, *value)
     except LookupError as error:
@@ -195,24 +197,24 @@ def _state_call(emulator: Emulator, method: Callable[..., Any], match: re.Match[
         raise ApiError("invalid_body", object=f"state of {path}", reason=str(error)) from None
 
 
-def _get_state(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
-    return _json(200, _state_call(emulator, emulator.get_state, match))
+def _get_state(emulator: Emulator, request: Request, params: Params) -> Response:
+    return _json(200, _state_call(emulator, emulator.get_state, params))
 
 
-def _set_state(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _set_state(emulator: Emulator, request: Request, params: Params) -> Response:
     try:
         document = parse_json(request.body)
     except BodyError as error:
         raise ApiError("invalid_body", object="state", reason=str(error)) from None
-    return _json(200, _state_call(emulator, emulator.set_state, match, document))
+    return _json(200, _state_call(emulator, emulator.set_state, params, document))
 
 
-def _restore_state(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
-    _state_call(emulator, emulator.restore_state, match)
+def _restore_state(emulator: Emulator, request: Request, params: Params) -> Response:
+    _state_call(emulator, emulator.restore_state, params)
     return Response(204)
 
 
-def _usb(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _usb(emulator: Emulator, request: Request, params: Params) -> Response:
     if request.method == "POST":
         inserted = _body(request, "USB key").get("inserted")
         if not isinstance(inserted, bool):
@@ -221,11 +223,11 @@ def _usb(emulator: Emulator, request: Request, match: re.Match[str]) -> Response
     return _json(200, {"inserted": emulator.backups.usb_key})
 
 
-def _set_backup_file(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _set_backup_file(emulator: Emulator, request: Request, params: Params) -> Response:
     level = _body(request, "backup file").get("compatibility")
     if not isinstance(level, str):
         raise ApiError("invalid_body", object="backup file", reason="compatibility must be a string")
-    target, name = match.group("target"), match.group("name")
+    target, name = params["target"], params["name"]
     document = _call(
         "backup file", emulator.set_backup_compatibility, {"name": name, "level": level, "target": target}
     )
@@ -234,52 +236,43 @@ def _set_backup_file(emulator: Emulator, request: Request, match: re.Match[str])
     return _json(200, document)
 
 
-def _openapi(emulator: Emulator, request: Request, match: re.Match[str]) -> Response:
+def _openapi(emulator: Emulator, request: Request, params: Params) -> Response:
     return Response(200, emulator.openapi(), JSON)
 
 
-Action = Callable[["Emulator", Request, re.Match[str]], Response]
-ROUTES: tuple[tuple[str, re.Pattern[str], Action], ...] = (
-    ("GET", re.compile(r"^/jobs$"), _list_jobs),
-    ("POST", re.compile(r"^/jobs$"), _create_job),
-    ("GET", re.compile(r"^/jobs/(?P<id>[^/]+)$"), _get_job),
-    ("POST", re.compile(r"^/reset$"), _reset),
-    ("GET", re.compile(r"^/clock$"), _clock),
-    ("POST", re.compile(r"^/clock/advance$"), _advance),
-    ("GET", re.compile(r"^/faults$"), _list_faults),
-    ("POST", re.compile(r"^/faults$"), _add_fault),
-    ("DELETE", re.compile(r"^/faults$"), _clear_faults),
-    ("DELETE", re.compile(r"^/faults/(?P<id>[^/]+)$"), _remove_fault),
-    ("GET", re.compile(r"^/requests$"), _list_requests),
-    ("DELETE", re.compile(r"^/requests$"), _clear_requests),
-    ("GET", re.compile(r"^/openapi\.json$"), _openapi),
-    ("GET", re.compile(r"^/state(?P<path>/.+)$"), _get_state),
-    ("PUT", re.compile(r"^/state(?P<path>/.+)$"), _set_state),
-    ("DELETE", re.compile(r"^/state(?P<path>/.+)$"), _restore_state),
-    ("GET", re.compile(r"^/usb$"), _usb),
-    ("POST", re.compile(r"^/usb$"), _usb),
-    ("POST", re.compile(r"^/backups/(?P<target>device|usb)/(?P<name>[^/]+)$"), _set_backup_file),
+Action = Callable[["Emulator", Request, Params], Response]
+# (method, path below PREFIX with {parameters}, action): the same router as the device API's.
+ROUTES: tuple[tuple[str, str, Action], ...] = (
+    ("GET", "/jobs", _list_jobs),
+    ("POST", "/jobs", _create_job),
+    ("GET", "/jobs/{id}", _get_job),
+    ("POST", "/reset", _reset),
+    ("GET", "/clock", _clock),
+    ("POST", "/clock/advance", _advance),
+    ("GET", "/faults", _list_faults),
+    ("POST", "/faults", _add_fault),
+    ("DELETE", "/faults", _clear_faults),
+    ("DELETE", "/faults/{id}", _remove_fault),
+    ("GET", "/requests", _list_requests),
+    ("DELETE", "/requests", _clear_requests),
+    ("GET", "/openapi.json", _openapi),
+    ("GET", "/state/{path*}", _get_state),  # path*: the rest of the path, a device path
+    ("PUT", "/state/{path*}", _set_state),
+    ("DELETE", "/state/{path*}", _restore_state),
+    ("GET", "/usb", _usb),
+    ("POST", "/usb", _usb),
+    ("POST", "/backups/{target}/{name}", _set_backup_file),
 )
+ROUTER = Router()
+for _method, _path, _action in ROUTES:
+    ROUTER.add(_method, segments_of(_path), _action)
 
 
 def respond(emulator: Emulator, request: Request) -> Response:
     """Answer a request whose path starts with PREFIX."""
-    path = request.target.partition("?")[0][len(PREFIX) :].rstrip("/")
+    path = request.target.partition("?")[0]
     try:
-        matches = [(method, action, m) for method, pattern, action in ROUTES if (m := pattern.match(path))]
-        if not matches:
-            raise ApiError("not_found", path=PREFIX + path)
-        method = "GET" if request.method == "HEAD" else request.method
-        for allowed, action, match in matches:
-            if allowed == method:
-                return action(emulator, request, match)
-        allow = ", ".join(sorted({m for m, _, _ in matches}))
-        raise ApiError(
-            "method_not_allowed",
-            (("Allow", allow),),
-            method=request.method,
-            path=PREFIX + path,
-            allowed=allow,
-        )
+        action, params = ROUTER.resolve(request.method, path[len(PREFIX) :], path.rstrip("/"))
+        return action(emulator, request, params)
     except ApiError as error:
         return error_response(error.key, headers=error.headers, **error.fields)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..generated.handler import BASE_PATH, Request
+from ..generated.http1 import Headers
 
 from .camel import camel_keys
 
@@ -63,6 +64,9 @@ class Decision:
     drop: bool = False
 
 
+NO_FAULT = Decision()
+
+
 class FaultInjector:
     """The active faults; random choices come from one seeded generator, so a run can be repeated."""
 
@@ -92,7 +96,7 @@ class FaultInjector:
 
     def decide(self, request: Request) -> Decision:
         if not self._faults:
-            return Decision()
+            return NO_FAULT
         path = request.target.partition("?")[0]
         local = path[len(BASE_PATH) :].rstrip("/") if path.startswith(BASE_PATH) else path
         delay, error, drop = 0.0, None, False
@@ -155,18 +159,32 @@ class RequestJournal:
         self.size, self.max_body, self.max_value, self.max_bytes = size, max_body, max_value, max_bytes
         self._bytes = 0
         self._lock = threading.Lock()
+        # The last header block recorded, and what it was recorded as: a client polling sends the same
+        # block again (the request reader shares it), which is redacted and cut once.
+        self._last: tuple[Any, dict[str, str], int, bool] = (None, {}, 0, False)
 
-    def record(self, request: Request, status: int) -> None:
-        # Redacted and cut as it comes in, so that neither secrets nor large values are kept.
+    def _headers(self, request_headers: Any) -> tuple[dict[str, str], int, bool]:
+        """The headers as kept (redacted and cut), what they cost in bytes, and whether any was cut."""
+        last = self._last
+        if last[0] is request_headers:
+            return last[1], last[2], last[3]
         truncated = False
         headers: dict[str, str] = {}
-        cost = 200
-        for name, value in list(request.headers.items())[:200]:
+        cost = 0
+        for name, value in list(request_headers.items())[:200]:
             name, value = name[: self.max_value], redact(name, value)
             if len(value) > self.max_value:
                 value, truncated = value[: self.max_value] + TRUNCATED, True
             headers[name] = value
             cost += len(name) + len(value)
+        if isinstance(request_headers, Headers):  # read-only once made; a plain dict may change
+            self._last = (request_headers, headers, cost, truncated)
+        return headers, cost, truncated
+
+    def record(self, request: Request, status: int) -> None:
+        # Redacted and cut as it comes in, so that neither secrets nor large values are kept.
+        headers, cost, truncated = self._headers(request.headers)
+        cost += 200
         target, body = request.target, request.body
         if len(target) > self.max_value:
             target, truncated = target[: self.max_value] + TRUNCATED, True
@@ -175,10 +193,12 @@ class RequestJournal:
         cost += len(target) + len(body) + len(request.method)
         entry = (time.time(), request.method[:100], target, headers, body, truncated, status, cost)
         with self._lock:
-            self._entries.append(entry)
+            entries = self._entries
+            entries.append(entry)
             self._bytes += cost
-            while len(self._entries) > self.size or (self._bytes > self.max_bytes and len(self._entries) > 1):
-                self._bytes -= self._entries.popleft()[-1]
+            if len(entries) > self.size or self._bytes > self.max_bytes:
+                while len(entries) > self.size or (self._bytes > self.max_bytes and len(entries) > 1):
+                    self._bytes -= entries.popleft()[-1]
 
     def entries(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -15,13 +15,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import parse_qs
 
 from ..generated.handler import ApiError, Request, Response, error_response
+from ..generated.router import Router, segments_of
 
-from .control import NUMBER, _body, _has_type, _json
+from .control import NUMBER, Params, _body, _has_type, _json
 
 if TYPE_CHECKING:
     from .fleet import Fleet, FleetDevice
@@ -55,53 +55,47 @@ class FleetControl:
         self.fleet = fleet
 
     def answer(self, request: Request) -> tuple[Response, float]:
-        path = request.target.partition("?")[0].rstrip("/")
+        path = request.target.partition("?")[0]
         try:
-            for method, pattern, action in ROUTES:
-                match = pattern.fullmatch(path)
-                if match and method == ("GET" if request.method == "HEAD" else request.method):
-                    return action(self, request, match), 0.0
-            if any(pattern.fullmatch(path) for _, pattern, _ in ROUTES):
-                allow = ", ".join(sorted({m for m, p, _ in ROUTES if p.fullmatch(path)}))
-                raise ApiError(
-                    "method_not_allowed", (("Allow", allow),), method=request.method, path=path, allowed=allow
-                )
-            raise ApiError("not_found", path=path)
+            action, params = ROUTER.resolve(request.method, path, path.rstrip("/"))
+            return action(self, request, params), 0.0
         except ApiError as error:
             return error_response(error.key, headers=error.headers, **error.fields), 0.0
 
-    def _device(self, match: re.Match[str]) -> FleetDevice:
-        index = int(match.group("index"))
-        if index not in self.fleet.by_index:
+    def _device(self, params: Params) -> FleetDevice:
+        index = params["index"]
+        if not (index.isascii() and index.isdigit() and int(index) in self.fleet.by_index):
             raise ApiError("not_found", path=f"{PREFIX}/devices/{index}")
-        return self.fleet.device(index)
+        return self.fleet.device(int(index))
 
-    def devices(self, request: Request, match: re.Match[str]) -> Response:
+    def devices(self, request: Request, params: Params) -> Response:
         offset, limit = _query(request, "offset", 0), _query(request, "limit", PAGE)
         page = self.fleet.devices[offset : offset + limit]
         return _json(200, {"total": len(self.fleet.devices), "devices": [d.describe() for d in page]})
 
-    def device(self, request: Request, match: re.Match[str]) -> Response:
-        device = self._device(match)
+    def device(self, request: Request, params: Params) -> Response:
+        device = self._device(params)
         return _json(200, {**device.describe(), "deviceData": device.config.device_data})
 
-    def act(self, request: Request, match: re.Match[str]) -> Response:
-        device, action = self._device(match), match.group("action")
+    def act(self, request: Request, params: Params) -> Response:
+        device, action = self._device(params), params["action"]
+        if action not in ACTIONS:
+            raise ApiError("not_found", path=f"{PREFIX}/devices/{params['index']}/{action}")
         seconds = _seconds(request, "reboot") if action == "reboot" else 0.0
         device.apply(action, seconds)  # on the loop's thread, where this answers
         return _json(200, device.describe())
 
-    def requests(self, request: Request, match: re.Match[str]) -> Response:
+    def requests(self, request: Request, params: Params) -> Response:
         index = _query(request, "device", None)
         if index is not None and index not in self.fleet.by_index:
             raise ApiError("not_found", path=f"{PREFIX}/devices/{index}")
         return _json(200, {"requests": self.fleet.requests(index, _query(request, "limit", PAGE))})
 
-    def clear_requests(self, request: Request, match: re.Match[str]) -> Response:
+    def clear_requests(self, request: Request, params: Params) -> Response:
         self.fleet.clear_requests()
         return Response(204)
 
-    def advance(self, request: Request, match: re.Match[str]) -> Response:
+    def advance(self, request: Request, params: Params) -> Response:
         seconds = _seconds(request, "clock advance")
         try:
             return _json(200, {"now": self.fleet.advance(seconds)})
@@ -109,13 +103,17 @@ class FleetControl:
             raise ApiError("conflict", reason=str(error)) from None
 
 
-Action = Callable[[FleetControl, Request, "re.Match[str]"], Response]
-DEVICE = PREFIX + r"/devices/(?P<index>[0-9]{1,9})"
-ROUTES: tuple[tuple[str, re.Pattern[str], Action], ...] = (
-    ("GET", re.compile(PREFIX + "/devices"), FleetControl.devices),
-    ("GET", re.compile(DEVICE), FleetControl.device),
-    ("POST", re.compile(DEVICE + "/(?P<action>offline|hang|reboot|online)"), FleetControl.act),
-    ("GET", re.compile(PREFIX + "/requests"), FleetControl.requests),
-    ("DELETE", re.compile(PREFIX + "/requests"), FleetControl.clear_requests),
-    ("POST", re.compile(PREFIX + "/clock/advance"), FleetControl.advance),
+Action = Callable[[FleetControl, Request, Params], Response]
+ACTIONS = ("offline", "hang", "reboot", "online")
+# (method, path with {parameters}, action): the router of the device and control APIs.
+ROUTES: tuple[tuple[str, str, Action], ...] = (
+    ("GET", "/devices", FleetControl.devices),
+    ("GET", "/devices/{index}", FleetControl.device),
+    ("POST", "/devices/{index}/{action}", FleetControl.act),
+    ("GET", "/requests", FleetControl.requests),
+    ("DELETE", "/requests", FleetControl.clear_requests),
+    ("POST", "/clock/advance", FleetControl.advance),
 )
+ROUTER = Router()
+for _method, _path, _action in ROUTES:
+    ROUTER.add(_method, segments_of(PREFIX + _path), _action)

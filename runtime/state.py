@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 
 from ..generated import handler as api
 from ..generated.codec import BodyError, parse_parameter
+from ..generated.deviceapi import OWN
 
 from .store import StateStore, normal_path
 
@@ -122,16 +123,13 @@ def resource_of(route: Any, kwargs: Mapping[str, Any]) -> Resource:
     return Resource(concrete_path(route, kwargs).rsplit("/", 1)[0], codec, key, kwargs[member.attr])
 
 
-def _arguments(route: Any, path: str) -> dict[str, Any] | None:
-    """The route's keyword arguments if `path` (normalised) is the route's own path, else None."""
-    match = route.pattern.match(path)
-    if match is None or match.groupdict().get("_property"):
-        return None
+def _arguments(route: Any, values: Mapping[str, str]) -> dict[str, Any] | None:
+    """The route's keyword arguments from its path parameters' text, None when one is not of its kind."""
     kwargs = {}
     for p in route.parameters:
         if p.location == "path":
             try:
-                kwargs[p.attr] = parse_parameter(p.kind, match.group(p.name))
+                kwargs[p.attr] = parse_parameter(p.kind, values[p.name])
             except ValueError:
                 return None
     return kwargs
@@ -140,14 +138,14 @@ def _arguments(route: Any, path: str) -> dict[str, Any] | None:
 def resolve(path: str, revision: tuple[int, int] | None = None) -> Resource | None:
     """The stored resource at a device path (below the base path; a trailing slash makes no difference),
     among the resources served at `revision` (None: any); None when no entity or collection is there."""
-    path = normal_path(path)
-    for route in api.ROUTES:
-        if route.method != "GET" or route.behaviour.get("kind") not in KINDS or route.response is None:
-            continue
-        if revision is not None and route.revision > revision:
-            continue
-        kwargs = _arguments(route, path)
-        if kwargs is None:
-            continue
-        return resource_of(route, kwargs)
+    # The device API's own router: the routes whose own path (not a property below it) this is.
+    for entries, values in api.API.router.lookup(normal_path(path)):
+        for method, _, names, (route, asked) in entries:
+            if method != "GET" or asked != OWN or route.response is None:
+                continue
+            if route.behaviour.get("kind") not in KINDS or revision is not None and route.revision > revision:
+                continue
+            kwargs = _arguments(route, dict(zip(names, values)))
+            if kwargs is not None:
+                return resource_of(route, kwargs)
     return None

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 from xml.etree import ElementTree
+from json.encoder import encode_basestring
 from xml.sax.saxutils import escape
 
 PRIMITIVES: dict[str, type | tuple[type, ...]] = {
@@ -39,9 +40,16 @@ class BodyError(ValueError):
     """A request body that does not match its object; the message says why."""
 
 
+def has_type(value: Any, types: type | tuple[type, ...]) -> bool:
+    """`isinstance`, except that a bool is never a number: only `bool` itself (or a tuple holding it) takes one."""
+    if isinstance(value, bool):
+        return types is bool or (isinstance(types, tuple) and bool in types)
+    return isinstance(value, types)
+
+
 def is_type(value: Any, type_: str) -> bool:
-    """Whether `value` is of a primitive type; a bool is never a number."""
-    return isinstance(value, PRIMITIVES[type_]) and (type_ == "boolean" or not isinstance(value, bool))
+    """Whether `value` is of a primitive type of the spec."""
+    return has_type(value, PRIMITIVES[type_])
 
 
 def _no_constants(name: str) -> Any:
@@ -62,9 +70,28 @@ def parse_json(data: bytes) -> Any:
     return document
 
 
+# One encoder for every answer: json.dumps with options would build a new one per call.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dump_json(document: Any) -> bytes:
     """Compact JSON as the device writes it: no spaces, `/` escaped."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).replace("/", "\\/").encode()
+    return _COMPACT.encode(document).replace("/", "\\/").encode()
+
+
+def scalar_json(value: Any) -> str:
+    """One scalar as `dump_json` writes it, without building an encoder: strings, integers, booleans and
+    null directly; anything else (a float, NaN) through the encoder."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value).replace("/", "\\/")
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    return _COMPACT.encode(value)
 
 
 def xml_text(value: str) -> str:
@@ -140,6 +167,18 @@ class Codec:
         self._by_name = {f.name.casefold(): f for f in fields}
         self._by_key = {f.key.casefold(): f for f in fields}
         self._by_element = {f.element.casefold(): f for f in fields}
+        # An object of scalars only is written as its values are: no kind to look at per property.
+        scalar = all(f.kind.type not in ("object", "array", "link") for f in fields)
+        self._scalars = tuple((f.key, f.name, f.default) for f in fields) if scalar else None
+        # ... and its JSON is written directly: each property's `"key":` (after a comma) written once here.
+        self._json_plan = (
+            tuple(
+                (("," if i else "") + dump_json(f.key).decode() + ":", f.name, f.default)
+                for i, f in enumerate(fields)
+            )
+            if scalar
+            else None
+        )
 
     def field(self, name: str) -> Field | None:
         """The property called `name` (or its JSON key), matched case-insensitively as the device does."""
@@ -153,6 +192,8 @@ class Codec:
     # Writing
 
     def json_value(self, values: Mapping[str, Any], selected: frozenset[str] | None = None) -> dict[str, Any]:
+        if selected is None and self._scalars is not None:
+            return {key: values.get(name, default) for key, name, default in self._scalars}
         return {
             f.key: self._json_of(f.kind, values.get(f.name, f.default))
             for f in self.fields
@@ -171,6 +212,11 @@ class Codec:
         return value
 
     def to_json(self, values: Mapping[str, Any], selected: frozenset[str] | None = None) -> bytes:
+        if selected is None and self._json_plan is not None:
+            text = "".join(
+                [prefix + scalar_json(values.get(name, default)) for prefix, name, default in self._json_plan]
+            )
+            return ("{" + text + "}").encode()
         return dump_json(self.json_value(values, selected))
 
     def xml_lines(

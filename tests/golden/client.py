@@ -12,194 +12,34 @@ It keeps one keep-alive connection per thread, sends Basic credentials when it h
 
 from __future__ import annotations
 
-import argparse
-import base64
-import http.client
+import json
 import os
 import sys
-import json
-import ssl
-import threading
 import time
 import warnings
-from http.cookies import SimpleCookie
 from typing import Any, Callable, Iterable
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote
 
+from .httpclient import ClientBase, EclypseError, Progress, client_of, fill, main_guard, parser, print_result
+from .httpclient import add_backup_command, property_value, run_backup, run_command
 from .models import Address, Backup, BackupCreate, Error, Info, Job, Member, Port
 
-SESSION_COOKIE = "ECLYPSERESTSESSIONID"
-SELECT_OPTION = "$select"
-VALUE_SEGMENT = "$value"
-ENCODE_OPTION = "encode"
-BINARY_ENCODING = "bin"
+__all__ = ["EclypseClient", "EclypseError", "main"]
+
 RUNNING_STATUS = "RUNNING"
 SUCCESS_STATUS = "OK"
 DEFAULT_URL = "http://127.0.0.1:8080" + "/api/rest/v1"
 
 
-class EclypseError(Exception):
-    """An error answer of the device: its status, the error code and message, the raw body."""
-
-    def __init__(
-        self, status: int, code: str | None, message: str, body: bytes, headers: dict[str, str]
-    ) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status, self.code, self.message, self.body, self.headers = status, code, message, body, headers
-
-
-def _fill(path: str, **arguments: str) -> str:
-    for name, value in arguments.items():
-        path = path.replace("{" + name + "}", quote(str(value), safe=""))
-    return path
-
-
-def _property(document: dict[str, Any], json_keys: dict[str, str], name: str) -> Any:
-    """The value of property `name` in a one-property answer."""
-    return document.get(json_keys.get(name.casefold(), name))
-
-
-class EclypseClient:
+class EclypseClient(ClientBase):
     """Talks to an ECLYPSE controller, real or emulated, at `base_url` (ending in /api/rest/v1)."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        timeout: float = 10.0,
-        ssl_context: ssl.SSLContext | None = None,
-        cafile: str | None = None,
-        verify: bool = True,
-    ) -> None:
-        parts = urlsplit(base_url.rstrip("/"))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {base_url!r}")
-        self.base_url = base_url.rstrip("/")
-        self._https = parts.scheme == "https"
-        self._host, self._port, self._base = parts.hostname, parts.port, parts.path
-        self._timeout = timeout
-        if self._https and ssl_context is None:
-            ssl_context = ssl.create_default_context(cafile=cafile)
-            if not verify:  # an explicit opt-out, for devices with a self-signed certificate
-                ssl_context.check_hostname = False
-                ssl_context.verify_mode = ssl.CERT_NONE
-        self._ssl_context = ssl_context
-        self._authorization = None
-        if username is not None:
-            token = base64.b64encode(f"{username}:{password or ''}".encode()).decode("ascii")
-            self._authorization = f"Basic {token}"
-        self._session: str | None = None
-        self._local = threading.local()
-
-    def close(self) -> None:
-        """Close this thread's connection."""
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
-
-    def __enter__(self) -> EclypseClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def _connection(self) -> http.client.HTTPConnection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            if self._https:
-                connection = http.client.HTTPSConnection(
-                    self._host, self._port, timeout=self._timeout, context=self._ssl_context
-                )
-            else:
-                connection = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
-            self._local.connection = connection
-        return connection
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: dict[str, str] | None = None,
-        body: Any = None,
-        accept: str = "application/json",
-    ) -> tuple[int, dict[str, str], bytes]:
-        """Send one request to `base_url + path`; answers (status, headers, body) whatever the status."""
-        target = self._base + path + (f"?{urlencode(query, safe='$,*')}" if query else "")
-        headers = {"Accept": accept}
-        if self._session is not None:
-            headers["Cookie"] = f"{SESSION_COOKIE}={self._session}"
-        elif self._authorization is not None:
-            headers["Authorization"] = self._authorization
-        payload = None
-        if body is not None:
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        status, answer_headers, data = self._exchange(method, target, payload, headers)
-        if status == 401 and "Cookie" in headers and self._authorization is not None:
-            # The session expired: authenticate again.
-            self._session = None
-            del headers["Cookie"]
-            headers["Authorization"] = self._authorization
-            status, answer_headers, data = self._exchange(method, target, payload, headers)
-        cookie = SimpleCookie(answer_headers.get("set-cookie", ""))
-        if SESSION_COOKIE in cookie:
-            self._session = cookie[SESSION_COOKIE].value
-        return status, answer_headers, data
-
-    def _exchange(
-        self, method: str, target: str, payload: bytes | None, headers: dict[str, str]
-    ) -> tuple[int, dict[str, str], bytes]:
-        for attempt in (1, 2):
-            connection = self._connection()
-            try:
-                connection.request(method, target, body=payload, headers=headers)
-                response = connection.getresponse()
-                data = response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                # A keep-alive connection the server closed meanwhile: retry once on a new one.
-                self.close()
-                if attempt == 2:
-                    raise
-                continue
-            if response.will_close:
-                self.close()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-        raise AssertionError("unreachable")
-
-    def _call(self, method: str, path: str, *, query: dict[str, str] | None = None, body: Any = None) -> Any:
-        """A JSON answer (None for an empty one), or EclypseError."""
-        status, headers, data = self.request(method, path, query=query, body=body)
-        self._raise_for(status, headers, data)
-        return json.loads(data) if data else None
-
-    def _get(self, path: str, select: Iterable[str] | None) -> Any:
-        """An entity, or some of its properties."""
-        return self._call(
-            "GET", path, query={SELECT_OPTION: ",".join(select)} if select is not None else None
-        )
-
-    def _raw(self, path: str) -> str:
-        """A `$value` answer, or EclypseError."""
-        status, headers, data = self.request("GET", path, accept="text/plain, application/json;q=0.5")
-        self._raise_for(status, headers, data)
-        return data.decode("utf-8")
-
-    @staticmethod
-    def _raise_for(status: int, headers: dict[str, str], data: bytes) -> None:
-        if status < 400:
-            return
-        try:
-            document = json.loads(data)
-        except ValueError:
-            document = {}
-        error = Error.from_json(document if isinstance(document, dict) else {})
-        raise EclypseError(
-            status, error.code, error.message or data.decode("utf-8", "replace"), data, headers
-        )
+    session_cookie = "ECLYPSERESTSESSIONID"
+    select_option = "$select"
+    value_segment = "$value"
+    encode_option = "encode"
+    binary_encoding = "bin"
+    error_model = Error
 
     def get_backup_job(self, job_id: str, *, select: Iterable[str] | None = None) -> Job:
         """See the details of the backup job progress. Deprecated."""
@@ -208,7 +48,7 @@ class EclypseClient:
             DeprecationWarning,
             stacklevel=2,
         )
-        path = _fill("/system/backup/jobs/{JobId}/", JobId=job_id)
+        path = fill("/system/backup/jobs/{JobId}/", JobId=job_id)
         return Job.from_json(self._get(path, select))
 
     def get_backup_job_property(self, job_id: str, name: str) -> Any:
@@ -218,8 +58,8 @@ class EclypseClient:
             DeprecationWarning,
             stacklevel=2,
         )
-        path = _fill("/system/backup/jobs/{JobId}/", JobId=job_id) + quote(name, safe="")
-        return _property(self._call("GET", path), Job.JSON_KEYS, name)
+        path = fill("/system/backup/jobs/{JobId}/", JobId=job_id) + quote(name, safe="")
+        return property_value(self._call("GET", path), Job.JSON_KEYS, name)
 
     def get_backup_job_property_value(self, job_id: str, name: str) -> str:
         """The raw `$value` of one property of Job, as text."""
@@ -228,8 +68,8 @@ class EclypseClient:
             DeprecationWarning,
             stacklevel=2,
         )
-        path = _fill("/system/backup/jobs/{JobId}/", JobId=job_id) + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/system/backup/jobs/{JobId}/", JobId=job_id) + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def wait_for_backup_job(
         self,
@@ -250,7 +90,7 @@ class EclypseClient:
             DeprecationWarning,
             stacklevel=2,
         )
-        path = _fill("/system/backup/jobs/{JobId}/", JobId=job_id)
+        path = fill("/system/backup/jobs/{JobId}/", JobId=job_id)
         waited = 0.0
         while True:
             job = Job.from_json(self._get(path, None))
@@ -265,39 +105,39 @@ class EclypseClient:
 
     def create_backup(self, data_types: list[str] | None = None) -> BackupCreate:
         """Start the creation of a backup."""
-        path = _fill("/system/backup/create")
+        path = fill("/system/backup/create")
         body = Backup(data_types=data_types).to_json()
         return BackupCreate.from_json(self._call("POST", path, body=body))
 
     def get_info(self, *, select: Iterable[str] | None = None) -> Info:
         """Information about the device and its API."""
-        path = _fill("/info")
+        path = fill("/info")
         return Info.from_json(self._get(path, select))
 
     def get_info_property(self, name: str) -> Any:
         """The value of one property of Info (matched case-insensitively)."""
-        path = _fill("/info/") + quote(name, safe="")
-        return _property(self._call("GET", path), Info.JSON_KEYS, name)
+        path = fill("/info/") + quote(name, safe="")
+        return property_value(self._call("GET", path), Info.JSON_KEYS, name)
 
     def get_info_property_value(self, name: str) -> str:
         """The raw `$value` of one property of Info, as text."""
-        path = _fill("/info/") + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/info/") + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def get_port(self, id: str, *, select: Iterable[str] | None = None) -> Port:
         """An entity."""
-        path = _fill("/network-ports/{id}/", id=id)
+        path = fill("/network-ports/{id}/", id=id)
         return Port.from_json(self._get(path, select))
 
     def get_port_property(self, id: str, name: str) -> Any:
         """The value of one property of Port (matched case-insensitively)."""
-        path = _fill("/network-ports/{id}/", id=id) + quote(name, safe="")
-        return _property(self._call("GET", path), Port.JSON_KEYS, name)
+        path = fill("/network-ports/{id}/", id=id) + quote(name, safe="")
+        return property_value(self._call("GET", path), Port.JSON_KEYS, name)
 
     def get_port_property_value(self, id: str, name: str) -> str:
         """The raw `$value` of one property of Port, as text."""
-        path = _fill("/network-ports/{id}/", id=id) + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/network-ports/{id}/", id=id) + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def set_port(
         self,
@@ -312,7 +152,7 @@ class EclypseClient:
         day: str | None = None,
     ) -> Port:
         """Update an entity."""
-        path = _fill("/network-ports/{id}/", id=id)
+        path = fill("/network-ports/{id}/", id=id)
         body = Port(
             enabled=enabled,
             mode=mode,
@@ -327,71 +167,62 @@ class EclypseClient:
 
     def list_members(self) -> list[Member]:
         """A top-level array."""
-        path = _fill("/members")
+        path = fill("/members")
         return [Member.from_json(item) for item in self._call("GET", path)]
 
     def create_member(self, name: str | None = None, tags: list[str] | None = None) -> Member:
         """Create a member."""
-        path = _fill("/members")
+        path = fill("/members")
         body = Member(name=name, tags=tags).to_json()
         return Member.from_json(self._call("POST", path, body=body))
 
     def get_member(self, member_name: str, mode: str, *, select: Iterable[str] | None = None) -> Member:
         """One member."""
-        path = _fill("/members/{memberName}/", memberName=member_name, mode=mode)
+        path = fill("/members/{memberName}/", memberName=member_name, mode=mode)
         return Member.from_json(self._get(path, select))
 
     def get_member_property(self, member_name: str, mode: str, name: str) -> Any:
         """The value of one property of Member (matched case-insensitively)."""
-        path = _fill("/members/{memberName}/", memberName=member_name, mode=mode) + quote(name, safe="")
-        return _property(self._call("GET", path), Member.JSON_KEYS, name)
+        path = fill("/members/{memberName}/", memberName=member_name, mode=mode) + quote(name, safe="")
+        return property_value(self._call("GET", path), Member.JSON_KEYS, name)
 
     def get_member_property_value(self, member_name: str, mode: str, name: str) -> str:
         """The raw `$value` of one property of Member, as text."""
-        path = _fill("/members/{memberName}/", memberName=member_name, mode=mode) + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/members/{memberName}/", memberName=member_name, mode=mode) + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
     def delete_member(self, member_name: str, mode: str) -> None:
         """Delete a member."""
-        path = _fill("/members/{memberName}/", memberName=member_name, mode=mode)
+        path = fill("/members/{memberName}/", memberName=member_name, mode=mode)
         self._call("DELETE", path)
 
     def get_root(self, *, select: Iterable[str] | None = None) -> Info:
         """The root."""
-        path = _fill("/")
+        path = fill("/")
         return Info.from_json(self._get(path, select))
 
     def get_archive(self, file_name: str, *, select: Iterable[str] | None = None) -> Info:
         """An archive."""
-        path = _fill("/archives/{fileName}.ecybackup", fileName=file_name)
+        path = fill("/archives/{fileName}.ecybackup", fileName=file_name)
         return Info.from_json(self._get(path, select))
 
     def download_archive(self, file_name: str, path: str | os.PathLike[str]) -> int:
         """Save the file's bytes (encode=bin) at `path`; answers how many were written."""
-        status, headers, data = self.request(
-            "GET",
-            _fill("/archives/{fileName}.ecybackup", fileName=file_name),
-            query={ENCODE_OPTION: BINARY_ENCODING},
-            accept="*/*",
-        )
-        self._raise_for(status, headers, data)
-        with open(path, "wb") as file:
-            file.write(data)
-        return len(data)
+        return self._download(fill("/archives/{fileName}.ecybackup", fileName=file_name), path)
 
     def get_archive_property(self, file_name: str, name: str) -> Any:
         """The value of one property of Info (matched case-insensitively)."""
-        path = _fill("/archives/{fileName}.ecybackup/", fileName=file_name) + quote(name, safe="")
-        return _property(self._call("GET", path), Info.JSON_KEYS, name)
+        path = fill("/archives/{fileName}.ecybackup/", fileName=file_name) + quote(name, safe="")
+        return property_value(self._call("GET", path), Info.JSON_KEYS, name)
 
     def get_archive_property_value(self, file_name: str, name: str) -> str:
         """The raw `$value` of one property of Info, as text."""
-        path = _fill("/archives/{fileName}.ecybackup/", fileName=file_name) + quote(name, safe="")
-        return self._raw(path + "/" + VALUE_SEGMENT)
+        path = fill("/archives/{fileName}.ecybackup/", fileName=file_name) + quote(name, safe="")
+        return self._raw(path + "/" + self.value_segment)
 
 
 # The command line: `python -m generated.client [--url URL] COMMAND ...`, one command per operation.
-# (command, client method, positional parameters, options as (flag, keyword, is a list), takes --select)
+# (command, client method, help, positional parameters, options as (flag, keyword, is a list), takes --select)
 COMMANDS = (
     ("get-backup-job", "get_backup_job", "See the details of the backup job progress.", ["job_id"], [], True),
     (
@@ -445,92 +276,20 @@ COMMANDS = (
 )
 
 
-def _prog() -> str:
-    """The name this was run as: `python -m generated.client` (or `eclypse_emulator.client`), or `eclypse`."""
-    main = sys.modules.get("__main__")
-    name = getattr(getattr(main, "__spec__", None), "name", None)
-    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
-    if name and argv0 and os.path.realpath(argv0) == os.path.realpath(getattr(main, "__file__", None) or "/"):
-        return "python -m " + name.removesuffix(".__main__")
-    return os.path.basename(argv0) or "eclypse"
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=_prog(), description="Talk to an ECLYPSE controller.")
-    parser.add_argument(
-        "--url",
-        default=os.environ.get("ECLYPSE_URL", DEFAULT_URL),
-        help=f"base URL (default: $ECLYPSE_URL or {DEFAULT_URL})",
-    )
-    parser.add_argument("--user", metavar="NAME:PASSWORD", help="Basic credentials")
-    parser.add_argument("--cafile", help="trust this CA certificate (PEM) for HTTPS")
-    parser.add_argument(
-        "--insecure", action="store_true", help="do not verify the HTTPS certificate (self-signed devices)"
-    )
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each answer")
-    commands = parser.add_subparsers(dest="command", required=True)
-    for command, _, help_, parameters, options, entity in COMMANDS:
-        sub = commands.add_parser(command, help=help_)
-        for name in parameters:
-            sub.add_argument(name)
-        for flag, keyword, is_list in options:
-            sub.add_argument(flag, dest=keyword, nargs="*" if is_list else None)
-        if entity:
-            sub.add_argument("--select", help="comma-separated property names")
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; print its answer as JSON. Exit 1 on an error answer or a failed job."""
+    command_line, commands = parser(DEFAULT_URL, COMMANDS)
     watch = commands.add_parser("watch", help="draw a progress bar until the job ends; exit 1 if it failed")
     watch.add_argument("job_id")
     watch.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
     watch.add_argument("--wait", type=float, default=3600.0, help="give up after this many seconds")
-    return parser
-
-
-class _Progress:
-    """What `watch` shows of each poll: on a terminal one bar redrawn in place (the line cleared each time),
-    else one line per change, for a log."""
-
-    def __init__(self, stream: Any = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.terminal = self.stream.isatty()
-        self.last = ""
-
-    def __call__(self, job: Job) -> None:
-        progress = job.progress or 0
-        state = getattr(job, "status", None) or ""
-        if self.terminal:
-            done = int(progress / 100 * 30)
-            text = f"[{'#' * done}{'.' * (30 - done)}] {progress:3d}% {state}"
-            # Padded to the previous frame's width, so that a shorter status leaves nothing behind.
-            self.stream.write("\r" + text.ljust(len(self.last)))
-        else:
-            text = f"{progress}% {state}".rstrip()
-            if text != self.last:
-                self.stream.write(text + "\n")
-        self.last = text
-        self.stream.flush()
-
-    def end(self) -> None:
-        """End the bar's line on a terminal."""
-        if self.terminal and self.last:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run one command; print its answer as JSON. Exit 1 on an error answer or a failed job."""
-    args = _parser().parse_args(argv)
+    args = command_line.parse_args(argv)
     warnings.simplefilter("ignore", DeprecationWarning)  # a command line user asked for that resource
-    name, _, password = (args.user or "").partition(":")
-    try:
-        client = EclypseClient(
-            args.url,
-            username=name or None,
-            password=password,
-            timeout=args.timeout,
-            cafile=args.cafile,
-            verify=not args.insecure,
-        )
+
+    def body() -> int:
+        client = client_of(args, EclypseClient)
         if args.command == "watch":
-            progress = _Progress()
+            progress = Progress("status")
             try:
                 job = client.wait_for_backup_job(
                     args.job_id, timeout=args.wait, interval=args.interval, on_progress=progress
@@ -539,30 +298,10 @@ def main(argv: list[str] | None = None) -> int:
                 progress.end()
             print(json.dumps(job.to_json()))
             return 0 if job.status == SUCCESS_STATUS else 1
-        _, method, _, parameters, options, entity = next(c for c in COMMANDS if c[0] == args.command)
-        keywords = {keyword: getattr(args, keyword) for _, keyword, _ in options}
-        if entity and args.select is not None:
-            keywords["select"] = [n for n in args.select.split(",") if n]
-        result = getattr(client, method)(*(getattr(args, p) for p in parameters), **keywords)
-    except (EclypseError, TimeoutError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except (OSError, http.client.HTTPException) as error:
-        print(f"error: cannot talk to {args.url}: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the shell's status for SIGINT
-        return 130
-    if result is not None:
-        # The device's own names (jobId, apiRevision), without the properties the answer left out.
-        print(json.dumps(_printable(result)))
-    return 0
+        print_result(run_command(client, args, COMMANDS))
+        return 0
 
-
-def _printable(result: Any) -> Any:
-    """An answer as JSON values: a model by its device names, a list item by item."""
-    if isinstance(result, list):
-        return [_printable(item) for item in result]
-    return result.to_json() if hasattr(result, "to_json") else result
+    return main_guard(body, lambda: args.url)
 
 
 if __name__ == "__main__":

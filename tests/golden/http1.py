@@ -178,9 +178,9 @@ class RequestReader:
                 return None
             self._head = head
             self._continue_due = (
-                head.version == "HTTP/1.1"
+                (head.chunked or head.length > 0)
+                and head.version == "HTTP/1.1"
                 and (head.headers.get("Expect") or "").strip().lower() == "100-continue"
-                and (head.chunked or head.length > 0)
             )
         head = self._head
         body = self._read_chunked() if head.chunked else self._read_length(head.length)
@@ -204,13 +204,17 @@ class RequestReader:
 
     def _read_head(self) -> _Head | None:
         buffer = self.buffer
-        # Empty lines before a request are ignored (RFC 9112 section 2.2).
-        skip = 0
-        while buffer[skip : skip + 2] == b"\r\n" or buffer[skip : skip + 1] == b"\n":
-            skip += 2 if buffer[skip : skip + 1] == b"\r" else 1
-        if skip:
-            del buffer[:skip]
+        if not buffer:  # between requests: nothing to look at
             self._scanned = 0
+            return None
+        # Empty lines before a request are ignored (RFC 9112 section 2.2).
+        if buffer[:1] in (b"\r", b"\n"):
+            skip = 0
+            while buffer[skip : skip + 2] == b"\r\n" or buffer[skip : skip + 1] == b"\n":
+                skip += 2 if buffer[skip : skip + 1] == b"\r" else 1
+            if skip:
+                del buffer[:skip]
+                self._scanned = 0
         found = HEAD_END.search(buffer, max(0, self._scanned - 2))
         if found is None:
             self._scanned = len(buffer)
@@ -224,14 +228,29 @@ class RequestReader:
         head_end, body_start = found.start(), found.end()
         if head_end > MAX_HEAD:
             raise _Refused("headers_too_large")
-        lines = buffer[:head_end].decode("latin-1").split("\n")
+        text = buffer[:head_end].decode("latin-1")
         del buffer[:body_start]
-        request_line = lines[0][:-1] if lines[0].endswith("\r") else lines[0]
+        request_line, newline, block = text.partition("\n")
+        request_line = request_line[:-1] if request_line.endswith("\r") else request_line
         if len(request_line) > MAX_REQUEST_LINE:
             raise _Refused("uri_too_long")
         method, target, version = _request_line(request_line)
-        headers = Headers(_header_fields(lines[1:]))
-        return self._framing(method, target, version, headers, request_line)
+        # A client polling sends the same header block again and again: it is read once.
+        known = _KNOWN_HEADS.get((version, block))
+        if known is not None:
+            headers, close, keep_alive = known
+            return _Head(method, target, version, headers, request_line, close, keep_alive, 0, False)
+        headers = Headers(_header_fields(block.split("\n") if newline else []))
+        head = self._framing(method, target, version, headers, request_line)
+        if (
+            len(block) <= MAX_KNOWN_HEAD
+            and "content-length" not in headers
+            and "transfer-encoding" not in headers
+        ):
+            if len(_KNOWN_HEADS) >= MAX_KNOWN_HEADS:
+                _KNOWN_HEADS.clear()  # many distinct blocks: start again (the repeated ones come back)
+            _KNOWN_HEADS[(version, block)] = (headers, head.close, head.keep_alive)
+        return head
 
     def _framing(self, method: str, target: str, version: str, headers: Headers, request_line: str) -> _Head:
         fields = headers._joined
@@ -271,6 +290,8 @@ class RequestReader:
     # --- the body ------------------------------------------------------------------------------
 
     def _read_length(self, length: int) -> bytes | None:
+        if not length:
+            return b""
         buffer = self.buffer
         if len(buffer) < length:
             return None
@@ -346,9 +367,18 @@ class RequestReader:
                 return body
 
 
+# Header blocks without a body seen before, by (version, block): their fields and framing, shared by every
+# request that sends the same block (read-only: Headers is never changed once made). Bounded in entries
+# and in the size of a block (512 KiB in all).
+_KNOWN_HEADS: dict[tuple[str, str], tuple[Headers, bool, bool]] = {}
+MAX_KNOWN_HEADS = 256
+MAX_KNOWN_HEAD = 2048
+METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"))
+
+
 def _request_line(line: str) -> tuple[str, str, str]:
     parts = line.split(" ")
-    if len(parts) != 3 or not TOKEN.fullmatch(parts[0]) or not parts[1]:
+    if len(parts) != 3 or not (parts[0] in METHODS or TOKEN.fullmatch(parts[0])) or not parts[1]:
         raise _bad(f"Bad request syntax ({line[:100]!r})")
     method, target, version = parts
     if version not in HTTP_VERSIONS:

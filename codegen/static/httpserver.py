@@ -1,0 +1,111 @@
+"""The device API over `http.server`: a request handler that reads with `http1.RequestReader`.
+
+Requests are read by the event-loop core's reader: http.server's own request-line and header parsing
+(`parse_request`, `parse_headers`) is never called. The generated handler subclasses it with its
+`api` (a `deviceapi.DeviceApi`, for the errors of a refused request) and `writer` (a `wire.ResponseWriter`).
+Its server provides `respond(request)` (None means: close the connection without answering),
+`idle_timeout`, `write_timeout`, `max_body_size`, `log_access` (a callable taking one line, or None), and
+`request_begun(connection)` / `request_read(connection)`, between which reading a request has a deadline.
+"""
+
+from __future__ import annotations
+
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from .deviceapi import DeviceApi
+from .http1 import CONTINUE_BYTES, Continue, Refusal, RequestReader
+from .wire import Request, Response, ResponseWriter, origin_form
+
+READ_SIZE = 65536
+
+
+class DeviceRequestHandler(BaseHTTPRequestHandler):
+    """Serves an API over `http.server`, one buffer per response, errors in JSON or XML."""
+
+    api: DeviceApi
+    writer: ResponseWriter
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        # An idle or dribbling connection must not hold its thread forever.
+        self.timeout = self.server.idle_timeout
+        super().setup()
+        self.reader = RequestReader(self.server.max_body_size)
+        self.command, self.path, self.requestline, self.request_version = "", "", "-", "HTTP/1.1"
+
+    def handle_one_request(self) -> None:
+        event = self.next_event()
+        if event is None:  # the client hung up, went idle, or was too slow
+            self.close_connection = True
+            return
+        self.requestline = event.request_line
+        if isinstance(event, Refusal):
+            self.command = ""
+            self.refuse(event.key, **event.fields)
+            return
+        self.command, self.path, self.request_version = event.method, event.target, event.version
+        self.headers = event.headers
+        self.close_connection = event.close
+        response = self.server.respond(
+            Request(event.method, origin_form(event.target), event.headers, event.body)
+        )
+        if response is None:  # the server chose to hang up without answering
+            self.close_connection = True
+            return
+        self.send(response, event.keep_alive)
+
+    def next_event(self) -> Any:
+        """The next request or refusal from the connection, None if there is none. The first byte is
+        awaited under the idle timeout; from then on the server's watchdog gives the request a deadline."""
+        reader, rfile = self.reader, self.rfile
+        try:
+            if not reader.busy:
+                data = rfile.read1(READ_SIZE)
+                if not data:
+                    return None
+                reader.feed(data)
+            self.server.request_begun(self.connection)
+            while True:
+                event = reader.next_event()
+                if isinstance(event, Continue):
+                    self.wfile.write(CONTINUE_BYTES)
+                    continue
+                if event is not None or reader.failed:
+                    return event
+                data = rfile.read1(READ_SIZE)
+                if not data:
+                    return None
+                reader.feed(data)
+        except OSError:  # a timeout, a reset, or the watchdog's hang-up
+            return None
+        finally:
+            self.server.request_read(self.connection)
+
+    def refuse(self, key: str, **fields: Any) -> None:
+        """Answer an error about the request's framing and close: what follows cannot be trusted."""
+        self.close_connection = True
+        self.send(self.api.error_response(key, **fields))
+
+    def send(self, response: Response, keep_alive: bool = False) -> None:
+        data = self.writer.bytes(response, self.command == "HEAD", self.close_connection, keep_alive)
+        try:
+            # A client that does not read its answers is dropped after the server's write timeout.
+            self.connection.settimeout(getattr(self.server, "write_timeout", self.timeout))
+            self.wfile.write(data)
+            self.connection.settimeout(self.timeout)
+        except OSError:
+            self.close_connection = True  # the client hung up: there is no one to tell
+        if self.server.log_access is not None:
+            line = f'{self.address_string()} "{self.requestline}" {response.status} {len(response.body)}'
+            self.server.log_access(line)
+
+    def parse_request(self) -> bool:
+        raise NotImplementedError("requests are read by http1.RequestReader")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        self.refuse("bad_request", reason=(message or "unreadable").rstrip("."))
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # access lines go through the server's log_access; timeouts and hang-ups are not news
