@@ -223,16 +223,20 @@ class _Checker:
         self.node, self.place = node, place
 
     def fail(self, key: str | int | None, problem: str) -> SpecError:
+        file = self.node.file
         line = self.node.key_lines.get(key, self.node.line) if isinstance(self.node, LocatedDict) else None
         if isinstance(self.node, LocatedList) and isinstance(key, int):
             line = self.node.item_lines[key]
+            item = self.node[key]
+            if isinstance(item, LocatedDict):  # resources merged from several files: the item's own file
+                file, line = item.file, item.line
         if key is None:
             place = self.place
         elif isinstance(self.node, LocatedList):
             place = f"{self.place}[{key}]"
         else:
             place = f"{self.place}.{key}" if self.place else str(key)
-        return SpecError(self.node.file, line, place, problem)
+        return SpecError(file, line, place, problem)
 
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., choices: Any = None) -> Any:
         if key not in self.node:

@@ -322,10 +322,9 @@ def test_a_page_without_a_revision_takes_that_of_its_path(tmp_path: Path) -> Non
 def test_pages_the_spec_would_not_load_with_are_refused_and_nothing_is_written(tmp_path: Path) -> None:
     spec = tmp_path / "spec"
     shutil.copytree(ROOT / "spec", spec)
-    resources = spec / "resources.yaml"  # a hand-written resource already has the page's operation name
-    resources.write_text(
-        resources.read_text().replace("operation: get_info\n", "operation: get_hvac_zones\n")
-    )
+    # A hand-written resource already has the page's operation name.
+    (holder,) = [p for p in spec.glob("*.yaml") if "operation: get_info\n" in p.read_text()]
+    holder.write_text(holder.read_text().replace("operation: get_info\n", "operation: get_hvac_zones\n"))
     before = {p.name: p.read_bytes() for p in spec.iterdir()}
     code, _, err = _import([PAGES / "Hvac__Zones__GET-zones.txt"], spec)
     assert code == 2 and "nothing was written" in err
