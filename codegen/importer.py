@@ -23,6 +23,7 @@ import yaml
 from .emit import PROPERTY_KEYS, Notes, document, ordered
 from .loader import SpecError
 from .model import load_spec
+from .static.codec import FORMATS
 from .pages import (
     Example,
     Page,
@@ -47,14 +48,9 @@ TABLE_TYPES = {
 }
 # Values the runtime serves whatever an example says (JSON keys of any object).
 RUNTIME_OWNED = {"apiRevision": "the runtime serves --api-revision"}
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
-FORMATS = (
-    ("uuid", UUID),
-    ("datetime", re.compile(r"^\d\d/\d\d/\d{4} \d\d:\d\d:\d\d$")),
-    ("date", re.compile(r"^\d\d-\d\d-\d{4}$")),
-    ("time", re.compile(r"^\d\d:\d\d:\d\d$")),
-    ("iso-datetime", re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$")),
-)
+# The spec's string formats that an example's shape tells, as the codec checks them (a file name's does not).
+INFERRED_FORMATS = {name: FORMATS[name] for name in ("uuid", "datetime", "date", "time", "iso-datetime")}
+UUID = FORMATS["uuid"]
 COMPARED = (
     "type",
     "values",
@@ -437,8 +433,8 @@ def _property(
     else:
         prop["type"] = kind
     if isinstance(sample, str) and prop["type"] == "string":
-        for name, pattern in FORMATS:
-            if pattern.match(sample):
+        for name, pattern in INFERRED_FORMATS.items():
+            if pattern.fullmatch(sample):
                 prop["format"] = name
                 infer("format", f"{name}, from the example value {sample!r}")
                 break
@@ -762,7 +758,7 @@ def _parameter(name: str, sample: str | None, sibling: dict | None) -> Notes:
         param.notes["type"] = f"inferred: from the URL example ({sample})"
     else:
         param["type"] = "string"
-        if sample is not None and UUID.match(sample):
+        if sample is not None and UUID.fullmatch(sample):
             param["format"] = "uuid"
             param.notes["format"] = "inferred: from the URL example"
         elif sample is None:
@@ -785,7 +781,7 @@ def _job_id_is_uuid(answer: Notes | None, report: Report) -> None:
         return
     prop["format"] = "uuid"
     prop.notes["format"] = "inferred: the job ids the emulator answers are UUIDs"
-    if not (isinstance(prop.get("default"), str) and UUID.match(prop["default"])):
+    if not (isinstance(prop.get("default"), str) and UUID.fullmatch(prop["default"])):
         prop["default"] = FORMAT_SAMPLES["uuid"]
     report.inferred.append(f"{answer['xml_element']}.{prop['name']}.format: uuid, as the emulator's job ids")
 

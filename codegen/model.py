@@ -703,7 +703,7 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
             )
 
     choices = root.child("choices")
-    choices.only(set(CHOICES) | {"state_properties", "backup_command"})
+    choices.only(set(CHOICES) | {"state_properties", "backup_command", "fleet_identity"})
     values = {key: choices.get(key, kind) for key, kind in CHOICES.items()}
     # The properties that tell how a job ended, in order of preference (optional; default: Status).
     values["state_properties"] = choices.get("state_properties", list, ["Status"])
@@ -720,6 +720,23 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
                 raise command.fail(key, f"no operation {operation!r}")
         if not by_operation[values["backup_command"]["download"]].binary:
             raise command.fail("download", "the download operation must be a binary resource")
+    # A fleet device's generated identity (optional; without it a fleet generates none).
+    if "fleet_identity" in choices.node:
+        identity = choices.child("fleet_identity")
+        identity.only({"hostname", "mac_prefix", "first_device_instance"})
+        values["fleet_identity"] = {
+            "hostname": identity.get("hostname", str),
+            "mac_prefix": identity.get("mac_prefix", str),
+            "first_device_instance": identity.get("first_device_instance", int),
+        }
+        try:
+            values["fleet_identity"]["hostname"].format(number=1)
+        except (KeyError, IndexError, ValueError) as error:
+            raise identity.fail("hostname", f"a format of {{number}} only ({error})") from None
+        if not re.fullmatch(r"[0-9A-F]{2}:[0-9A-F]{2}", values["fleet_identity"]["mac_prefix"]):
+            raise identity.fail("mac_prefix", "two bytes in upper-case hex, e.g. 02:EC")
+        if not 0 <= values["fleet_identity"]["first_device_instance"] < 4194303:
+            raise identity.fail("first_device_instance", "a BACnet device instance, 0 to 4194302")
     error_object = objects.get(values["error_object"])
     if error_object is None or {p.name for p in error_object.properties} != {"Code", "Message"}:
         raise choices.fail(

@@ -14,6 +14,8 @@ import math
 import random
 from typing import Any, Mapping
 
+from ..generated import handler as api
+
 from .state import resolve
 
 DEVICE_PATH = "/info/device"
@@ -21,7 +23,6 @@ BACNET_PATH = "/info/bacnet"
 BACNET_INSTANCES = 4_194_303  # instances 0 to 4194302; 4194303 means "not configured"
 SERIALS = 10**9
 MACS = 1 << 32  # below a locally administered prefix, 02:EC
-FIRST_INSTANCE = 1001  # without a seed, devices are numbered from here, as sites often do
 
 
 @functools.lru_cache(maxsize=None)
@@ -42,14 +43,17 @@ def _spread(index: int, seed: int, salt: str, modulus: int) -> int:
 
 def generated(index: int, seed: int | None) -> dict[str, dict[str, Any]]:
     """The identity of the device at `index` of the whole fleet."""
+    choice = api.CHOICES["fleet_identity"]  # spec/emulator.yaml
     seeded = 0 if seed is None else seed
     mac = _spread(index, seeded, "mac", MACS).to_bytes(4, "big")
-    first = FIRST_INSTANCE if seed is None else _permutation(seed, "bacnet", BACNET_INSTANCES)[0]
+    first = choice["first_device_instance"]
+    if seed is not None:
+        first = _permutation(seed, "bacnet", BACNET_INSTANCES)[0]
     return {
         DEVICE_PATH: {
-            "hostname": f"ECLYPSE-{index + 1:05d}",
+            "hostname": choice["hostname"].format(number=index + 1),
             "serialNumber": f"{_spread(index, seeded, 'serial', SERIALS):09d}",
-            "macAddress": ":".join(f"{byte:02X}" for byte in (0x02, 0xEC, *mac)),
+            "macAddress": ":".join([choice["mac_prefix"], *(f"{byte:02X}" for byte in mac)]),
         },
         BACNET_PATH: {"deviceInstance": (first + index) % BACNET_INSTANCES},
     }
@@ -67,5 +71,7 @@ def overlay(lower: Mapping[str, Any], upper: Mapping[str, Any]) -> dict[str, Any
 def with_identity(device_data: Mapping[str, Any], index: int, seed: int | None) -> dict[str, Any]:
     """`device_data` with the generated identity filling what it does not give, where the spec being
     served has the identity's resources (a spec of other resources gets none)."""
+    if "fleet_identity" not in api.CHOICES:  # a spec without the choice: no identity is generated
+        return overlay({}, device_data)
     identity = {path: values for path, values in generated(index, seed).items() if resolve(path) is not None}
     return overlay(identity, device_data)

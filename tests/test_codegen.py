@@ -282,6 +282,9 @@ BROKEN_SPECS = [
                "errors", "missing error 'unknown_select'"),
     BrokenSpec("binary-not-a-hook", "resources.yaml", "    summary: A top-level array.\n", "    summary: A top-level array.\n    binary: true\n",
                89, "resources[5].binary", "a binary resource is a GET of an object answered by a hook"),
+    BrokenSpec("fleet-identity-format", "emulator.yaml", "  deprecation_date: 1577836800\n",
+               "  deprecation_date: 1577836800\n  fleet_identity: {hostname: 'E-{serial}', mac_prefix: '02:EC', "
+               "first_device_instance: 1}\n", 19, "choices.fleet_identity.hostname", "a format of {number} only"),
     BrokenSpec("bad-header-name", "api.yaml", "    Expires: Thu", "    Bad Name: Thu", 12,
                "api.response_headers.Bad Name", "is not a header name"),
 ]  # fmt: skip
