@@ -143,7 +143,7 @@ class FleetDevice(DeviceAddress):
             raise ValueError(f"a reboot takes a number of seconds >= 0, not {seconds!r}")
         self.hung = False
         self.listener.drop_connections()
-        self._fail_running_jobs()
+        self.emulator.simulator.fail_running()  # a reboot kills what was running
         self.booting_until = self.emulator.clock.now() + seconds
         if not self.listener.listening:
             self.listener.reopen()
@@ -155,14 +155,6 @@ class FleetDevice(DeviceAddress):
         self.booting_until = -math.inf
         if not self.listener.listening:
             self.listener.reopen()
-
-    def _fail_running_jobs(self) -> None:
-        """A reboot kills what was running: each running job ends failed where it was."""
-        simulator = self.emulator.simulator
-        for job in simulator.jobs():
-            state = simulator.state(job)
-            if state.running:
-                job.scenario = Scenario(job.scenario.duration, simulator.failure_status, state.progress)
 
     def apply(self, action: str, seconds: float = 0.0) -> None:
         if action == "reboot":

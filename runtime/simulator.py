@@ -69,6 +69,7 @@ class JobStore(Protocol):
     def load(self) -> list[Job]: ...
     def add(self, job: Job) -> None: ...
     def cancel(self, job: Job) -> None: ...
+    def update(self, job: Job) -> None: ...
     def remove(self, job_ids: Iterable[str]) -> None: ...
     def clear(self) -> None: ...
 
@@ -189,6 +190,26 @@ class JobSimulator:
                     job.cancelled_at = None
                     raise
         return True
+
+    def fail_running(self) -> int:
+        """End every running job with the failure status, where it is now (a device reboot kills what
+        was running); answers how many ended."""
+        ended, jobs = 0, list(self.jobs())
+        with self._lock:
+            for job in jobs:
+                state = self.state(job)
+                if not state.running:
+                    continue
+                before = job.scenario
+                job.scenario = Scenario(before.duration, self.failure_status, state.progress)
+                if self.store is not None:
+                    try:
+                        self.store.update(job)
+                    except StoreUnavailable:
+                        job.scenario = before
+                        raise
+                ended += 1
+        return ended
 
     def state(self, job: Job) -> JobState:
         """The job's progress and status now."""

@@ -170,6 +170,14 @@ class SqliteStore:
     def cancel(self, job: Job) -> None:
         self._write("UPDATE jobs SET cancelled_at = ? WHERE id = ?", (job.cancelled_at, job.id))
 
+    def update(self, job: Job) -> None:
+        """A job's new scenario (a reboot failed it where it was)."""
+        s = job.scenario
+        self._write(
+            "UPDATE jobs SET duration = ?, status = ?, fail_at = ?, never_finish = ? WHERE id = ?",
+            (s.duration, s.status, s.fail_at, int(s.never_finish), job.id),
+        )
+
     def remove(self, job_ids: Iterable[str]) -> None:
         self._write("DELETE FROM jobs WHERE id = ?", [(i,) for i in job_ids], many=True)
 

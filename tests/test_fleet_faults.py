@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import signal
 import socket
+from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from _support import Cli, call, connect, exchange, run_cli
+from eclypse_emulator.runtime import Emulator
 from eclypse_emulator.runtime.fleet import DeviceConfig, Fleet, ScheduledFault
 
 JSON_BODY = {"Content-Type": "application/json"}
@@ -207,3 +209,18 @@ def test_the_cli_serves_the_fleet_control_api_on_its_own_address() -> None:
 def test_device_faults_need_the_asyncio_core() -> None:
     result = run_cli("--core", "threads", "--fleet-control", "127.0.0.1:0")
     assert result.returncode == 2 and "asyncio core" in result.stderr
+
+
+def test_the_jobs_a_reboot_failed_stay_failed_in_the_state_file(tmp_path: Path) -> None:
+    state = str(tmp_path / "device.sqlite")
+    with Fleet([DeviceConfig(0, jobs={"duration": 10}, state_file=state)], clock="manual") as fleet:
+        running = backup(fleet.devices[0].url)
+        fleet.advance(3)
+        fleet.reboot(0, seconds=0)
+    restarted = Emulator(state_file=state, clock="manual")  # the emulator restarted with --state
+    try:
+        restarted.advance(10)  # long enough for the job to have ended OK, had the reboot not failed it
+        job = restarted.job(running)
+        assert (job["status"], job["progress"]) == ("FAILED", 30)
+    finally:
+        restarted.close()
