@@ -77,16 +77,16 @@ class Backups:
         self.check_target(target)
         data_types = list(body.get("DataTypes", ()))
         job = self.simulator.create(scenario, tuple(data_types), job_type=self.job_type)
-        local = self.clock.local().replace(microsecond=0)
+        utc, local = self.clock.moment()
+        local = local.replace(microsecond=0)
         record = {
             "JobId": job.id,
-            "Name": f"{file_name}_{self.clock.utc().strftime(self.timestamp_format)}",
+            "Name": f"{file_name}_{utc.strftime(self.timestamp_format)}",
             "FileName": file_name,
             "Target": target,
             "DataTypes": data_types,
             "EnvysionProjects": list(body.get("EnvysionProjects", ())),
             "Compatibility": COMPATIBILITY_OK,
-            "Device": self.identity(),
             "CreatedIso": local.isoformat(),
             "CreationTime": local.strftime(FILE_TIME_FORMAT),
         }
@@ -110,7 +110,9 @@ class Backups:
             if state is not None and state.running:
                 continue
             if state is not None and state.status == self.simulator.success_status:
+                # The device's identity when the file is written (read once per file, not per creation).
                 file = {key: value for key, value in record.items() if key != "JobId"}
+                file["Device"] = self.identity()
                 file["Size"] = len(archive.build(file))
                 files_at = files_path(file["Target"])
                 files = [f for f in self.store.get(files_at, list) if f["Name"] != file["Name"]]

@@ -63,19 +63,26 @@ class DeviceClock:
     def _settings(self) -> dict[str, Any]:
         return self.store.get(STATE_PATH, lambda: {"TimeZone": self.default_zone(), "Offset": 0.0})
 
-    def instant(self) -> float:
+    def instant(self, settings: Mapping[str, Any] | None = None) -> float:
         """The device's time now, in seconds since the epoch, within what the clock keeps."""
-        now = self.start + (self.clock.now() - self.origin) + self._settings().get("Offset", 0.0)
+        offset = (self._settings() if settings is None else settings).get("Offset", 0.0)
+        now = self.start + (self.clock.now() - self.origin) + offset
         return min(max(now, EARLIEST.timestamp()), LATEST.timestamp())
 
-    def zone_name(self) -> str:
-        return self._settings().get("TimeZone") or self.default_zone()
+    def zone_name(self, settings: Mapping[str, Any] | None = None) -> str:
+        return (self._settings() if settings is None else settings).get("TimeZone") or self.default_zone()
 
     def utc(self) -> datetime:
         return datetime.fromtimestamp(self.instant(), timezone.utc)
 
     def local(self) -> datetime:
-        return self.utc().astimezone(zone(self.zone_name()))
+        return self.moment()[1]
+
+    def moment(self) -> tuple[datetime, datetime]:
+        """The device's time now in UTC and in its time zone, from one reading of its settings."""
+        settings = self._settings()
+        utc = datetime.fromtimestamp(self.instant(settings), timezone.utc)
+        return utc, utc.astimezone(zone(self.zone_name(settings)))
 
     def values(self) -> dict[str, Any]:
         """The DateTime object's values now."""
