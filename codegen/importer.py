@@ -880,7 +880,7 @@ def _fits(prop: Notes, value: Any) -> bool:
         prop.get("minimum"), prop.get("maximum"),
     )  # fmt: skip
     try:
-        check_primitive(kind, value, prop["json_key"] if "json_key" in prop else "item")
+        check_primitive(kind, value, "item")
     except BodyError:
         return False
     return True
