@@ -25,6 +25,7 @@ RESOURCE_KEYS = (
     "response_shape",
     "xml_root",
     "behaviour",
+    "seed",
     "examples",
 )
 PARAMETER_KEYS = ("name", "type", "format", "values", "description", "in")

@@ -23,7 +23,7 @@ import yaml
 from .emit import PROPERTY_KEYS, Notes, document, ordered
 from .loader import SpecError
 from .model import load_spec
-from .static.codec import FORMATS
+from .static.codec import FORMATS, BodyError, Kind, check_primitive
 from .pages import (
     Example,
     Page,
@@ -824,6 +824,66 @@ def _collection(
     resource["behaviour"] = {"kind": "collection", "key": key}
     notes["behaviour"] = f"inferred: a list of members; the page names no key, {key} assumed"
     report.inferred.append("behaviour collection: " + notes["behaviour"][len("inferred: ") :])
+    _seed(resource, notes, first_json, objects[member], report)
+
+
+def _seed(
+    resource: Notes, notes: dict[str, str], example: Example | None, member: Notes, report: Report
+) -> None:
+    """The collection's initial members: the JSON example's, by the member object's JSON keys. Values the
+    runtime owns, and values not of their property's kind, are left out (the member's defaults stand)."""
+    if example is None or not isinstance(example.value, list):
+        return
+    members = example.value
+    if example.cut_off:  # the members before the cut are whole; the last may not be
+        members = members[:-1]
+        report.unsaid.append(
+            "seed: the JSON example was cut off; its last member, maybe incomplete, is left out"
+        )
+    props = {p["json_key"]: p for p in member["properties"]}
+    key = next(p for p in props.values() if p["name"] == resource["behaviour"]["key"])
+    seed, seen, left = [], set(), set()
+    for item in filter(lambda m: isinstance(m, dict), members):
+        values = {
+            k: item[k] for k in props if k in item and k not in RUNTIME_OWNED and _fits(props[k], item[k])
+        }
+        left |= set(item) - set(values)
+        identity = str(values.get(key["json_key"], key.get("default")))
+        if identity not in seen:
+            seen.add(identity)
+            seed.append(values)
+    if not seed:
+        return
+    resource["seed"] = seed
+    notes["seed"] = "inferred: the members of the JSON example"
+    report.inferred.append(
+        f"seed: {len(seed)} member(s) of the JSON example"
+        + (f" (left out: {', '.join(sorted(left))})" if left else "")
+    )
+
+
+def _fits(prop: Notes, value: Any) -> bool:
+    """Whether an example's value is one of the property's kind, as the spec's loader checks it."""
+    if prop["type"] == "link":
+        return isinstance(value, dict) and set(value) == {"href", "name"}
+    if prop["type"] == "array":
+        items = prop.get("items")
+        return (
+            isinstance(value, list)
+            and isinstance(items, str)
+            and all(_fits({"type": items}, v) for v in value)
+        )
+    if prop["type"] == "object":
+        return False  # a nested object's defaults stand
+    kind = Kind(
+        prop["type"], tuple(prop.get("values", ())), None, None, "Item", prop.get("format"),
+        prop.get("minimum"), prop.get("maximum"),
+    )  # fmt: skip
+    try:
+        check_primitive(kind, value, "item")
+    except BodyError:
+        return False
+    return True
 
 
 def _link_member(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyword
 import re
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,14 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Seed:
+    """A collection's initial members: values of its member object, by JSON key as on the wire."""
+
+    member: Object
+    members: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
 class Resource:
     operation: str
     method: str
@@ -158,6 +166,8 @@ class Resource:
     xml_root: str | None = None  # the root element of an array answer in XML
     # What answers it in the runtime: {kind: entity|collection|job|hook, ...} (runtime/behaviours.py).
     behaviour: dict[str, Any] = field(default_factory=dict)
+    # A collection's initial members, whichever of its routes declares them (None: none declared).
+    seed: Seed | None = None
 
     @property
     def is_entity(self) -> bool:
@@ -526,6 +536,7 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
         # The bytes come from a runtime function, beside the object that describes them.
         raise checker.fail("binary", "a binary resource is a GET of an object answered by a hook")
     return Resource(
+        seed=_seed(checker, behaviour, response or object_ref("request", False), objects),
         response_shape=shape,
         binary=binary,
         status=status,
@@ -572,6 +583,60 @@ def _behaviour(checker: _Checker, response: Object | None) -> dict[str, Any]:
     ):
         raise bc.fail("key", f"{values['key']!r} is not a property of {response.name}")
     return values
+
+
+def _seed(
+    checker: _Checker, behaviour: dict[str, Any], member: Object | None, objects: dict[str, Object]
+) -> Seed | None:
+    """A collection's initial members, each a value of its member object (JSON keys) with its own key."""
+    if "seed" not in checker.node:
+        return None
+    if behaviour["kind"] != "collection" or member is None:
+        raise checker.fail(
+            "seed", "only a collection (behaviour kind collection, with a member object) has a seed"
+        )
+    seed = checker.child("seed", LocatedList)
+    key = next((p for p in member.properties if p.name == behaviour["key"]), None)
+    if key is None:
+        raise checker.fail(
+            "seed", f"{member.name} has no property {behaviour['key']!r}, the collection's key"
+        )
+    for index, item in enumerate(seed.node):
+        try:
+            check_value(Kind("object", object=member.name), item, objects, "the member")
+        except BodyError as error:
+            raise seed.fail(index, str(error)) from None
+    _unique(
+        seed, [(i, str(item.get(key.json_key, key.default))) for i, item in enumerate(seed.node)], key.name
+    )
+    return Seed(member, tuple(dict(item) for item in seed.node))
+
+
+def collection_path(resource: Resource) -> str:
+    """The path of the collection a collection route addresses (a member route's path ends with its key)."""
+    path = resource.path.rstrip("/")
+    return path.rsplit("/", 1)[0] if PATH_PARAMETER.fullmatch(path.rsplit("/", 1)[-1]) else path
+
+
+def _share_seeds(checker: _Checker, resources: list[Resource]) -> list[Resource]:
+    """Every route of a collection gets the seed one of them declares (two declaring it is an error)."""
+    declared: dict[str, int] = {}
+    for index, resource in enumerate(resources):
+        if resource.seed is not None:
+            where = collection_path(resource)
+            if where in declared:
+                raise checker.child(index).fail(
+                    "seed", f"the seed of {where} is declared already (item {declared[where]})"
+                )
+            declared[where] = index
+    return [
+        (
+            replace(r, seed=resources[declared[collection_path(r)]].seed)
+            if r.behaviour["kind"] == "collection" and collection_path(r) in declared
+            else r
+        )
+        for r in resources
+    ]
 
 
 def _error(checker: _Checker, key: str) -> ErrorDef:
@@ -682,6 +747,7 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
     resources = [
         _resource(resources_checker.child(i), objects, errors) for i in range(len(resources_checker.node))
     ]
+    resources = _share_seeds(resources_checker, resources)
     indexed = list(enumerate(resources))
     _unique(resources_checker, [(i, r.operation) for i, r in indexed], "operation")
     _unique(

@@ -124,6 +124,15 @@ def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "binary": resource.binary,
         "xml_root": resource.xml_root,
         "behaviour": resource.behaviour,
+        # A collection's initial members as the store holds them (by property name, defaults filled).
+        "seed": (
+            ()
+            if resource.seed is None
+            else tuple(
+                values_of(Kind("object", object=resource.seed.member.name), m, spec)
+                for m in resource.seed.members
+            )
+        ),
         "revision": resource.revision,
         "response_codec": f"CODECS[{resource.response.name!r}]" if resource.response else "None",
         "request_codec": f"CODECS[{resource.request.name!r}]" if resource.request else "None",

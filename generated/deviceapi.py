@@ -62,6 +62,7 @@ class Route:
     binary: bool  # encode=bin answers the raw bytes
     xml_root: str | None  # the root element of an array answer
     behaviour: Mapping[str, str]  # what answers it in the runtime: {kind: ..., ...}
+    seed: tuple[Mapping[str, Any], ...] = ()  # a collection's initial members, by property name
 
 
 @dataclass(frozen=True, slots=True)

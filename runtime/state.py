@@ -10,6 +10,7 @@ clock): they have no state to set.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -45,13 +46,18 @@ class Resource:
     codec: Any  # the generated Codec of the object (of each member, for a collection)
     key: str | None = None  # a collection's key property (None: an entity)
     member: Any = None  # a member's key value (None: the entity, or the whole collection)
+    seed: tuple[Mapping[str, Any], ...] = ()  # a collection's initial members (the spec's `seed:`)
 
     def read(self, get: Callable[[str, Callable[[], Any]], Any]) -> Any:
         """The values, read with a StateStore's `get` (or `seed`); None: no such member."""
         if self.key is None:
             return get(self.path, self.codec.defaults)
-        members = get(self.path, list)
+        members = get(self.path, self._seeded)
         return members if self.member is None else next(filter(self._is_member, members), None)
+
+    def _seeded(self) -> list[dict[str, Any]]:
+        """A fresh copy of the spec's seed: what a collection holds before the device data or a change."""
+        return [copy.deepcopy(dict(member)) for member in self.seed]
 
     def _is_member(self, values: dict[str, Any]) -> bool:
         return str(values.get(self.key)) == str(self.member)
@@ -91,14 +97,14 @@ class Resource:
             store.put(self.path, values)
             return
         with store.lock:
-            members = store.get(self.path, list)
+            members = store.get(self.path, self._seeded)
             at = next((i for i, m in enumerate(members) if self._is_member(m)), len(members))
             store.put(self.path, members[:at] + [values] + members[at + 1 :])
 
     def remove(self, store: StateStore) -> None:
         """Take a member out of its collection."""
         with store.lock:
-            store.put(self.path, [m for m in store.get(self.path, list) if not self._is_member(m)])
+            store.put(self.path, [m for m in store.get(self.path, self._seeded) if not self._is_member(m)])
 
     def restore(self, store: StateStore) -> None:
         """Back to the seed (a member: as the collection's seed has it, or gone if the seed has none)."""
@@ -119,8 +125,9 @@ def resource_of(route: Any, kwargs: Mapping[str, Any]) -> Resource:
         return Resource(concrete_path(route, kwargs), codec)
     member, key = member_parameter(route), route.behaviour["key"]
     if member is None:
-        return Resource(concrete_path(route, kwargs), codec, key)
-    return Resource(concrete_path(route, kwargs).rsplit("/", 1)[0], codec, key, kwargs[member.attr])
+        return Resource(concrete_path(route, kwargs), codec, key, seed=route.seed)
+    path = concrete_path(route, kwargs).rsplit("/", 1)[0]
+    return Resource(path, codec, key, kwargs[member.attr], route.seed)
 
 
 def _arguments(route: Any, values: Mapping[str, str]) -> dict[str, Any] | None:

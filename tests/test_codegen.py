@@ -282,6 +282,12 @@ BROKEN_SPECS = [
                "errors", "missing error 'unknown_select'"),
     BrokenSpec("binary-not-a-hook", "resources.yaml", "    summary: A top-level array.\n", "    summary: A top-level array.\n    binary: true\n",
                89, "resources[5].binary", "a binary resource is a GET of an object answered by a hook"),
+    BrokenSpec("seed-bad-member", "resources.yaml", "{name: seeded, tags: [x]}", "{name: seeded, tags: x}", 95,
+               "resources[5].seed[0]", "the member.tags must be a list of string"),
+    BrokenSpec("seed-duplicate-key", "resources.yaml", "- {name: seeded, tags: [x]}\n", "- {name: a}\n      - {name: a}\n", 96,
+               "resources[5].seed[1]", "duplicate Name 'a'"),
+    BrokenSpec("seed-not-a-collection", "resources.yaml", "    summary: An entity.\n", "    summary: An entity.\n    seed: []\n",
+               66, "resources[3].seed", "only a collection"),
     BrokenSpec("fleet-identity-format", "emulator.yaml", "  deprecation_date: 1577836800\n",
                "  deprecation_date: 1577836800\n  fleet_identity: {hostname: 'E-{serial}', mac_prefix: '02:EC', "
                "first_device_instance: 1}\n", 19, "choices.fleet_identity.hostname", "a format of {number} only"),

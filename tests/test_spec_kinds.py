@@ -146,12 +146,12 @@ def test_a_kebab_case_segment_also_matches_its_camel_case_form(fixture_api):
 
 def test_a_collection_lists_creates_gets_and_deletes(fixture_api):
     base = fixture_api + "/members"
-    assert call("GET", base)[2] == b"[]"
+    assert json.loads(call("GET", base)[2]) == [SEEDED]
     status, headers, body = call("POST", base, JSON, json.dumps({"name": "first", "tags": ["a", "b"]}))
     assert status == 201 and headers["location"].endswith("/api/rest/v1/members/first")
     assert json.loads(body) == {"name": "first", "tags": ["a", "b"]}
     assert call("POST", base, JSON, json.dumps({"name": "first"}))[0] == 409
-    assert json.loads(call("GET", base)[2]) == [{"name": "first", "tags": ["a", "b"]}]
+    assert json.loads(call("GET", base)[2]) == [SEEDED, {"name": "first", "tags": ["a", "b"]}]
     xml = call("GET", base + "?encode=xml")[2]
     assert ElementTree.fromstring(xml).tag == "Members" and b"<Tag>a</Tag>" in xml
     assert json.loads(call("GET", base + "/first/")[2])["tags"] == ["a", "b"]
@@ -160,7 +160,24 @@ def test_a_collection_lists_creates_gets_and_deletes(fixture_api):
     assert call("GET", base + "/second/")[0] == 404
     status, _, body = call("DELETE", base + "/first/")
     assert (status, body) == (204, b"")
-    assert call("GET", base)[2] == b"[]" and call("GET", base + "/first/")[0] == 404
+    assert json.loads(call("GET", base)[2]) == [SEEDED] and call("GET", base + "/first/")[0] == 404
+
+
+SEEDED = {"name": "seeded", "tags": ["x"]}  # the fixture collection's `seed:`
+
+
+def test_a_collection_starts_with_its_seed_and_state_delete_and_reset_restore_it(fixture_api):
+    base, control = fixture_api + "/members", fixture_api.replace("/api/rest/v1", "/_emulator")
+    assert json.loads(call("GET", base + "/seeded/")[2]) == SEEDED
+    assert b"<Name>seeded</Name><Tags><Tag>x</Tag></Tags>" in call("GET", base + "?encode=xml")[2].replace(
+        b"\n", b""
+    )
+    for status, *restore in (204, "DELETE", control + "/state/members"), (200, "POST", control + "/reset"):
+        assert call("DELETE", base + "/seeded/")[0] == 204
+        call("POST", base, JSON, json.dumps({"name": "other"}))
+        assert json.loads(call("GET", base)[2]) == [{"name": "other", "tags": []}]
+        assert call(*restore)[0] == status
+        assert json.loads(call("GET", base)[2]) == [SEEDED], restore
 
 
 def test_encode_bin_is_refused_where_no_bytes_are_served(fixture_api):

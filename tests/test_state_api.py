@@ -221,6 +221,7 @@ def test_an_entity_a_collection_and_a_job_survive_sigkill(processes, fixture_spe
     assert call("POST", url + "/members", JSON, b'{"name": "first", "tags": ["a"]}').status == 201
     assert call("POST", url + "/members", JSON, b'{"name": "second"}').status == 201
     assert call("DELETE", url + "/members/second/").status == 204
+    assert call("DELETE", url + "/members/seeded/").status == 204  # a member of the spec's seed
     job_id = create_backup(url)
     processes.kill()
 
@@ -328,7 +329,7 @@ def test_the_state_of_a_collection_and_of_its_members(processes, fixture_spec, c
     port = call("PUT", state_url(url, "/network-ports/1"), JSON, b'{"serial": "SN-7"}')
     assert port.status == 200 and port.json()["serial"] == "SN-7", "read-only for a client, not for a test"
     assert call("DELETE", state_url(url, "/members")).status == 204
-    assert get(url + "/members") == []
+    assert get(url + "/members") == [{"name": "seeded", "tags": ["x"]}], "back to the spec's seed"
 
 
 def test_concurrent_changes_of_one_collection_lose_none(processes, fixture_spec, tmp_path):
@@ -348,7 +349,7 @@ def test_concurrent_changes_of_one_collection_lose_none(processes, fixture_spec,
     for creator in creators:
         creator.join(20)
     assert answers == [201] * len(names)
-    assert sorted(member["name"] for member in get(url + "/members")) == sorted(names)
+    assert sorted(member["name"] for member in get(url + "/members")) == sorted([*names, "seeded"])
 
 
 # --- --device-data ---------------------------------------------------------------------------------
