@@ -46,13 +46,15 @@ def read_document(path: Path) -> Any:
     return json.loads(result.stdout)
 
 
-def device_seeds(source: str | Path | Mapping[str, Any] | None) -> dict[str, Any]:
+def device_seeds(source: Any, where: str | None = None) -> dict[str, Any]:
     """The initial values by state path of a device data file or mapping, checked as the state API's PUT
-    checks a value; DeviceDataError naming the file (or `device data`), the path and the problem."""
+    checks a value; DeviceDataError naming `where` (the file, or `device data`), the path and the problem."""
     if source is None:
         return {}
-    where = "device data" if isinstance(source, Mapping) else f"device data file {source}"
-    document = source if isinstance(source, Mapping) else read_document(Path(source))
+    is_file = isinstance(source, (str, Path))
+    if where is None:
+        where = f"device data file {source}" if is_file else "device data"
+    document = read_document(Path(source)) if is_file else source
     if not isinstance(document, Mapping):
         raise DeviceDataError(f"{where}: expected a mapping of device paths to values")
     seeds: dict[str, Any] = {}

@@ -131,8 +131,8 @@ def device_configs(args: argparse.Namespace) -> tuple[list[DeviceConfig], int]:
         check_loopback(args.loopback_from, total)  # the whole fleet, all shards
     base_data: dict[str, Any] = {}  # --device-data: every device's, under its fleet-file entry's
     if args.device_data is not None:
-        device_seeds(args.device_data)  # checked once, so that an error names the file
-        base_data = read_document(Path(args.device_data))
+        base_data = read_document(Path(args.device_data))  # read once (YAML costs a subprocess)
+        device_seeds(base_data, where=f"device data file {args.device_data}")  # checked once, naming the file
     configs = []
     for index in indices:
         entry = entries[index]

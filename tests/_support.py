@@ -26,6 +26,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_PATH = "/api/rest/v1"
+# The data types a fleet-administration client sends in a backup's body (DEVICE-FACTS.md).
+FLEET_CLIENT_DATA_TYPES = [
+    "TIMEZONE",
+    "WEB_SERVER_CONFIGURATION",
+    "WEATHER",
+    "NETWORK_CONFIGURATION",
+    "USER_MANAGEMENT",
+    "MODULES_FIRMWARES",
+    "CERTIFICATE",
+    "HOSTNAME",
+    "GFX",
+    "BACNET_CONFIGURATION",
+    "PERSISTENCY",
+    "TRENDLOG",
+    "OPENADR",
+]
 
 
 # --- HTTP(S) ---------------------------------------------------------------------------------------

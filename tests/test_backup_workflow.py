@@ -12,26 +12,12 @@ import zipfile
 
 import pytest
 
-from _support import BASE_PATH
+from _support import BASE_PATH, FLEET_CLIENT_DATA_TYPES
 
 JSON_BODY = {"Content-Type": "application/json"}
 CREATE = "/system/backup/create"
 FILES = "/system/backup/targets/device/files"
-ALL_TYPES = [
-    "TIMEZONE",
-    "WEB_SERVER_CONFIGURATION",
-    "WEATHER",
-    "NETWORK_CONFIGURATION",
-    "USER_MANAGEMENT",
-    "MODULES_FIRMWARES",
-    "CERTIFICATE",
-    "HOSTNAME",
-    "GFX",
-    "BACNET_CONFIGURATION",
-    "PERSISTENCY",
-    "TRENDLOG",
-    "OPENADR",
-]
+ALL_TYPES = FLEET_CLIENT_DATA_TYPES
 # <fileName>_<the device's time in UTC, ISO 8601 basic format> (spec/emulator.yaml backup_timestamp_format)
 NAME = re.compile(r"^(?P<file>.+)_(?P<stamp>\d{8}T\d{6}Z)$")
 

@@ -15,25 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from _support import Cli, make_certificate
+from _support import FLEET_CLIENT_DATA_TYPES, Cli, make_certificate
 from eclypse_emulator.runtime import EmbeddedServer
 
 USER, PASSWORD = "admin", "s3cret"
-DATA_TYPES = [
-    "TIMEZONE",
-    "WEB_SERVER_CONFIGURATION",
-    "WEATHER",
-    "NETWORK_CONFIGURATION",
-    "USER_MANAGEMENT",
-    "MODULES_FIRMWARES",
-    "CERTIFICATE",
-    "HOSTNAME",
-    "GFX",
-    "BACNET_CONFIGURATION",
-    "PERSISTENCY",
-    "TRENDLOG",
-    "OPENADR",
-]
+DATA_TYPES = FLEET_CLIENT_DATA_TYPES
 
 
 @pytest.fixture(scope="module")
