@@ -114,6 +114,14 @@ def test_the_fixture_behaves_as_documented(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=4, failed=1)
 
 
+def test_pytest_fixtures_shows_what_each_fixture_gives(pytester: pytest.Pytester) -> None:
+    """`pytest --fixtures` documents both fixtures, as a user sees them before writing a test."""
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--fixtures")
+    text = " ".join(result.stdout.str().split())
+    assert "eclypse_server [session scope]" in text and "One emulator for the whole session" in text, text
+    assert "The session's emulator, reset before the test, with a ready client" in text, text
+
+
 SETTINGS_TESTS = """
 import pytest
 from eclypse_emulator.generated.client import EclypseError

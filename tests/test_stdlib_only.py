@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
@@ -55,8 +56,6 @@ def test_layers_import_downwards_only(path):
 def test_the_generator_loads_neither_the_runtime_nor_the_generated_code():
     """`python -m codegen` imports the face package too; its runtime names come only when asked for, so a
     runtime broken by a spec change cannot stop the generator that would repair it."""
-    import subprocess
-
     probe = (
         "import sys, eclypse_emulator.codegen.__main__\n"
         "print(sorted(m for m in sys.modules if m.split('.')[-1] in ('runtime', 'generated')))"
@@ -65,3 +64,20 @@ def test_the_generator_loads_neither_the_runtime_nor_the_generated_code():
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     assert shown.strip() == "[]"
+
+
+def test_the_generators_help_needs_neither_pyyaml_nor_jinja2():
+    """`python -S` keeps site-packages out: `--help` still answers, and a run names the extra to install."""
+    def codegen(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-S", "-m", "codegen", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert codegen("--help").stdout.startswith("usage: python -m codegen ")
+    run = codegen()
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "pip install 'eclypse-emulator[codegen]'" in run.stderr, run.stderr
