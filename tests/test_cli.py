@@ -280,11 +280,17 @@ def test_help_names_the_command_as_run_shows_defaults_and_documents_serve():
     assert "--job-duration SECONDS seconds a backup job takes from 0 to 100 % (default: 5)" in words, help_
     assert "{serve} serve the emulator (the default, may be left out)" in words, help_
     as_package = subprocess.run(
-        [sys.executable, "-m", "eclypse_emulator", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=DEADLINE
+        [sys.executable, "-m", "eclypse_emulator", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
     )
     assert as_package.stdout.startswith("usage: python -m eclypse_emulator ")
     script = Path(sys.executable).parent / "eclypse-emulator"
     if script.exists():
         env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's code, wherever the script came from
-        installed = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=DEADLINE, env=env)
+        installed = subprocess.run(
+            [str(script), "--help"], capture_output=True, text=True, timeout=DEADLINE, env=env
+        )
         assert installed.stdout.startswith("usage: eclypse-emulator ")

@@ -343,7 +343,9 @@ def test_numbers_out_of_range_are_a_bad_body_not_a_crash(http, server, path, bod
 
 def test_the_clock_cannot_be_advanced_to_infinity(http, server):
     assert control(http, server, "POST", "/clock/advance", {"seconds": 1e11})[0] == 200
-    assert_control_error(control(http, server, "POST", "/clock/advance", {"seconds": 1e308}), 400, "InvalidBody")
+    assert_control_error(
+        control(http, server, "POST", "/clock/advance", {"seconds": 1e308}), 400, "InvalidBody"
+    )
     status, _, clock = control(http, server, "GET", "/clock")
     assert status == 200 and clock["now"] < 1e12
     job_id = control(http, server, "POST", "/jobs", {"duration": 1})[2]["jobId"]

@@ -413,11 +413,15 @@ def test_the_journal_is_bounded_in_bytes() -> None:
 
     journal = RequestJournal(size=1000, max_bytes=1 << 20)
     for number in range(1000):
-        journal.record(Request("GET", f"/api/rest/v1/info?n={number}", {"X-Big": "a" * 65536}, b"b" * 200_000), 200)
+        journal.record(
+            Request("GET", f"/api/rest/v1/info?n={number}", {"X-Big": "a" * 65536}, b"b" * 200_000), 200
+        )
     entries = journal.entries()
     assert 10 < len(entries) < 1000
     assert entries[-1]["query"] == "n=999"  # the newest kept, the oldest dropped
     assert len(json.dumps(entries)) < 2 << 20
+
+
 # --- From the command line -------------------------------------------------------------------------
 
 

@@ -364,16 +364,24 @@ SMUGGLED = get(INFO + "?smuggled=1")
 @pytest.mark.parametrize(
     "data, first",
     [
-        pytest.param(post(b"0\r\n\r\n", "Transfer-Encoding: xchunked", content_type=None), 501, id="te-xchunked"),
-        pytest.param(post(b"0\r\n\r\n", "Transfer-Encoding: chunked, identity"), 400, id="te-chunked-identity"),
         pytest.param(
-            post(b"0\r\n\r\n", "Transfer-Encoding: chunked", "Transfer-Encoding: identity"), 400, id="te-two-lines"
+            post(b"0\r\n\r\n", "Transfer-Encoding: xchunked", content_type=None), 501, id="te-xchunked"
+        ),
+        pytest.param(
+            post(b"0\r\n\r\n", "Transfer-Encoding: chunked, identity"), 400, id="te-chunked-identity"
+        ),
+        pytest.param(
+            post(b"0\r\n\r\n", "Transfer-Encoding: chunked", "Transfer-Encoding: identity"),
+            400,
+            id="te-two-lines",
         ),
         pytest.param(get(INFO, "X-A : 1", f"Content-Length: {len(SMUGGLED)}"), 400, id="space-before-colon"),
         pytest.param(get(INFO, "garbage", f"Content-Length: {len(SMUGGLED)}"), 400, id="line-without-colon"),
         pytest.param(get(INFO, "X-A: 1", " folded", f"Content-Length: {len(SMUGGLED)}"), 400, id="obs-fold"),
         pytest.param(
-            post(b"0\r\n\r\n", "Transfer-Encoding: chunked", "Content-Length: 5", target=INFO), 405, id="cl-and-chunked"
+            post(b"0\r\n\r\n", "Transfer-Encoding: chunked", "Content-Length: 5", target=INFO),
+            405,
+            id="cl-and-chunked",
         ),
     ],
 )
@@ -415,7 +423,9 @@ def test_http10_keep_alive_is_acknowledged_and_kept(server):
         pytest.param(get(INFO, "Connection: keep-alive, close"), id="keep-alive-close"),
         pytest.param(get(INFO, "Connection: close"), id="close"),
         pytest.param(get(INFO, version=b"HTTP/1.0"), id="http10"),
-        pytest.param(get(INFO, "Connection: keep-alive, close", version=b"HTTP/1.0"), id="http10-keep-alive-close"),
+        pytest.param(
+            get(INFO, "Connection: keep-alive, close", version=b"HTTP/1.0"), id="http10-keep-alive-close"
+        ),
     ],
 )
 def test_a_connection_asked_to_close_closes_after_one_answer(server, data):
@@ -471,7 +481,9 @@ def test_a_client_that_pipelines_without_reading_is_held_back_then_dropped(impat
             except (BrokenPipeError, ConnectionResetError):
                 reset = True
                 break
-        assert pushed < limit // 2, f"the server read {pushed} bytes of requests without their answers being read"
+        assert (
+            pushed < limit // 2
+        ), f"the server read {pushed} bytes of requests without their answers being read"
         assert_still_serving(impatient)
         while not reset and time.monotonic() < deadline:
             try:

@@ -34,7 +34,9 @@ URL = re.compile(r"https?://127\.0\.0\.1:\d+/api/rest/v1")
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not (ROOT / ".git").exists(), reason="not a git checkout (an unpacked sdist): nothing to build"),
+    pytest.mark.skipif(
+        not (ROOT / ".git").exists(), reason="not a git checkout (an unpacked sdist): nothing to build"
+    ),
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
 ]
 
@@ -61,7 +63,11 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, source / name)
     out = tmp_path_factory.mktemp("dist")
-    result = run([sys.executable, "-m", "build", "--outdir", str(out), str(source)], cwd=source, timeout=INSTALL_DEADLINE)
+    result = run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(source)],
+        cwd=source,
+        timeout=INSTALL_DEADLINE,
+    )
     (wheel,) = out.glob("*.whl")
     (sdist,) = out.glob("*.tar.gz")
     return {"wheel": wheel, "sdist": sdist, "log": result.stdout + result.stderr}
@@ -74,7 +80,9 @@ def test_the_build_has_no_deprecation_or_packaging_warnings(dists) -> None:
     assert "Package would be ignored" not in log and "not in the packages" not in log.lower(), log
     warnings = [line for line in log.splitlines() if "warning" in line.lower()]
     # What is left are setuptools' notes that the sdist has no caches and that byte-compiling is off.
-    assert all("no previously-included files" in w or "byte-compiling is disabled" in w for w in warnings), warnings
+    assert all(
+        "no previously-included files" in w or "byte-compiling is disabled" in w for w in warnings
+    ), warnings
 
 
 def test_the_wheel_installs_two_top_level_names_and_carries_the_spec(dists) -> None:
@@ -91,7 +99,9 @@ def test_the_wheel_installs_two_top_level_names_and_carries_the_spec(dists) -> N
     assert "eclypse_emulator/codegen/static/README.md" in names
     assert "eclypse_emulator/generated/openapi.json" in names
     assert "License-Expression: MIT" in metadata
-    assert not [line for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    assert not [
+        line for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line
+    ]
 
 
 def test_the_sdist_carries_what_its_tests_need(dists) -> None:
@@ -125,7 +135,11 @@ def venv(dists, tmp_path_factory: pytest.TempPathFactory) -> Path:
     pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     run([*pip, "--no-deps", str(dists["wheel"])], cwd=home.parent, timeout=INSTALL_DEADLINE)
     # The codegen extra and pytest, from the index (the wheel is there already: only its extras come).
-    run([*pip, f"eclypse-emulator[codegen] @ {dists['wheel'].as_uri()}", "pytest"], cwd=home.parent, timeout=INSTALL_DEADLINE)
+    run(
+        [*pip, f"eclypse-emulator[codegen] @ {dists['wheel'].as_uri()}", "pytest"],
+        cwd=home.parent,
+        timeout=INSTALL_DEADLINE,
+    )
     return home
 
 
@@ -143,7 +157,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def environment(venv: Path, project: Path, **extra: str) -> dict[str, str]:
     """The venv first on PATH and the project's folder on PYTHONPATH (its packages win over any other)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
-    env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", PYTHONPATH=str(project), VIRTUAL_ENV=str(venv))
+    env.update(
+        PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        PYTHONPATH=str(project),
+        VIRTUAL_ENV=str(venv),
+    )
     env.update(extra)
     return env
 
@@ -161,13 +179,17 @@ def test_installed_the_package_has_no_generic_names(venv: Path, project: Path) -
         "import generated, runtime, codegen, eclypse_emulator, sys;"
         "print(generated.OWNER, runtime.OWNER, codegen.OWNER, eclypse_emulator.__file__)"
     )
-    out = run([str(venv / "bin" / "python"), "-c", script], cwd=project, env=environment(venv, project)).stdout
+    out = run(
+        [str(venv / "bin" / "python"), "-c", script], cwd=project, env=environment(venv, project)
+    ).stdout
     assert out.startswith("project project project ") and str(site_packages(venv)) in out
 
 
 def serve(command: list[str], *, cwd: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     """Start a server; its base URL from the first line of its output."""
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     first = process.stdout.readline()
     match = URL.search(first)
     if match is None:
@@ -195,14 +217,20 @@ def get(url: str) -> dict:
 
 def test_the_console_scripts_serve_and_talk(venv: Path, project: Path) -> None:
     env = environment(venv, project)
-    process, url = serve([str(venv / "bin" / "eclypse-emulator"), "--port", "0", "--quiet"], cwd=project, env=env)
+    process, url = serve(
+        [str(venv / "bin" / "eclypse-emulator"), "--port", "0", "--quiet"], cwd=project, env=env
+    )
     try:
         assert get(url + "/info")["apiRevision"] == "8.0"
         help_ = run([str(venv / "bin" / "eclypse"), "--help"], cwd=project, env=env).stdout
         assert help_.startswith("usage: eclypse ") and "get-backup-job" in help_
         out = run([str(venv / "bin" / "eclypse"), "--url", url, "get-info"], cwd=project, env=env).stdout
         assert json.loads(out)["apiRevision"] == "8.0"
-        out = run([str(venv / "bin" / "eclypse"), "--url", url, "create-backup", "--data-types", "TIMEZONE"], cwd=project, env=env)
+        out = run(
+            [str(venv / "bin" / "eclypse"), "--url", url, "create-backup", "--data-types", "TIMEZONE"],
+            cwd=project,
+            env=env,
+        )
         assert set(json.loads(out.stdout)) == {"jobId"}
     finally:
         stop(process)
@@ -233,13 +261,19 @@ print("embedded OK")
 """
 
 
-def test_the_embedded_server_and_the_client_from_another_project(venv: Path, project: Path, tmp_path: Path) -> None:
+def test_the_embedded_server_and_the_client_from_another_project(
+    venv: Path, project: Path, tmp_path: Path
+) -> None:
     (tmp_path / "embedded.py").write_text(EMBEDDED)
-    out = run([str(venv / "bin" / "python"), str(tmp_path / "embedded.py")], cwd=project, env=environment(venv, project))
+    out = run(
+        [str(venv / "bin" / "python"), str(tmp_path / "embedded.py")],
+        cwd=project,
+        env=environment(venv, project),
+    )
     assert out.stdout.strip() == "embedded OK"
 
 
-PLUGIN_TEST = '''
+PLUGIN_TEST = """
 import generated
 
 
@@ -251,14 +285,24 @@ def test_backup_completes(eclypse):
     job_id = eclypse.client.create_backup(["TIMEZONE"]).job_id
     eclypse.advance(60)
     assert eclypse.client.get_job(job_id).state == "OK"
-'''
+"""
 
 
 def test_the_pytest_plugin_in_a_project_with_its_own_generated_package(venv: Path, project: Path) -> None:
     tests = project / "tests_of_the_project"
     tests.mkdir(exist_ok=True)
     (tests / "test_mine.py").write_text(PLUGIN_TEST)
-    command = [str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", str(tests)]
+    command = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "error",
+        str(tests),
+    ]
     out = run(command, cwd=project, env=environment(venv, project)).stdout
     assert "2 passed" in out and "warning" not in out, out
 
@@ -280,7 +324,9 @@ OWNER = """\
 """
 
 
-def test_serving_an_own_spec_folder_generates_into_the_cache(venv: Path, project: Path, tmp_path: Path) -> None:
+def test_serving_an_own_spec_folder_generates_into_the_cache(
+    venv: Path, project: Path, tmp_path: Path
+) -> None:
     spec = tmp_path / "my-spec"
     shutil.copytree(site_packages(venv) / "eclypse_emulator" / "spec", spec)
     objects = (spec / "objects.yaml").read_text()
@@ -293,7 +339,9 @@ def test_serving_an_own_spec_folder_generates_into_the_cache(venv: Path, project
     process, url = serve(command, cwd=project, env=env)
     try:
         request = urllib.request.Request(
-            url + "/system/backup/create", data=b'{"dataTypes": ["TIMEZONE"]}', headers={"Content-Type": "application/json"}
+            url + "/system/backup/create",
+            data=b'{"dataTypes": ["TIMEZONE"]}',
+            headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=DEADLINE) as response:
             job_id = json.loads(response.read())["jobId"]
@@ -317,9 +365,13 @@ def test_the_sdist_passes_its_own_test_suite(dists, tmp_path: Path) -> None:
         sdist.extractall(tmp_path, filter="data")
     (root,) = tmp_path.iterdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    where = run([sys.executable, "-c", "import eclypse_emulator; print(eclypse_emulator.__file__)"], cwd=root, env=env)
+    where = run(
+        [sys.executable, "-c", "import eclypse_emulator; print(eclypse_emulator.__file__)"], cwd=root, env=env
+    )
     assert where.stdout.strip() == str(root / "eclypse_emulator" / "__init__.py")
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
-    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=SUITE_DEADLINE)
+    result = subprocess.run(
+        command, cwd=root, env=env, capture_output=True, text=True, timeout=SUITE_DEADLINE
+    )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "error" not in result.stdout.splitlines()[-1], result.stdout[-2000:]

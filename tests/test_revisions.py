@@ -88,7 +88,11 @@ def test_the_successor_speaks_xml_and_serves_its_properties(server):
     server.advance(DURATION * 0.4)
     root = ET.fromstring(general_job(server, job_id, "/?encode=xml").body)
     assert root.tag == "Job"
-    assert {child.tag: child.text for child in root} == {"Progress": "40", "Type": CHOICES["backup_job_type"], "State": CHOICES["running_status"]}
+    assert {child.tag: child.text for child in root} == {
+        "Progress": "40",
+        "Type": CHOICES["backup_job_type"],
+        "State": CHOICES["running_status"],
+    }
     assert general_job(server, job_id, "/progress").json() == {"progress": 40}
     value = general_job(server, job_id, "/type/$value")
     assert value.body.decode() == CHOICES["backup_job_type"]
@@ -253,9 +257,13 @@ def test_the_client_warns_on_the_deprecated_resource(server):
         with pytest.warns(DeprecationWarning, match=r"^get_backup_job uses .*; use get_job$"):
             assert client.get_backup_job(job_id).status == CHOICES["running_status"]
         # Each method names itself, and the successor's method of the same kind.
-        with pytest.warns(DeprecationWarning, match=r"^get_backup_job_property uses .*; use get_job_property$"):
+        with pytest.warns(
+            DeprecationWarning, match=r"^get_backup_job_property uses .*; use get_job_property$"
+        ):
             client.get_backup_job_property(job_id, "progress")
-        with pytest.warns(DeprecationWarning, match=r"^get_backup_job_property_value uses .*; use get_job_property_value$"):
+        with pytest.warns(
+            DeprecationWarning, match=r"^get_backup_job_property_value uses .*; use get_job_property_value$"
+        ):
             client.get_backup_job_property_value(job_id, "status")
         with pytest.warns(DeprecationWarning, match=r"^wait_for_backup_job uses .*; use wait_for_job$"):
             client.wait_for_backup_job(job_id, sleep=server.advance)

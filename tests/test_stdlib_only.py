@@ -68,6 +68,7 @@ def test_the_generator_loads_neither_the_runtime_nor_the_generated_code():
 
 def test_the_generators_help_needs_neither_pyyaml_nor_jinja2():
     """`python -S` keeps site-packages out: `--help` still answers, and a run names the extra to install."""
+
     def codegen(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-S", "-m", "codegen", *args],
