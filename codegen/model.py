@@ -21,6 +21,8 @@ HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 OPERATION = re.compile(r"^[a-z][a-z0-9_]*$")
 PATH_PARAMETER = re.compile(r"\{([^{}]*)\}")
+# A path segment with a parameter: one, with literals (or nothing) before and after it.
+PARAMETER_SEGMENT = re.compile(r"[^{}]*\{[^{}]+\}[^{}]*")
 PARAMETER_FORMATS = {"uuid", None}
 PARAMETER_TYPES = ("string", "integer", "enum")
 XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
@@ -446,6 +448,11 @@ def _resource(checker: _Checker, objects: dict[str, Object], errors: dict[str, E
     path_text = checker.get("path", str)
     if "//" in path_text or any(segment.startswith("$") for segment in path_text.split("/")):
         raise checker.fail("path", "a path has no empty segment and no $ segment")
+    for segment in path_text.split("/"):
+        if ("{" in segment or "}" in segment) and not PARAMETER_SEGMENT.fullmatch(segment):
+            raise checker.fail(
+                "path", f"{segment!r}: a segment holds at most one {{parameter}}, literals around it"
+            )
     operation = checker.get("operation", str)
     if not OPERATION.match(operation):
         raise checker.fail("operation", f"{operation!r} is not a snake_case name")

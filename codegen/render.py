@@ -93,7 +93,7 @@ def route_segments(resource: Resource) -> tuple[tuple[str, ...] | str, ...]:
     for part in filter(None, resource.path.strip("/").split("/")):  # the API's root has none
         if part.startswith("{") and part.endswith("}"):
             segments.append(part[1:-1])
-        elif part.startswith("{"):  # a parameter with a literal after it: `{fileName}.ecybackup`
+        elif "{" in part:  # a parameter with literals around it: `{fileName}.ecybackup`
             segments.append(part)
         else:
             segments.append(tuple(dict.fromkeys((part, camel_case(part)))))

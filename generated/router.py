@@ -5,7 +5,8 @@
 A route's path is a tuple of segments, each either a tuple of the literal spellings it accepts (the vendor's
 kebab-case and the camelCase clients also send) or the name of a parameter (a string); a last parameter
 named `*name` takes the rest of the path, slashes included (the control API's device paths), and one
-written `{name}suffix` a segment ending with that literal (`{fileName}.ecybackup`). The segments form a
+written `prefix{name}suffix` a segment with those literals around it (`{fileName}.ecybackup`, `v{n}`). The
+segments form a
 trie: a lookup walks the request's segments through dictionaries, trying a literal child and the parameter
 child at each level, so that it costs the same whatever the number of routes, and uses no regular
 expression. Every route a path matches is found (a literal does not hide a parameter), and the caller's
@@ -39,12 +40,12 @@ def segments_of(template: str) -> Segments:
 
 
 class _Node:
-    __slots__ = ("literals", "parameter", "suffixed", "rest", "entries")
+    __slots__ = ("literals", "parameter", "affixed", "rest", "entries")
 
     def __init__(self) -> None:
         self.literals: dict[str, _Node] = {}
         self.parameter: _Node | None = None
-        self.suffixed: dict[str, _Node] = {}  # `{name}suffix` parameters' children, by suffix
+        self.affixed: dict[tuple[str, str], _Node] = {}  # `prefix{name}suffix` parameters', by both
         self.rest: _Node | None = None  # a `*name` parameter's: the rest of the path
         self.entries: list[Entry] = []  # the routes ending here
 
@@ -65,10 +66,11 @@ class Router:
                 node.rest = node.rest or _Node()
                 node = node.rest
                 continue
-            if isinstance(segment, str) and segment.startswith("{"):
-                name, suffix = segment[1:].split("}", 1)
+            if isinstance(segment, str) and "{" in segment:
+                prefix, rest = segment.split("{", 1)
+                name, suffix = rest.split("}", 1)
                 names.append(name)
-                node = node.suffixed.setdefault(suffix, _Node())
+                node = node.affixed.setdefault((prefix, suffix), _Node())
                 continue
             if isinstance(segment, str):
                 names.append(segment)
@@ -101,9 +103,10 @@ class Router:
                     found.append((node.entries, values))
             else:
                 segment = segments[depth]
-                for suffix, suffixed in node.suffixed.items():
-                    if len(segment) > len(suffix) and segment.endswith(suffix):
-                        pending.append((suffixed, depth + 1, values + (segment[: -len(suffix)],)))
+                for (prefix, suffix), affixed in node.affixed.items():
+                    end = len(segment) - len(suffix)
+                    if end > len(prefix) and segment.startswith(prefix) and segment.endswith(suffix):
+                        pending.append((affixed, depth + 1, values + (segment[len(prefix) : end],)))
                 child = node.literals.get(segment)
                 parameter = node.parameter if segment else None
                 depth += 1

@@ -291,6 +291,8 @@ BROKEN_SPECS = [
     BrokenSpec("fleet-identity-format", "emulator.yaml", "  deprecation_date: 1577836800\n",
                "  deprecation_date: 1577836800\n  fleet_identity: {hostname: 'E-{serial}', mac_prefix: '02:EC', "
                "first_device_instance: 1}\n", 19, "choices.fleet_identity.hostname", "a format of {number} only"),
+    BrokenSpec("two-parameters-in-a-segment", "resources.yaml", "path: /archives/{fileName}.ecybackup",
+               "path: /archives/{fileName}.{kind}", 143, "resources[10].path", "at most one {parameter}"),
     BrokenSpec("bad-header-name", "api.yaml", "    Expires: Thu", "    Bad Name: Thu", 12,
                "api.response_headers.Bad Name", "is not a header name"),
 ]  # fmt: skip

@@ -139,3 +139,18 @@ def test_a_parameter_with_a_literal_after_it_and_one_taking_the_rest_of_the_path
         table.resolve("GET", "/state", "/state")  # the rest is at least one segment
     with pytest.raises(ValueError):
         Router().add("GET", segments_of("/{rest*}/more"), "nowhere")
+
+
+def test_a_parameter_with_literals_before_and_after_it():
+    table = Router()
+    table.add("GET", (("api",), "v{n}"), "version")
+    table.add("GET", (("api",), "v{n}.json"), "document")
+    assert table.resolve("GET", "/api/v8", "") == ("version", {"n": "8"})
+    assert table.resolve("GET", "/api/v8.json", "") == ("document", {"n": "8"})
+    for path in (
+        "/api/v",
+        "/api/x8",
+        "/api/w8.json",
+    ):  # the parameter is never empty, the literals must match
+        with pytest.raises(ApiError):
+            table.resolve("GET", path, path)
