@@ -4,6 +4,10 @@
 `python -m codegen data FILE` prints a YAML data file (the emulator's --device-data) as JSON, for the
 server, which reads JSON only (it imports the standard library alone).
 
+In a checkout the folders default to its own spec/ and generated/; installed, `--out` and `--into` must
+be given, so that nothing is written into site-packages (`eclypse-emulator --spec DIR` generates into a
+cache folder by itself).
+
 Exit codes: 0 done (or up to date), 1 `--check` found stale files, 2 the spec is invalid (or the codegen
 extras are not installed).
 """
@@ -17,7 +21,18 @@ from pathlib import Path
 
 # The folder holding spec/ and generated/: a checkout's root, or the installed package.
 ROOT = Path(__file__).resolve().parent.parent
+# Installed, ROOT is inside site-packages, which the generator never writes into.
+CHECKOUT = (ROOT / "pyproject.toml").is_file()
+PROG = f"python -m {__package__}"  # codegen in a checkout, eclypse_emulator.codegen installed
 EXTRAS_HINT = "pip install 'eclypse-emulator[codegen]' (in a checkout: pip install -e '.[codegen]')"
+
+
+def add_folder(parser: argparse.ArgumentParser, flag: str, folder: str, what: str) -> None:
+    """A folder the generator writes into: in a checkout its own `folder` by default; installed, given."""
+    if CHECKOUT:
+        parser.add_argument(flag, type=Path, default=ROOT / folder, help=f"{what} (default: {folder}/)")
+    else:
+        parser.add_argument(flag, type=Path, required=True, help=f"{what} (installed: a folder of yours)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,30 +41,35 @@ def main(argv: list[str] | None = None) -> int:
         try:
             from .importer import main as import_main
         except ModuleNotFoundError as missing:  # pyyaml
-            print(f"python -m codegen needs {missing.name}: {EXTRAS_HINT}", file=sys.stderr)
+            print(f"{PROG} needs {missing.name}: {EXTRAS_HINT}", file=sys.stderr)
             return 2
-        return import_main(argv[1:])
+        return import_main(argv[1:], prog=f"{PROG} import")
     if argv[:1] == ["data"] and len(argv) == 2:
         return data_as_json(Path(argv[1]))
-    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 naming each stale file; write nothing")
-    parser.add_argument("--spec", type=Path, default=ROOT / "spec", help="the spec folder (default: spec/)")
-    parser.add_argument(
-        "--out", type=Path, default=ROOT / "generated", help="the output folder (default: generated/)"
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Generate the server's handler, serialisers, models and client from a spec folder.",
+        epilog=f"{PROG} import PAGE.txt ... turns copies of the vendor's pages into spec YAML.",
     )
+    parser.add_argument("--check", action="store_true", help="exit 1 naming each stale file; write nothing")
+    spec_default = "spec/" if CHECKOUT else "the packaged spec"
+    parser.add_argument(
+        "--spec", type=Path, default=ROOT / "spec", help=f"the spec folder (default: {spec_default})"
+    )
+    add_folder(parser, "--out", "generated", "the output folder")
     args = parser.parse_args(argv)
     try:  # after parsing, so that --help works without the extras
         from .generate import stale_files, write_files
         from .loader import SpecError
     except ModuleNotFoundError as missing:  # jinja2, pyyaml or black
-        print(f"python -m codegen needs {missing.name}: {EXTRAS_HINT}", file=sys.stderr)
+        print(f"{PROG} needs {missing.name}: {EXTRAS_HINT}", file=sys.stderr)
         return 2
     try:
         if args.check:
             stale = stale_files(args.spec, args.out)
             for name in stale:
                 print(
-                    f"stale: {args.out / name} does not match {args.spec}/; run python -m codegen",
+                    f"stale: {args.out / name} does not match {args.spec}/; run {PROG}",
                     file=sys.stderr,
                 )
             return 1 if stale else 0

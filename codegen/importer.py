@@ -1219,15 +1219,15 @@ def load_problem(spec_dir: Path, texts: dict[str, str]) -> str | None:
     return None
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], prog: str) -> int:
     import argparse
 
     from . import __main__ as cli
 
-    parser = argparse.ArgumentParser(prog="python -m codegen import", description=__doc__.splitlines()[0])
-    parser.add_argument("pages", nargs="+", type=Path, help="text copies of vendor pages")
-    parser.add_argument(
-        "--into", type=Path, default=cli.ROOT / "spec", help="the spec folder (default: spec/)"
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Turn copies of the vendor's API pages into spec YAML."
     )
+    parser.add_argument("pages", nargs="+", type=Path, help="text copies of vendor pages")
+    cli.add_folder(parser, "--into", "spec", "the spec folder to write into")
     args = parser.parse_args(argv)
     return run(args.pages, args.into)

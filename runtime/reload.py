@@ -65,7 +65,8 @@ def last_line(result: subprocess.CompletedProcess[str]) -> str:
 
 def generate(spec_dir: Path, out_dir: Path) -> None:
     """Render `spec_dir` into `out_dir`, or raise ReloadError with the generator's own message."""
-    result = run_codegen("--spec", str(spec_dir), "--out", str(out_dir))
+    # Absolute: the generator runs in the package's folder, not in the user's.
+    result = run_codegen("--spec", str(spec_dir.resolve()), "--out", str(out_dir.resolve()))
     if result.returncode != 0:
         raise ReloadError(last_line(result))
 
