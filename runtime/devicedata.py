@@ -72,7 +72,7 @@ def device_seeds(source: Any, where: str | None = None) -> dict[str, Any]:
         if resource.path in seeds:
             raise DeviceDataError(f"{where}: {path!r} is given twice (as {resource.path})")
         try:
-            seeds[resource.path] = resource.parse(value)
+            seeds[resource.path] = resource.parse_seed(value)
         except BodyError as error:
             raise DeviceDataError(f"{where}: {path}: {error}") from None
     return seeds

@@ -87,6 +87,13 @@ class Resource:
             raise BodyError(f"two members have the same {self.key}: {', '.join(repeated)}")
         return members
 
+    def parse_seed(self, document: Any) -> Any:
+        """Device data for this path: an entity's given values only, so that the spec's defaults, which a
+        reload may change, fill in the rest when it is read; a collection's complete members."""
+        if self.key is None:
+            return self.codec.read_json(document, "", read_only=True)
+        return self.parse(document)
+
     def _values(self, document: Any, place: str, implied: dict[str, Any] | None = None) -> dict[str, Any]:
         given = self.codec.read_json(document, place, read_only=True)
         return {**self.codec.defaults(), **(implied or {}), **given}

@@ -201,6 +201,17 @@ def test_a_spec_change_is_served_without_losing_jobs_or_connections(project: Pat
         objects.write_text(original.replace(AFTER, AFTER + MODEL % "RELOADED-2"), encoding="utf-8")
         poll(lambda: connection.json("/info").get("model") == "RELOADED-2", "the fixed spec to be served")
         assert connection.json(f"/system/backup/jobs/{job_id}") == {"progress": 100, "status": "OK"}
+
+        # A new default of a resource the device data seeds (the generated identity fills /info/device):
+        # the seed keeps its own values, and the new spec's defaults fill the rest.
+        identity = connection.json("/info/device")
+        fixed = original.replace(AFTER, AFTER + MODEL % "RELOADED-2")
+        assert fixed.count("default: ECY-S1000 ECLYPSE}") == 1
+        objects.write_text(
+            fixed.replace("default: ECY-S1000 ECLYPSE}", "default: ECY-RELOADED}"), encoding="utf-8"
+        )
+        poll(lambda: connection.json("/info/device")["modelName"] == "ECY-RELOADED", "the new default")
+        assert connection.json("/info/device") == {**identity, "modelName": "ECY-RELOADED"}
         assert process.poll() is None
     finally:
         connection.close()
