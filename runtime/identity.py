@@ -3,7 +3,7 @@ BACnet device instance, derived from its index in the whole fleet (so that shard
 seed (so that a run can be repeated). Values a fleet file gives are kept; only the missing ones are made.
 
 The values go into the device data, under the device paths of /info/device and /info/bacnet, by the
-JSON names the device shows.
+JSON names the device shows; /info/network shows the MAC address of /info/device (one Ethernet port).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from .state import resolve
 
 DEVICE_PATH = "/info/device"
 BACNET_PATH = "/info/bacnet"
+NETWORK_PATH = "/info/network"
 BACNET_INSTANCES = 4_194_303  # instances 0 to 4194302; 4194303 means "not configured"
 SERIALS = 10**9
 MACS = 1 << 32  # below a locally administered prefix, 02:EC
@@ -74,4 +75,9 @@ def with_identity(device_data: Mapping[str, Any], index: int, seed: int | None) 
     if "fleet_identity" not in api.CHOICES:  # a spec without the choice: no identity is generated
         return overlay({}, device_data)
     identity = {path: values for path, values in generated(index, seed).items() if resolve(path) is not None}
-    return overlay(identity, device_data)
+    data = overlay(identity, device_data)
+    mac = data.get(DEVICE_PATH, {}).get("macAddress")
+    network = data.get(NETWORK_PATH, {})
+    if mac is not None and resolve(NETWORK_PATH) is not None and "macAddress" not in network:
+        data[NETWORK_PATH] = {**network, "macAddress": mac}
+    return data

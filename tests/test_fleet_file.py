@@ -86,6 +86,7 @@ def test_a_yaml_fleet_file_gives_each_device_its_own_users_revision_data_and_sch
         )
         assert data["/info/bacnet"] == {"deviceInstance": 100050, "location": "Mechanical room"}
         assert data["/info/device"]["serialNumber"] and data["/info/device"]["macAddress"]  # generated
+        assert data["/info/network"] == {"macAddress": data["/info/device"]["macAddress"]}
         generated = call("GET", control + "/devices/1").json()["deviceData"]
         assert generated["/info/device"]["hostname"] == "ECLYPSE-00002"
         assert generated["/info/bacnet"] == {"deviceInstance": 1002}
@@ -127,6 +128,11 @@ def test_shards_serve_contiguous_blocks_and_their_identities_never_collide() -> 
         ("/info/bacnet", "deviceInstance"),
     ]:
         assert len({c.device_data[path][field] for c in whole}) == 10
+    for config in whole:  # one Ethernet port: /info/network shows the MAC address /info/device does
+        assert (
+            config.device_data["/info/network"]["macAddress"]
+            == config.device_data["/info/device"]["macAddress"]
+        )
 
 
 def test_generated_identities_follow_the_seed() -> None:
@@ -243,3 +249,10 @@ def test_the_readmes_fleet_file_and_python_example_work_as_written(tmp_path: Pat
         _readme_block("fleet.advance", "python").replace("fleet.devices[5].url, fleet.requests(5)", "pass"),
         {},
     )
+
+
+def test_the_network_shows_the_mac_address_the_device_data_gives() -> None:
+    given = with_identity({"/info/device": {"macAddress": "00:1E:C0:12:34:56"}}, 0, None)
+    assert given["/info/network"] == {"macAddress": "00:1E:C0:12:34:56"}
+    own = with_identity({"/info/network": {"macAddress": "00:1E:C0:AA:AA:AA"}}, 0, None)
+    assert own["/info/network"] == {"macAddress": "00:1E:C0:AA:AA:AA"} != own["/info/device"]["macAddress"]
