@@ -47,7 +47,7 @@ class Eclypse:
         return self.server.advance(seconds)
 
     def sleep(self, seconds: float) -> None:
-        """A `sleep` for client.wait_for_backup_job that advances the clock instead of waiting."""
+        """A `sleep` for client.wait_for_job that advances the clock instead of waiting."""
         self.server.advance(seconds)
 
     def state(self, path: str) -> Any:

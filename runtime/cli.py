@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--clock",
         choices=["real", "manual"],
         default="real",
-        help="manual: time moves only through the control API",
+        help="manual: time moves only through the control API (default: real)",
     )
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
     parser.add_argument(

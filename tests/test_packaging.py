@@ -98,6 +98,7 @@ def test_the_wheel_installs_two_top_level_names_and_carries_the_spec(dists) -> N
         assert f"eclypse_emulator/codegen/templates/{name}.jinja" in names
     assert "eclypse_emulator/codegen/static/README.md" in names
     assert "eclypse_emulator/generated/openapi.json" in names
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names), "the license text travels"
     assert "License-Expression: MIT" in metadata
     assert not [
         line for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line
@@ -274,7 +275,13 @@ def test_the_embedded_server_and_the_client_from_another_project(
 
 
 PLUGIN_TEST = """
+import sys
+
 import generated
+
+
+def test_the_plugin_has_imported_nothing_of_the_emulator_before_a_fixture_is_used():
+    assert [name for name in sys.modules if name.startswith("eclypse_emulator")] == []
 
 
 def test_the_projects_own_generated_package():
@@ -304,7 +311,7 @@ def test_the_pytest_plugin_in_a_project_with_its_own_generated_package(venv: Pat
         str(tests),
     ]
     out = run(command, cwd=project, env=environment(venv, project)).stdout
-    assert "2 passed" in out and "warning" not in out, out
+    assert "3 passed" in out and "warning" not in out, out
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -327,7 +334,7 @@ OWNER = """\
 def test_serving_an_own_spec_folder_generates_into_the_cache(
     venv: Path, project: Path, tmp_path: Path
 ) -> None:
-    spec = tmp_path / "my-spec"
+    spec = project / "my-spec"  # named relative to the folder the user is in, as the README does
     shutil.copytree(site_packages(venv) / "eclypse_emulator" / "spec", spec)
     objects = (spec / "objects.yaml").read_text()
     first = objects.index("    properties:\n", objects.index("  Job:\n")) + len("    properties:\n")
@@ -335,7 +342,7 @@ def test_serving_an_own_spec_folder_generates_into_the_cache(
     cache = tmp_path / "cache"
     before = snapshot(site_packages(venv))
     env = environment(venv, project, XDG_CACHE_HOME=str(cache))
-    command = [str(venv / "bin" / "eclypse-emulator"), "--port", "0", "--quiet", "--spec", str(spec)]
+    command = [str(venv / "bin" / "eclypse-emulator"), "--port", "0", "--quiet", "--spec", "my-spec"]
     process, url = serve(command, cwd=project, env=env)
     try:
         request = urllib.request.Request(
@@ -351,6 +358,29 @@ def test_serving_an_own_spec_folder_generates_into_the_cache(
     assert snapshot(site_packages(venv)) == before  # nothing written into site-packages
     generated = list(cache.glob("eclypse-emulator/*/generated/models.py"))
     assert len(generated) == 1 and "owner: str | None" in generated[0].read_text()
+
+
+def test_the_installed_generator_names_itself_and_never_writes_into_site_packages(
+    venv: Path, project: Path, tmp_path: Path
+) -> None:
+    python, env = str(venv / "bin" / "python"), environment(venv, project)
+    before = snapshot(site_packages(venv))
+
+    def codegen(*args: str) -> subprocess.CompletedProcess:
+        command = [python, "-m", "eclypse_emulator.codegen", *args]
+        return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=DEADLINE)
+
+    help_ = codegen("--help").stdout
+    assert (
+        help_.startswith("usage: python -m eclypse_emulator.codegen ") and "the packaged spec" in help_
+    ), help_
+    assert "python -m codegen" not in help_
+    for refused, flag in ((codegen(), "--out"), (codegen("import", str(tmp_path / "page.txt")), "--into")):
+        assert refused.returncode == 2 and flag in refused.stderr, refused.stderr
+    assert codegen("--out", "mine").returncode == 0  # the packaged spec, into the user's folder
+    assert (project / "mine" / "handler.py").is_file()
+    assert codegen("--check", "--out", "mine").returncode == 0
+    assert snapshot(site_packages(venv)) == before
 
 
 # ---------------------------------------------------------------------------------------------------
