@@ -76,8 +76,8 @@ def with_identity(device_data: Mapping[str, Any], index: int, seed: int | None) 
         return overlay({}, device_data)
     identity = {path: values for path, values in generated(index, seed).items() if resolve(path) is not None}
     data = overlay(identity, device_data)
-    mac = data.get(DEVICE_PATH, {}).get("macAddress")
-    network = data.get(NETWORK_PATH, {})
-    if mac is not None and resolve(NETWORK_PATH) is not None and "macAddress" not in network:
-        data[NETWORK_PATH] = {**network, "macAddress": mac}
+    device, network = data.get(DEVICE_PATH), data.get(NETWORK_PATH, {})
+    if isinstance(device, dict) and isinstance(network, dict) and resolve(NETWORK_PATH) is not None:
+        if "macAddress" in device and "macAddress" not in network:  # what is not a mapping, seeds refuse
+            data[NETWORK_PATH] = {**network, "macAddress": device["macAddress"]}
     return data

@@ -254,5 +254,6 @@ def test_the_readmes_fleet_file_and_python_example_work_as_written(tmp_path: Pat
 def test_the_network_shows_the_mac_address_the_device_data_gives() -> None:
     given = with_identity({"/info/device": {"macAddress": "00:1E:C0:12:34:56"}}, 0, None)
     assert given["/info/network"] == {"macAddress": "00:1E:C0:12:34:56"}
+    assert with_identity({"/info/device": "not a mapping"}, 0, None)["/info/device"] == "not a mapping"
     own = with_identity({"/info/network": {"macAddress": "00:1E:C0:AA:AA:AA"}}, 0, None)
     assert own["/info/network"] == {"macAddress": "00:1E:C0:AA:AA:AA"} != own["/info/device"]["macAddress"]
