@@ -60,12 +60,24 @@ def generated(index: int, seed: int | None) -> dict[str, dict[str, Any]]:
     }
 
 
+def _spec_path(path: Any) -> Any:
+    """An entity's or collection's path as the spec writes it (`/info/device/` is `/info/device`), so
+    that two spellings of one path merge; anything else as it is, for the seed check to name."""
+    resource = resolve(path) if isinstance(path, str) else None
+    return path if resource is None or resource.member is not None else resource.path
+
+
 def overlay(lower: Mapping[str, Any], upper: Mapping[str, Any]) -> dict[str, Any]:
-    """Device data `upper` over `lower`: an object's properties over the other's, any other value instead."""
-    data = copy.deepcopy(dict(lower))
+    """Device data `upper` over `lower`: an object's properties over the other's (names matched
+    case-insensitively, as the device reads them), any other value instead."""
+    data = {_spec_path(path): value for path, value in copy.deepcopy(dict(lower)).items()}
     for path, given in upper.items():
+        path = _spec_path(path)
         below = data.get(path)
-        data[path] = {**below, **given} if isinstance(below, dict) and isinstance(given, dict) else given
+        if isinstance(below, dict) and isinstance(given, dict):
+            names = {str(name).casefold() for name in given}
+            given = {**{k: v for k, v in below.items() if str(k).casefold() not in names}, **given}
+        data[path] = given
     return data
 
 
@@ -78,6 +90,7 @@ def with_identity(device_data: Mapping[str, Any], index: int, seed: int | None) 
     data = overlay(identity, device_data)
     device, network = data.get(DEVICE_PATH), data.get(NETWORK_PATH, {})
     if isinstance(device, dict) and isinstance(network, dict) and resolve(NETWORK_PATH) is not None:
-        if "macAddress" in device and "macAddress" not in network:  # what is not a mapping, seeds refuse
-            data[NETWORK_PATH] = {**network, "macAddress": device["macAddress"]}
+        mac = next((value for name, value in device.items() if str(name).casefold() == "macaddress"), None)
+        if mac is not None and "macaddress" not in {str(name).casefold() for name in network}:
+            data[NETWORK_PATH] = {**network, "macAddress": mac}  # what is not a mapping, seeds refuse
     return data

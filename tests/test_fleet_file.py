@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from _support import ROOT, Cli, basic, call, make_certificate, run_cli
 from eclypse_emulator.runtime.cli import build_parser
+from eclypse_emulator.runtime.devicedata import device_seeds
 from eclypse_emulator.runtime.fleet_cli import device_configs
 from eclypse_emulator.runtime.fleetfile import read_fleet
 from eclypse_emulator.runtime.identity import with_identity
@@ -257,3 +258,12 @@ def test_the_network_shows_the_mac_address_the_device_data_gives() -> None:
     assert with_identity({"/info/device": "not a mapping"}, 0, None)["/info/device"] == "not a mapping"
     own = with_identity({"/info/network": {"macAddress": "00:1E:C0:AA:AA:AA"}}, 0, None)
     assert own["/info/network"] == {"macAddress": "00:1E:C0:AA:AA:AA"} != own["/info/device"]["macAddress"]
+
+
+def test_device_data_in_another_spelling_replaces_the_generated_identity() -> None:
+    """A trailing slash or another case of a property name is the same value, as the device reads it."""
+    data = with_identity({"/info/device/": {"MacAddress": "00:1E:C0:12:34:56"}}, 0, None)
+    seeds = device_seeds(data)
+    assert seeds["/info/device"]["MacAddress"] == "00:1E:C0:12:34:56"
+    assert seeds["/info/network"]["MacAddress"] == "00:1E:C0:12:34:56"
+    assert seeds["/info/device"]["Hostname"] == "ECLYPSE-00001"  # the rest is still generated
