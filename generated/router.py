@@ -91,35 +91,43 @@ class Router:
             path = path[:-1]
         segments = path[1:].split("/") if path else []  # the root ("" or "/") has none
         last = len(segments)
-        found: list[tuple[list[Entry], tuple[str, ...]]] = []
-        pending: list[tuple[_Node, int, tuple[str, ...]]] = []
-        node, depth, values = self._root, 0, ()
+        # Each match with the number of the path's characters its literals matched: the most specific
+        # comes first, whatever the order the routes were added in (`v{n}.json` before `v{n}` and `{n}`).
+        found: list[tuple[int, list[Entry], tuple[str, ...]]] = []
+        pending: list[tuple[_Node, int, tuple[str, ...], int]] = []
+        node, depth, values, literal = self._root, 0, (), 0
         while True:
             if node.rest is not None and depth < last:  # it takes the rest, at least one segment
-                found.append((node.rest.entries, values + ("/".join(segments[depth:]),)))
+                found.append((literal, node.rest.entries, values + ("/".join(segments[depth:]),)))
             if depth == last:
                 if node.entries:
-                    found.append((node.entries, values))
+                    found.append((literal, node.entries, values))
             else:
                 segment = segments[depth]
                 for (prefix, suffix), affixed in node.affixed.items():
                     end = len(segment) - len(suffix)
                     if end > len(prefix) and segment.startswith(prefix) and segment.endswith(suffix):
-                        pending.append((affixed, depth + 1, values + (segment[len(prefix) : end],)))
+                        value = segment[len(prefix) : end]
+                        pending.append(
+                            (affixed, depth + 1, values + (value,), literal + len(segment) - len(value))
+                        )
                 child = node.literals.get(segment)
                 parameter = node.parameter if segment else None
                 depth += 1
                 if child is not None:
                     if parameter is not None:
-                        pending.append((parameter, depth, values + (segment,)))
-                    node = child
+                        pending.append((parameter, depth, values + (segment,), literal))
+                    node, literal = child, literal + len(segment)
                     continue
                 if parameter is not None:
                     node, values = parameter, values + (segment,)
                     continue
             if not pending:
-                return found
-            node, depth, values = pending.pop()
+                break
+            node, depth, values, literal = pending.pop()
+        if len(found) > 1:
+            found.sort(key=lambda match: -match[0])  # stable: equally specific matches keep the walk's order
+        return [(entries, values) for _, entries, values in found]
 
     def resolve(
         self, method: str, path: str, shown_path: str, visible: Callable[[Any], bool] | None = None
