@@ -27,7 +27,7 @@ PROG = f"python -m {__package__}"  # codegen in a checkout, eclypse_emulator.cod
 EXTRAS_HINT = "pip install 'eclypse-emulator[codegen]' (in a checkout: pip install -e '.[codegen]')"
 
 
-def add_folder(parser: argparse.ArgumentParser, flag: str, folder: str, what: str) -> None:
+def add_output_folder(parser: argparse.ArgumentParser, flag: str, folder: str, what: str) -> None:
     """A folder the generator writes into: in a checkout its own `folder` by default; installed, given."""
     if CHECKOUT:
         parser.add_argument(flag, type=Path, default=ROOT / folder, help=f"{what} (default: {folder}/)")
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--spec", type=Path, default=ROOT / "spec", help=f"the spec folder (default: {spec_default})"
     )
-    add_folder(parser, "--out", "generated", "the output folder")
+    add_output_folder(parser, "--out", "generated", "the output folder")
     args = parser.parse_args(argv)
     try:  # after parsing, so that --help works without the extras
         from .generate import stale_files, write_files

@@ -1228,6 +1228,6 @@ def main(argv: list[str], prog: str) -> int:
         prog=prog, description="Turn copies of the vendor's API pages into spec YAML."
     )
     parser.add_argument("pages", nargs="+", type=Path, help="text copies of vendor pages")
-    cli.add_folder(parser, "--into", "spec", "the spec folder to write into")
+    cli.add_output_folder(parser, "--into", "spec", "the spec folder to write into")
     args = parser.parse_args(argv)
     return run(args.pages, args.into)

@@ -60,24 +60,34 @@ def generated(index: int, seed: int | None) -> dict[str, dict[str, Any]]:
     }
 
 
-def _spec_path(path: Any) -> Any:
-    """An entity's or collection's path as the spec writes it (`/info/device/` is `/info/device`), so
-    that two spellings of one path merge; anything else as it is, for the seed check to name."""
+def _state_key(path: Any) -> Any:
+    """The state store's key of an entity's or collection's path (`/info/device/` is `/info/device`);
+    anything else as it is, for the seed check to name."""
     resource = resolve(path) if isinstance(path, str) else None
     return path if resource is None or resource.member is not None else resource.path
 
 
+def _names(values: Mapping[Any, Any]) -> set[str]:
+    """Property names as the device matches them: case-insensitively."""
+    return {str(name).casefold() for name in values}
+
+
 def overlay(lower: Mapping[str, Any], upper: Mapping[str, Any]) -> dict[str, Any]:
     """Device data `upper` over `lower`: an object's properties over the other's (names matched
-    case-insensitively, as the device reads them), any other value instead."""
-    data = {_spec_path(path): value for path, value in copy.deepcopy(dict(lower)).items()}
+    case-insensitively), any other value instead. A path of `upper` merges with `lower`'s spelling of it
+    (and keeps that spelling); a path given twice in one of them stays twice, for the seed check to refuse."""
+    data = copy.deepcopy(dict(lower))
+    spelling = {_state_key(path): path for path in data}  # lower's spelling, by state key
     for path, given in upper.items():
-        path = _spec_path(path)
-        below = data.get(path)
+        below_path = spelling.pop(_state_key(path), None)  # popped: a second spelling in upper stays apart
+        if below_path is None:
+            data[path] = given
+            continue
+        below = data[below_path]
         if isinstance(below, dict) and isinstance(given, dict):
-            names = {str(name).casefold() for name in given}
+            names = _names(given)
             given = {**{k: v for k, v in below.items() if str(k).casefold() not in names}, **given}
-        data[path] = given
+        data[below_path] = given
     return data
 
 
@@ -88,9 +98,12 @@ def with_identity(device_data: Mapping[str, Any], index: int, seed: int | None) 
         return overlay({}, device_data)
     identity = {path: values for path, values in generated(index, seed).items() if resolve(path) is not None}
     data = overlay(identity, device_data)
-    device, network = data.get(DEVICE_PATH), data.get(NETWORK_PATH, {})
-    if isinstance(device, dict) and isinstance(network, dict) and resolve(NETWORK_PATH) is not None:
+    if resolve(NETWORK_PATH) is None:
+        return data
+    network_path = next((path for path in data if _state_key(path) == NETWORK_PATH), NETWORK_PATH)
+    device, network = data.get(DEVICE_PATH), data.get(network_path, {})
+    if isinstance(device, dict) and isinstance(network, dict) and "macaddress" not in _names(network):
         mac = next((value for name, value in device.items() if str(name).casefold() == "macaddress"), None)
-        if mac is not None and "macaddress" not in {str(name).casefold() for name in network}:
-            data[NETWORK_PATH] = {**network, "macAddress": mac}  # what is not a mapping, seeds refuse
+        if mac is not None:  # what is not a mapping, or not an address, the seed check refuses
+            data[network_path] = {**network, "macAddress": mac}
     return data

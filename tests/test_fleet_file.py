@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from _support import ROOT, Cli, basic, call, make_certificate, run_cli
 from eclypse_emulator.runtime.cli import build_parser
-from eclypse_emulator.runtime.devicedata import device_seeds
+from eclypse_emulator.runtime.devicedata import DeviceDataError, device_seeds
 from eclypse_emulator.runtime.fleet_cli import device_configs
 from eclypse_emulator.runtime.fleetfile import read_fleet
 from eclypse_emulator.runtime.identity import with_identity
@@ -257,7 +257,8 @@ def test_the_network_shows_the_mac_address_the_device_data_gives() -> None:
     assert given["/info/network"] == {"macAddress": "00:1E:C0:12:34:56"}
     assert with_identity({"/info/device": "not a mapping"}, 0, None)["/info/device"] == "not a mapping"
     own = with_identity({"/info/network": {"macAddress": "00:1E:C0:AA:AA:AA"}}, 0, None)
-    assert own["/info/network"] == {"macAddress": "00:1E:C0:AA:AA:AA"} != own["/info/device"]["macAddress"]
+    assert own["/info/network"] == {"macAddress": "00:1E:C0:AA:AA:AA"}
+    assert own["/info/device"]["macAddress"] != "00:1E:C0:AA:AA:AA"
 
 
 def test_device_data_in_another_spelling_replaces_the_generated_identity() -> None:
@@ -267,3 +268,11 @@ def test_device_data_in_another_spelling_replaces_the_generated_identity() -> No
     assert seeds["/info/device"]["MacAddress"] == "00:1E:C0:12:34:56"
     assert seeds["/info/network"]["MacAddress"] == "00:1E:C0:12:34:56"
     assert seeds["/info/device"]["Hostname"] == "ECLYPSE-00001"  # the rest is still generated
+
+
+def test_a_path_given_twice_in_the_device_data_is_still_refused() -> None:
+    data = with_identity({"/info/device": {"hostname": "a"}, "/info/device/": {"HostName": "b"}}, 0, None)
+    with pytest.raises(DeviceDataError, match="given twice"):
+        device_seeds(data)
+    spelled = with_identity({"/info/network/": {"dhcp": True}}, 0, None)  # its own spelling, merged once
+    assert device_seeds(spelled)["/info/network"]["Dhcp"] is True
