@@ -4,9 +4,9 @@ A route's path is a tuple of segments, each either a tuple of the literal spelli
 kebab-case and the camelCase clients also send) or the name of a parameter (a string); a last parameter
 named `*name` takes the rest of the path, slashes included (the control API's device paths), and one
 written `prefix{name}suffix` a segment with those literals around it (`{fileName}.ecybackup`, `v{n}`).
-The segments form a trie: a lookup walks the request's segments through dictionaries, trying a literal child and the parameter
-child at each level, so that it costs the same whatever the number of routes, and uses no regular
-expression. Every route a path matches is found (a literal does not hide a parameter), and the caller's
+The segments form a trie: a lookup walks the request's segments through dictionaries, trying a literal
+child and the parameter child at each level, so that it costs the same whatever the number of routes, and
+uses no regular expression. Every route a path matches is found (a literal does not hide a parameter), and the caller's
 `rank` picks among them: the lowest rank found wins (the device API ranks an entity's `{property}` below
 the routes of their own paths, as OpenAPI prefers a concrete path over a templated one).
 
