@@ -8,9 +8,10 @@ named `*name` takes the rest of the path, slashes included (the control API's de
 written `prefix{name}suffix` a segment with those literals around it (`{fileName}.ecybackup`, `v{n}`).
 The segments form a trie: a lookup walks the request's segments through dictionaries, trying a literal
 child and the parameter child at each level, so that it costs the same whatever the number of routes, and
-uses no regular expression. Every route a path matches is found (a literal does not hide a parameter), and the caller's
-`rank` picks among them: the lowest rank found wins (the device API ranks an entity's `{property}` below
-the routes of their own paths, as OpenAPI prefers a concrete path over a templated one).
+uses no regular expression. Every route a path matches is found (a literal does not hide a parameter), and
+the caller's `rank` picks among them: the lowest rank found wins (the device API ranks an entity's
+`{property}` below the routes of their own paths, as OpenAPI prefers a concrete path over a templated one);
+among equal ranks, the match whose literals cover more of the path.
 
 `resolve` also gives both APIs the same HEAD (answered as GET) and the same 405 with `Allow`.
 """
