@@ -1,6 +1,6 @@
 """`python -m codegen [--check] [--spec DIR] [--out DIR]`: regenerate `generated/` from `spec/`.
 
-`python -m codegen import PAGE.txt [...] [--into DIR]` writes vendor pages into the spec (codegen/importer.py).
+`python -m codegen import PAGE.txt [...] [--into DIR]` writes vendor pages into the spec (codegen/importer/).
 `python -m codegen data FILE` prints a YAML data file (the emulator's --device-data) as JSON, for the
 server, which reads JSON only (it imports the standard library alone).
 

@@ -1,4 +1,4 @@
-"""`python -m codegen import`: vendor pages into spec YAML (codegen/pages.py, codegen/importer.py).
+"""`python -m codegen import`: vendor pages into spec YAML (codegen/importer/).
 
 The pages of tests/fixtures/pages/ are written for these tests in the vendor's format; each imports alone
 into an empty spec folder and must give its golden YAML (tests/fixtures/pages/golden/; UPDATE_GOLDEN=1
@@ -16,7 +16,8 @@ import yaml
 
 from codegen import __main__ as cli
 from codegen.importer import page_file_name, run
-from codegen.pages import parse_json_lenient, parse_text
+from codegen.importer.lenient import parse_json_lenient
+from codegen.importer.pages import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "tests" / "fixtures" / "pages"

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .lenient import parse_json_lenient, parse_xml_lenient
+
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 REQUEST_LINE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)\s*$")
 REVISION_LINE = re.compile(r"^FROM API REVISION\s+(\d+\.\d+)\s*$", re.IGNORECASE)
@@ -68,14 +70,6 @@ class Table:
     line: int
     rows: list[Row] = field(default_factory=list)
     cut_off: bool = False
-
-
-@dataclass
-class XmlElement:
-    name: str
-    children: list["XmlElement"] = field(default_factory=list)
-    text: str | None = None  # a leaf's text ("" for <X />)
-    closed: bool = True
 
 
 @dataclass
@@ -337,135 +331,6 @@ def _parse_example(lines: list[str], i: int, end: int, url: str) -> tuple[Exampl
         value, partial = parse_xml_lenient(text)
         return Example(url, line_no, "xml", text, value, cut or partial), i, cut
     return Example(url, line_no, "none", text, None, cut), i, cut
-
-
-# --- lenient JSON: what a cut-off example holds up to the cut ---------------------------------------
-
-
-class _End(Exception):
-    pass
-
-
-def parse_json_lenient(text: str) -> tuple[Any, bool]:
-    """The value up to where the text stops, and whether it stopped early (members cut are dropped)."""
-    try:
-        return json.loads(text), False
-    except ValueError:
-        pass
-    parser = _JsonParser(text)
-    value = parser.value()
-    return value, True
-
-
-class _JsonParser:
-    NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
-
-    def __init__(self, text: str) -> None:
-        self.text, self.pos, self.cut = text, 0, False
-
-    def skip(self) -> str:
-        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n":
-            self.pos += 1
-        if self.pos >= len(self.text):
-            raise _End
-        return self.text[self.pos]
-
-    def value(self) -> Any:
-        try:
-            return self._value()
-        except _End:
-            return None
-
-    def _value(self) -> Any:
-        char = self.skip()
-        if char == "{":
-            return self._container({}, "}")
-        if char == "[":
-            return self._container([], "]")
-        if char == '"':
-            return self._string()
-        for word, result in (("true", True), ("false", False), ("null", None)):
-            if self.text.startswith(word, self.pos):
-                self.pos += len(word)
-                return result
-        match = self.NUMBER.match(self.text, self.pos)
-        if not match:
-            raise _End  # unreadable from here: treat as the cut
-        self.pos = match.end()
-        if self.pos >= len(self.text):
-            raise _End  # a number at the very end may have lost digits
-        return json.loads(match.group())
-
-    def _string(self) -> str:
-        match = re.compile(r'"((?:[^"\\]|\\.)*)"').match(self.text, self.pos)
-        if not match:
-            raise _End
-        self.pos = match.end()
-        return json.loads(match.group())
-
-    def _container(self, result: Any, close: str) -> Any:
-        self.pos += 1
-        while True:
-            try:
-                char = self.skip()
-            except _End:
-                return result
-            if char == close:
-                self.pos += 1
-                return result
-            if char == ",":
-                self.pos += 1
-                continue
-            try:
-                if isinstance(result, dict):
-                    key = self._string()
-                    if self.skip() != ":":
-                        return result
-                    self.pos += 1
-                    result[key] = self._value()
-                else:
-                    result.append(self._value())
-            except _End:
-                return result
-
-
-# --- lenient XML: elements up to the cut -------------------------------------------------------------
-
-XML_TOKEN = re.compile(r"<\?.*?\?>|<!--.*?-->|<(/?)([A-Za-z_][\w.:-]*)[^<>]*?(/?)>|<", re.DOTALL)
-
-
-def parse_xml_lenient(text: str) -> tuple[XmlElement | None, bool]:
-    root = XmlElement("#document")
-    stack = [root]
-    pos = 0
-    cut = False
-    for match in XML_TOKEN.finditer(text):
-        between = text[pos : match.start()].strip()
-        if between and len(stack) > 1 and not stack[-1].children:
-            stack[-1].text = (stack[-1].text or "") + between
-        pos = match.end()
-        token = match.group(0)
-        if token.startswith("<?") or token.startswith("<!--"):
-            continue
-        if token == "<":  # a tag the cut left open
-            cut = True
-            break
-        closing, name, empty = match.group(1), match.group(2), match.group(3)
-        if closing:
-            if len(stack) > 1 and stack[-1].name == name:
-                stack.pop()
-            continue
-        element = XmlElement(name)
-        stack[-1].children.append(element)
-        if empty:
-            element.text = ""
-        else:
-            stack.append(element)
-    if len(stack) > 1:
-        cut = True
-        for element in stack[1:]:
-            element.closed = False
-    return (root.children[0] if root.children else None), cut
 
 
 def description_values(description: str, cut: bool = False) -> tuple[list[str], str | None]:
