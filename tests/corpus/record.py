@@ -9,9 +9,10 @@ against it (tests/test_wire_corpus.py replays it). Each session is one embedded 
 and every byte is read until the server closes (the last request on a connection says Connection: close,
 or is one the server closes on). Time moves only by POST /_emulator/clock/advance among the requests. Every
 request sends the same Host, so no answer depends on the port the server got. The bytes read are split into
-answers at each one's Content-Length (a HEAD's answer ends where the bytes do); each answer is kept as its
-status line, its header lines in order and its body (text where it is UTF-8, base64 otherwise), once when
-both cores answer alike and once per core when they do not.
+answers at each one's Content-Length (a HEAD's answer ends where the bytes do; a dropped connection has
+none); each answer is kept as its status line, its header lines in order and its body (text where it is
+UTF-8, base64 otherwise), once when both cores answer alike and once per core when they do not. A change
+meant to change the wire records again and shows the difference in review.
 
 Normalisation (`Normaliser`, the one place; the test imports it) keeps only what the host decides out:
 - the `Date` header's value becomes `<date>` (the host's wall clock);
@@ -397,6 +398,24 @@ def device_requests() -> Iterator[tuple[str, bytes]]:
         + f"GET {BASE}/info/device HTTP/1.0\r\n\r\n".encode()
     )
     yield "HEAD on the control API", request("HEAD", "/_emulator/clock")
+    yield "413: a Content-Length over max_body_size", request(
+        "POST", BASE + "/system/date-time", {"Content-Type": "application/json", "Content-Length": "2000000"}
+    )
+    yield "431: more than 100 header fields", request(
+        "GET", BASE + "/info", {f"X-Field-{number}": "y" for number in range(101)}
+    )
+    yield "a bad percent-encoding", request("GET", BASE + "/info%zz")
+    yield "a UTF-8 path", request("GET", BASE + "/inf\u00e9".encode().decode("latin-1"))
+    yield "a repeated query option", request("GET", BASE + "/info?encode=xml&encode=json")
+    yield "POST mstp-ports/1 XML body", request(
+        "POST",
+        f"{MSTP}/1",
+        {"Content-Type": "application/xml"},
+        "<MstpPort><MaxMaster>64</MaxMaster></MstpPort>",
+    )
+    yield "POST mstp-ports/1 bad XML body", request(
+        "POST", f"{MSTP}/1?encode=xml", {"Content-Type": "application/xml"}, "<MstpPort><MaxMaster>"
+    )
     yield "chunked body", (
         f"POST {BASE}/system/date-time HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
         "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n".encode()
@@ -492,6 +511,12 @@ def device_requests() -> Iterator[tuple[str, bytes]]:
         JSON,
         json.dumps({"path": "/info", "method": "GET", "status": 500, "errorRate": 1.0}),
     )
+    yield "the faulty route, 500, XML", request("GET", BASE + "/info?encode=xml")
+    yield "HEAD on the faulty route (the fault names GET)", request("HEAD", BASE + "/info")
+    yield "control: add a dropping fault", request(
+        "POST", "/_emulator/faults", JSON, json.dumps({"path": "/info/bacnet", "dropRate": 1.0})
+    )
+    yield "the dropping route: the connection closes, no answer", request("GET", BASE + "/info/bacnet")
     yield "control: clear the faults", request("DELETE", "/_emulator/faults")
     yield "control: faults, none", request("GET", "/_emulator/faults")
     yield "control: the request journal", request("GET", "/_emulator/requests")
@@ -586,6 +611,16 @@ def auth_requests() -> Iterator[tuple[str, bytes]]:
     )
 
 
+def revision_requests() -> Iterator[tuple[str, bytes]]:
+    """An older API revision (the `api_revision` option): what it serves and what it does not."""
+    yield "the API's root", request("GET", BASE)
+    yield "the API revision", request("GET", BASE + "/info/apirevision/$value")
+    yield "create a backup", request("POST", BASE + "/system/backup/create", JSON, NIGHTLY)
+    yield "the backup job (no successor before 6.0)", request("GET", BASE + "/system/backup/jobs/<job-1>")
+    yield "the general job (from 6.0)", request("GET", BASE + "/jobs/<job-1>")
+    yield "cancel (from 6.0)", request("POST", BASE + "/jobs/<job-1>/cancel")
+
+
 SESSIONS: dict[str, tuple[dict[str, Any], Callable[[], Iterator[tuple[str, bytes]]]]] = {
     "device": (
         {"clock": "manual", "device_time": "2026-01-15T10:00:00Z", "seed": 7, "job_duration": 10},
@@ -594,6 +629,10 @@ SESSIONS: dict[str, tuple[dict[str, Any], Callable[[], Iterator[tuple[str, bytes
     "auth": (
         {"clock": "manual", "device_time": "2026-01-15T10:00:00Z", "seed": 7, "users": {"admin": "secret"}},
         auth_requests,
+    ),
+    "revision-5.0": (
+        {"clock": "manual", "device_time": "2026-01-15T10:00:00Z", "seed": 7, "api_revision": "5.0"},
+        revision_requests,
     ),
 }
 
