@@ -4,10 +4,10 @@ an object name that another path uses for another shape qualified."""
 from __future__ import annotations
 
 from ..emit import PROPERTY_KEYS, Notes, ordered
-from .names import qualify
+from .names import object_name, qualify
 from .objects import name_tables, page_objects
 from .pages import Page
-from .resource import build_resource
+from .resource import build_resource, implied, is_settings, settings_reader
 from .state import Report, State, guessed, page_file_name
 
 COMPARED = (
@@ -145,7 +145,7 @@ def import_page(page: Page, state: State, report: Report) -> str | None:
     file_name = page_file_name(page.path)
     doc = state.page_docs.get(file_name, {"resources": [], "objects": {}})
     if hand is not None:
-        local = {n: n for n in names.values()}
+        local = {n: object_name(n) for n in names.values()}
         probe = build_resource(
             page, Report(), names, local, state, page_objects(page, Report(), names, local)
         )
@@ -175,28 +175,39 @@ def import_page(page: Page, state: State, report: Report) -> str | None:
     chosen: set[str] = set()
     for index in sorted(names):
         name = names[index]
-        spec_name = name
-        if name not in mine and name in owners and page.path not in owners[name]:
+        spec_name = object_name(name)
+        if spec_name != name:
+            report.took.append(
+                f"object {name} is named {spec_name} in the spec (a Python name); the wire keeps <{name}>"
+            )
+        if spec_name not in mine and spec_name in owners and page.path not in owners[spec_name]:
 
             def taken(candidate: str) -> bool:
                 return (candidate in owners and candidate not in mine) or candidate in chosen
 
-            spec_name = qualify(name, page.path, owners[name], taken)
+            users = owners[spec_name]
+            spec_name = qualify(spec_name, page.path, users, taken)
             report.took.append(
-                f"object {name} is named {spec_name} in the spec ({name} is used by {', '.join(sorted(owners[name])) or 'the spec'});"
-                f" the wire keeps <{name}>"
+                f"object {name} is named {spec_name} in the spec ({object_name(name)} is used by"
+                f" {', '.join(sorted(users)) or 'the spec'}); the wire keeps <{name}>"
             )
         local[name] = spec_name
         chosen.add(spec_name)
     objects = page_objects(page, report, names, local)
     resource = build_resource(page, report, names, local, state, objects)
     resources = list(doc["resources"])
+    if page.path not in state.gets and resource["behaviour"] == {"kind": "entity"} and is_settings(page):
+        resources.append(settings_reader(page, resource, report))
+        state.gets.add(page.path)
     at = next(
         (i for i, r in enumerate(resources) if r.get("method") == page.method and r.get("path") == page.path),
         None,
     )
     if at is None:
         resources.append(resource)
+    elif implied(resources[at]):  # the page documents the GET that another page implied: all of it replaced
+        resources[at] = resource
+        report.took.append(f"GET {page.path}: the page replaces the GET that a settings page implied")
     else:
         resources[at] = _merge_mapping(
             resources[at], resource, resource["operation"], report, ("method", "path")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import re
 from typing import Callable
 
@@ -39,3 +40,19 @@ def qualify(name: str, path: str, other_paths: set[str], taken: Callable[[str], 
     while taken(f"{name}{number}"):
         number += 1
     return f"{name}{number}"
+
+
+def object_name(name: str) -> str:
+    """The spec's name of an object a page calls `name`: letters and digits, capitalised as a class is, never a
+    Python keyword (`class` -> `Class`, `None` -> `NoneObject`, `2way` -> `Object2way`)."""
+    result = "".join(word[:1].upper() + word[1:] for word in re.findall(r"[A-Za-z0-9]+", name)) or "Object"
+    if result[0].isdigit():
+        result = "Object" + result
+    return result + "Object" if keyword.iskeyword(result) or keyword.issoftkeyword(result) else result
+
+
+def property_name(key: str) -> str:
+    """The spec's name of a property that only an example shows, by its JSON key: `zoneGroups` ->
+    `ZoneGroups`, `max-rate` -> `MaxRate`."""
+    result = "".join(word[:1].upper() + word[1:] for word in re.findall(r"[A-Za-z0-9]+", key)) or "Value"
+    return "Property" + result if result[0].isdigit() else result

@@ -4,7 +4,7 @@ shows, in the example's order."""
 from __future__ import annotations
 
 from ..emit import Notes
-from .names import camel, lower_camel
+from .names import camel, lower_camel, object_name, property_name
 from .pages import Example, Page, Row, Table
 from .properties import infer_property
 from .samples import Samples, find_samples, key_overlap, walk_json
@@ -82,10 +82,18 @@ def _object(
     obj.notes["description"] = "TODO: rewrite in our own words"
     if spec_name != page_name:
         obj.notes["xml_element"] = f"qualified: the page calls it {page_name}; the wire keeps <{page_name}>"
-    properties = [infer_property(r, page_name, samples, page, local, report, page.method) for r in table.rows]
-    known = {r.name.lower() for r in table.rows}
+    rows = table.rows
+    if samples.adopted and not samples.json_cut:  # a complete example of other keys: it wins for the wire
+        rows = []
+        for row in table.rows:
+            report.inferred.append(
+                f"{page_name}.{row.name}: in the table, not in the complete example (which names none of the"
+                " table's rows): left out"
+            )
+    properties = [infer_property(r, page_name, samples, page, local, report, page.method) for r in rows]
+    known = {r.name.lower() for r in rows}
     for key in [k for k in samples.json or {} if k.lower() not in known]:
-        row = Row(key[:1].upper() + key[1:], "", "", (), table.line)
+        row = Row(property_name(key), "", "", (), table.line)
         prop = infer_property(row, page_name, samples, page, local, Report(), page.method)
         prop["description"] = f"{row.name}, in the example of {page.name} but not in its table"
         prop.notes["name"] = "inferred: from the example; the table does not list it"
@@ -162,7 +170,7 @@ def link_member(
     )
     is_link = sample is None or "href" in sample
     rows = [Row(n, "String", "", ("GET",), 0) for n in ("Href", "Name")] if is_link else []
-    name = f"{item}Link" if is_link else item
+    name = object_name(item) + ("Link" if is_link else "")
     objects[name] = _object(Table(item, 0, rows), item, name, samples, page, {}, report)
     reason = "its members in the example are links" if sample else "taken as links"
     objects[name].notes["xml_element"] = f"inferred: no table defines {item}; {reason}"

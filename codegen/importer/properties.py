@@ -62,7 +62,14 @@ def infer_property(
         seen_type = "link" if {c.name for c in element.children} >= {"Href"} else None
     prop["name"] = row.name
     kind = table_type
-    if not row.type:
+    if row.type_missing:  # the row lost its type cell: the example's value tells, else untyped as a string
+        kind = seen_type or "string"
+        shown = f"{seen_type} from the example value {sample!r}" if seen_type and sample is not None else None
+        shown = shown or (
+            f"{seen_type} from the XML example" if seen_type else "no example shows it: a string"
+        )
+        infer("type", f"the row has no type cell; {shown}")
+    elif not row.type:
         kind = seen_type or "string"
         unsaid = "the page was cut before the type" if row.cut_off else "the table does not list it"
         infer("type", f"{unsaid}; {'from the example' if seen_type else 'assumed string'}")
@@ -186,7 +193,9 @@ def _sample_values(prop: Notes, sample, sample_key, element, infer, report: Repo
             else None
         )
     if value is not None and kind == "array" and not all(not isinstance(v, (dict, list)) for v in value):
-        value = None  # members are objects or links: the example is not a default
+        # links are the default the example shows; other members (objects) are not a default
+        links = prop.get("items") == {"type": "link"} and all(_is_link(v) for v in value)
+        value = value if links else None
     if value is not None:
         prop["default"], prop["example"] = value, value
         return
@@ -225,3 +234,11 @@ def fits_kind(prop: Notes, value: Any) -> bool:
     except BodyError:
         return False
     return True
+
+
+def _is_link(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {"href", "name"}
+        and all(isinstance(v, str) for v in value.values())
+    )

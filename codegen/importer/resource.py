@@ -15,6 +15,28 @@ from .state import Report, State
 
 # Last path segments that say a job is started rather than what it does (`/system/backup/create`).
 JOB_VERBS = {"create", "start", "run", "launch"}
+IMPLIED = "the page documents only its"
+# First words of a last path segment that name an action rather than settings (`read-property-multiple`).
+ACTION_WORDS = JOB_VERBS | {
+    "read",
+    "write",
+    "discover",
+    "scan",
+    "reset",
+    "restart",
+    "reboot",
+    "stop",
+    "cancel",
+    "send",
+    "apply",
+    "execute",
+    "export",
+    "import",
+    "restore",
+    "upload",
+    "download",
+    "delete",
+}
 
 
 def build_resource(
@@ -112,6 +134,10 @@ def build_resource(
             resource["behaviour"] = {"kind": "entity"}
             if page.path in state.gets:
                 notes["behaviour"] = "inferred: a POST to a path that has a GET sets the entity"
+            elif is_settings(page):
+                notes["behaviour"] = (
+                    f"inferred: sets the entity that a GET of the path shows (none documented)"
+                )
             else:  # an echo answers every body the page describes; a hook may replace it
                 notes["behaviour"] = "inferred: no GET of this path; the entity answers what the body set"
             report.inferred.append("behaviour " + resource["behaviour"]["kind"])
@@ -259,3 +285,38 @@ def _seed(
         f"seed: {len(seed)} member(s) of the JSON example"
         + (f" (left out: {', '.join(sorted(left))})" if left else "")
     )
+
+
+def is_settings(page: Page) -> bool:
+    """A POST or PUT whose path names a thing rather than an action: settings that a GET would show."""
+    words = [s for s in page.path.strip("/").split("/") if s and not s.startswith("{")]
+    last = words[-1] if words else ""
+    return page.method in ("POST", "PUT") and re.split(r"[-_.]", last.lower())[0] not in ACTION_WORDS
+
+
+def implied(resource: dict) -> bool:
+    """Whether `resource` is a GET that the importer implied from a settings page (see settings_reader)."""
+    return getattr(resource, "notes", {}).get("operation", "").startswith(f"inferred: {IMPLIED}")
+
+
+def settings_reader(page: Page, setter: Notes, report: Report) -> Notes:
+    """The GET that a settings page documenting only its POST or PUT implies: on this device what a POST or
+    PUT sets, the next GET shows (DEVICE-FACTS.md), so the path answers a GET with the same object."""
+    reader = Notes()
+    reader["operation"] = operation_name("GET", page.path)
+    reader["method"] = "GET"
+    reader["path"] = page.path
+    for key in ("from_revision", "deprecated", "parameters"):
+        if key in setter:
+            reader[key] = setter[key]
+    reader["summary"] = f"GET {page.path}, implied by {page.name}"
+    reader["response"] = setter["response"]
+    reader["behaviour"] = {"kind": "entity"}
+    why = f"{IMPLIED} {page.method}; what a {page.method} sets, the next GET shows"
+    reader.notes = {
+        "operation": f"inferred: {why}",
+        "from_revision": setter.notes.get("from_revision", "inferred: that of the page"),
+        "summary": "TODO: rewrite in our own words",
+    }
+    report.inferred.append(f"GET {page.path} made readable: {why}")
+    return reader

@@ -56,12 +56,14 @@ class Samples:
     json: dict | None
     json_cut: bool
     xml: XmlElement | None
+    # The JSON example names none of the table's rows and was taken as the table's example all the same.
+    adopted: bool = False
 
 
 def find_samples(table: Table, page: Page, sole: bool, report: Report, table_name: str) -> Samples:
     """The JSON object and XML element of the examples that show `table` (`sole`: the page's one answer)."""
     names = {row.name.lower() for row in table.rows}
-    best, best_score, best_cut = None, 0, False
+    best, best_score, best_cut, adopted = None, 0, False, False
     for example in page.examples:
         if example.kind != "json":
             continue
@@ -71,7 +73,7 @@ def find_samples(table: Table, page: Page, sole: bool, report: Report, table_nam
                 best, best_score, best_cut = candidate, score, example.cut_off
     first = next((e for e in page.examples if e.kind == "json"), None)
     if best is None and sole and first is not None and isinstance(first.value, dict) and first.value:
-        best, best_cut = first.value, first.cut_off
+        best, best_cut, adopted = first.value, first.cut_off, True
         report.inferred.append(
             f"{table_name}: the JSON example at line {first.line} names none of its rows; taken as its example"
         )
@@ -85,7 +87,7 @@ def find_samples(table: Table, page: Page, sole: bool, report: Report, table_nam
             )
             if score > xml_score:
                 xml_best, xml_score = element, score
-    return Samples(best, best_cut, xml_best)
+    return Samples(best, best_cut, xml_best, adopted)
 
 
 def xml_value(element: XmlElement, kind: str) -> Any:

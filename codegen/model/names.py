@@ -22,8 +22,13 @@ def is_revision(text: str) -> bool:
     return True
 
 
+def is_keyword(name: str) -> bool:
+    """Whether `name` is a Python keyword (or soft keyword), which generated code cannot use as a name."""
+    return keyword.iskeyword(name) or keyword.issoftkeyword(name)
+
+
 def snake_case(name: str) -> str:
     """`ApiRevision` -> `api_revision`, `ISODateTime` -> `iso_date_time`: the Python name of a property or
     parameter (`from_` for `From`)."""
     attr = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
-    return attr + "_" if keyword.iskeyword(attr) or keyword.issoftkeyword(attr) else attr
+    return attr + "_" if is_keyword(attr) else attr

@@ -6,7 +6,7 @@ from ..loader import LocatedList
 from ..static.codec import BodyError
 from .checker import Checker, unique
 from .kinds import KIND_FIELDS, check_value, read_kind
-from .names import HTTP_METHODS, IDENTIFIER, XML_NAME, snake_case
+from .names import HTTP_METHODS, IDENTIFIER, XML_NAME, is_keyword, snake_case
 from .spec import Object, Property
 
 
@@ -18,6 +18,8 @@ def read_objects(root: Checker) -> dict[str, Object]:
     for name in objects_checker.node:
         if not IDENTIFIER.match(str(name)):
             raise objects_checker.fail(name, f"{name!r} is not an identifier")
+        if is_keyword(name):
+            raise objects_checker.fail(name, f"{name!r} is a Python keyword, which cannot name a model class")
         objects[name] = read_object(objects_checker.child(name), name, object_names)
     for name, obj in objects.items():
         props_checker = objects_checker.child(name).child("properties", LocatedList)

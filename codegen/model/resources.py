@@ -7,7 +7,7 @@ import re
 from ..loader import LocatedDict, LocatedList
 from .behaviours import read_behaviour, read_seed, share_seeds
 from .checker import Checker, unique
-from .names import HTTP_METHODS, OPERATION, PATH_PARAMETER, is_revision
+from .names import HTTP_METHODS, OPERATION, PATH_PARAMETER, is_keyword, is_revision
 from .parameters import read_parameters
 from .spec import ErrorDef, Object, Resource
 
@@ -65,6 +65,10 @@ def read_resource(checker: Checker, objects: dict[str, Object], errors: dict[str
     operation = checker.get("operation", str)
     if not OPERATION.match(operation):
         raise checker.fail("operation", f"{operation!r} is not a snake_case name")
+    if is_keyword(operation):
+        raise checker.fail(
+            "operation", f"{operation!r} is a Python keyword, which cannot name a client method"
+        )
     if not path.startswith("/"):
         raise checker.fail("path", "a path starts with /")
 
