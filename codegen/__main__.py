@@ -1,6 +1,7 @@
 """`python -m codegen [--check] [--spec DIR] [--out DIR]`: regenerate `generated/` from `spec/`.
 
 `python -m codegen import PAGE.txt [...] [--into DIR]` writes vendor pages into the spec (codegen/importer/).
+`python -m codegen pages --check DIR...` compares the spec with vendor pages (codegen/importer/check.py).
 `python -m codegen data FILE` prints a YAML data file (the emulator's --device-data) as JSON, for the
 server, which reads JSON only (it imports the standard library alone).
 
@@ -44,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{PROG} needs {missing.name}: {EXTRAS_HINT}", file=sys.stderr)
             return 2
         return import_main(argv[1:], prog=f"{PROG} import")
+    if argv[:1] == ["pages"]:
+        try:
+            from .importer.check import main as pages_main
+        except ModuleNotFoundError as missing:  # pyyaml
+            print(f"{PROG} needs {missing.name}: {EXTRAS_HINT}", file=sys.stderr)
+            return 2
+        return pages_main(argv[1:], prog=f"{PROG} pages", spec_dir=ROOT / "spec")
     if argv[:1] == ["data"] and len(argv) == 2:
         return data_as_json(Path(argv[1]))
     parser = argparse.ArgumentParser(
