@@ -322,3 +322,12 @@ def test_every_page_of_docs_is_in_the_navigation() -> None:
     pages = {page.relative_to(DOCS).as_posix() for page in DOCS.rglob("*.md")}
     assert pages and not pages - nav, sorted(pages - nav)
     assert config["strict"] is True
+
+
+def test_ci_runs_exactly_the_readmes_test_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Test it") :]
+    start = section.index("```sh\n") + 6
+    command = section[start : section.index("\n```", start)]
+    assert command.startswith("python -m pip install") and "pytest" in command
+    assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
