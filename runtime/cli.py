@@ -19,7 +19,14 @@ from .device_clock import parse_instant
 from .faults import Fault
 from .reload import PACKAGED_SPEC, ReloadError, SpecReloader, serve_spec
 from .fleet import Fleet, raise_descriptor_limit
-from .fleet_cli import add_fleet_arguments, address_argument, announce, check_fleet_arguments, device_configs
+from .fleet_cli import (
+    add_fleet_arguments,
+    address_argument,
+    host_argument,
+    announce,
+    check_fleet_arguments,
+    device_configs,
+)
 from .server import stderr_log
 
 
@@ -123,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="serve",
         help="serve the emulator (the default, may be left out)",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", type=host_argument, help="address to listen on (default: 127.0.0.1)"
+    )
     parser.add_argument(
         "--port", type=_port, default=8080, help="port to listen on; 0 picks a free one (default: 8080)"
     )

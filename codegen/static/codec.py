@@ -8,6 +8,7 @@ list. JSON is written compactly with `/` escaped as `\\/`, as the device's Java 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -56,10 +57,38 @@ def _no_constants(name: str) -> Any:
     raise BodyError(f"{name} is not a JSON number")
 
 
+def finite_number(value: int | float) -> bool:
+    """Whether a number is one a device keeps: finite, and an integer within a float's range (±1.8e308),
+    which every reader of the answer (JSON Schema validators, JavaScript) can take."""
+    try:
+        return math.isfinite(value)  # an int beyond a float's range raises OverflowError
+    except OverflowError:
+        return False
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise BodyError(f"{text[:40]} is beyond the range of a number")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if not finite_number(value):
+        raise BodyError(f"{text[:40]}... is beyond the range of a number")
+    return value
+
+
 def parse_json(data: bytes) -> Any:
     """Strict JSON: UTF-8, no NaN or Infinity, and no lone surrogate (which no answer could encode)."""
     try:
-        document = json.loads(data.decode("utf-8"), parse_constant=_no_constants)
+        document = json.loads(
+            data.decode("utf-8"),
+            parse_constant=_no_constants,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+        )
         json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise BodyError(
@@ -318,6 +347,8 @@ class Codec:
             root = ElementTree.fromstring(data)
         except ElementTree.ParseError as error:
             raise BodyError(f"not well-formed XML ({error})") from None
+        except (ValueError, LookupError) as error:  # a declared encoding expat cannot read (UTF-7, unknown)
+            raise BodyError(f"the XML declares an encoding this device cannot read ({error})") from None
         if root.tag.casefold() != self.element.casefold():
             raise BodyError(f"expected the root element <{self.element}>, got <{root.tag}>")
         return self.read_xml(root)
@@ -358,7 +389,9 @@ def check_primitive(kind: Kind, value: Any, place: str) -> Any:
         if value not in kind.values:
             raise BodyError(f"{place} must be one of {', '.join(kind.values)}, got {value!r}")
         return value
-    if kind.type == "integer" and is_type(value, "number") and float(value).is_integer():
+    if is_type(value, "number") and not finite_number(value):
+        raise BodyError(f"{place} is beyond the range of a number")
+    if kind.type == "integer" and isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON Schema's integers include 58.0, as the OpenAPI document's readers expect
     if not is_type(value, kind.type):
         raise BodyError(f"{place} must be of type {kind.type}, got {_json_type(value)}")
