@@ -198,7 +198,9 @@ def _quoted(text: str, number: int) -> str:
     try:
         return json.loads(text)
     except ValueError:
-        raise YamlError(number, f"a double-quoted string with an escape this reader does not know: {_shown(text)}")
+        raise YamlError(
+            number, f"a double-quoted string with an escape this reader does not know: {_shown(text)}"
+        )
 
 
 def _plain(text: str, number: int) -> Any:
