@@ -74,3 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"spec error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -33,8 +33,8 @@ FORMATS = {
     "time": re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),  # HH:mm:ss
     "datetime": re.compile(r"(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/\d{4} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),
     "iso-datetime": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?"),
-    # A name that stays in its folder: no `/`, no `\\`, no `..`.
-    "file-name": re.compile(r"(?![\s\S]*\.\.)[^/\\]+"),
+    # A name that stays in its folder (no `/`, no `\\`, no `..`), of at most 255 characters (a file system's).
+    "file-name": re.compile(r"(?![\s\S]*\.\.)[^/\\]{1,255}"),
 }
 LINK_KEYS = (("href", "Href"), ("name", "Name"))
 
@@ -412,7 +412,7 @@ FORMAT_EXAMPLES = {
     "time": "HH:mm:ss",
     "datetime": "MM/dd/yyyy HH:mm:ss",
     "iso-datetime": "ISO 8601, e.g. 2026-12-01T10:00:00Z",
-    "file-name": "a name without /, \\ or ..",
+    "file-name": "a name of 1 to 255 characters without /, \\ or ..",
 }
 
 
