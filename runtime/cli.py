@@ -293,6 +293,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         configs, total = device_configs(args)
+    except ValueError as error:
+        parser.error(str(error))
+    # Before any device is built: a fleet too large for the open-files limit fails at once.
+    shortage = raise_descriptor_limit(len(configs))
+    if shortage is not None:
+        print(f"error: {shortage}", file=sys.stderr)
+        return 1
+    try:
         fleet = Fleet(
             configs,
             clock=args.clock,
@@ -309,10 +317,6 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ValueError as error:
         parser.error(str(error))
-    shortage = raise_descriptor_limit(len(configs))
-    if shortage is not None:
-        print(f"error: {shortage}", file=sys.stderr)
-        return 1
     try:
         fleet.start()
     except OSError as error:

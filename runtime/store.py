@@ -266,6 +266,10 @@ class StateStore:
             self._values.pop(path, None)
         self._values.update(texts)
 
+    def holds(self, path: str) -> bool:
+        """Whether a value was put at `path` (its seed aside)."""
+        return normal_path(path) in self._values
+
     def paths(self, prefix: str) -> list[str]:
         """The paths below `prefix` that hold a value put (seeds aside), oldest first."""
         prefix = normal_path(prefix) + "/"

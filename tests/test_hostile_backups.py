@@ -3,16 +3,18 @@ resets racing reads, and the control API's jobs held to the device API's checks.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import threading
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import pytest
 
-from _support import call
+from _support import call, connect, exchange
 from eclypse_emulator.runtime import EmbeddedServer
 from eclypse_emulator.runtime.fleet import DeviceConfig, Fleet
 
@@ -136,3 +138,59 @@ def test_settling_many_backups_takes_linear_time_and_never_holds_another_device(
         assert call("GET", fleet.devices[1].url + "/info").status == 200
         assert time.perf_counter() - start < 1.0
         lister.join(30)
+
+
+# Limits of what one device keeps
+
+PORTS = "/protocols/bacnet/communication/network/mstp-ports"
+
+
+def test_an_entity_route_with_parameters_keeps_a_bounded_number_of_entities(server):
+    from eclypse_emulator.runtime.behaviours import MAX_ENTITIES
+
+    connection = connect(server.url)
+    try:
+        path = urlsplit(server.url).path + PORTS
+        statuses = [
+            exchange(connection, "POST", f"{path}/{port}/", JSON, "{}").status
+            for port in range(1, MAX_ENTITIES + 2)
+        ]
+    finally:
+        connection.close()
+    assert statuses[:-1] == [200] * MAX_ENTITIES
+    assert statuses[-1] == 409
+    assert (
+        call("POST", f"{server.url}{PORTS}/1/", JSON, '{"enabled": true}').status == 200
+    )  # a kept one changes
+    server.reset()
+    assert call("POST", f"{server.url}{PORTS}/{MAX_ENTITIES + 1}/", JSON, "{}").status == 200
+
+
+def test_a_fleet_too_large_for_the_open_files_limit_fails_before_any_device_is_built(monkeypatch, capsys):
+    from eclypse_emulator.runtime import cli
+
+    def no_fleet(*args, **kwargs):
+        raise AssertionError("a device was built")
+
+    monkeypatch.setattr(cli, "Fleet", no_fleet)
+    monkeypatch.setattr(cli, "raise_descriptor_limit", lambda devices: f"{devices} devices need more files")
+    assert cli.main(["--devices", "30000", "--port", "20000"]) == 1
+    assert "30000 devices need more files" in capsys.readouterr().err
+
+
+def test_checking_basic_credentials_costs_the_same_with_a_million_users():
+    from eclypse_emulator.runtime.auth import Authenticator
+
+    def seconds_per_check(users: int) -> float:
+        authenticator = Authenticator({f"user{n}": "secret" for n in range(users)}, cookie_name="s")
+        header = {"Authorization": "Basic " + base64.b64encode(b"user7:wrong").decode()}
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(200):
+                assert authenticator.authenticate(header) is None
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    # A scan of every user would make the second a thousand times the first.
+    assert seconds_per_check(1_000_000) / seconds_per_check(1_000) < 10
