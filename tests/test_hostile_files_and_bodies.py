@@ -4,8 +4,10 @@ API's error body, or an exit 2 naming the file, never a 500, a traceback or a me
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -149,3 +151,20 @@ def test_the_yaml_reader_refuses_what_would_exhaust_it():
         loads("x: " + "{a: " * 1000 + "}" * 1000)
     with pytest.raises(YamlError, match="beyond the range"):
         loads("x: 1" + "0" * 5000)
+
+
+@pytest.mark.parametrize(
+    "select, key, accepted",
+    [
+        ("APIREVISION", "MAXMASTER", True),
+        ("apireviſion", "maxMaſter", False),
+        ("apirevision\u212a", "\u212aey", False),
+    ],
+    ids=["ascii", "long-s", "kelvin-sign"],
+)
+def test_names_match_case_insensitively_in_ascii_only(emulator, select, key, accepted):
+    """`ſ` (long s) folds to `s` and the Kelvin sign to `k` in Unicode: neither stands for a letter of a name."""
+    answer = call("GET", f"{emulator.url}/info?$select={quote(select)}")
+    assert answer.status == (200 if accepted else 400), answer.body
+    written = call("POST", emulator.url + MSTP, JSON, json.dumps({key: 5}, ensure_ascii=False).encode())
+    assert written.status == (200 if accepted else 400), written.body

@@ -35,6 +35,13 @@ FORMATS = {
     "file-name": re.compile(r"(?![\s\S]*\.\.)[^/\\]{1,255}"),
 }
 LINK_KEYS = (("href", "Href"), ("name", "Name"))
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_fold(text: str) -> str:
+    """`text` with ASCII letters lower-cased and nothing else changed: names match case-insensitively in
+    ASCII only, so that no other character (`ſ`, the Kelvin sign) stands for a letter of a name."""
+    return text.translate(_ASCII_LOWER)
 
 
 class BodyError(ValueError):
@@ -193,9 +200,9 @@ class Codec:
         self.names = ", ".join(f.name for f in fields)
         self.registry = registry  # every codec by object name: nested objects are looked up here
         self.prolog = prolog  # the XML declaration every XML answer starts with
-        self._by_name = {f.name.casefold(): f for f in fields}
-        self._by_key = {f.key.casefold(): f for f in fields}
-        self._by_element = {f.element.casefold(): f for f in fields}
+        self._by_name = {ascii_fold(f.name): f for f in fields}
+        self._by_key = {ascii_fold(f.key): f for f in fields}
+        self._by_element = {ascii_fold(f.element): f for f in fields}
         # An object of scalars only is written as its values are: no kind to look at per property.
         scalar = all(f.kind.type not in ("object", "array", "link") for f in fields)
         self._scalars = tuple((f.key, f.name, f.default) for f in fields) if scalar else None
@@ -211,7 +218,7 @@ class Codec:
 
     def field(self, name: str) -> Field | None:
         """The property called `name` (or its JSON key), matched case-insensitively as the device does."""
-        folded = name.casefold()
+        folded = ascii_fold(name)
         return self._by_name.get(folded) or self._by_key.get(folded)
 
     def defaults(self) -> dict[str, Any]:
@@ -311,7 +318,7 @@ class Codec:
             raise BodyError(f"{where} must be a JSON object with {self.names}, got {_json_type(document)}")
         values = {}
         for key, value in document.items():
-            f = self._by_key.get(key.casefold())
+            f = self._by_key.get(ascii_fold(key))
             if f is None:
                 raise BodyError(f"unknown property {key!r} (known: {', '.join(f.key for f in self.fields)})")
             here = f"{place}.{f.key}" if place else f.key
@@ -349,14 +356,14 @@ class Codec:
             raise BodyError(f"not well-formed XML ({error})") from None
         except (ValueError, LookupError) as error:  # a declared encoding expat cannot read (UTF-7, unknown)
             raise BodyError(f"the XML declares an encoding this device cannot read ({error})") from None
-        if root.tag.casefold() != self.element.casefold():
+        if ascii_fold(root.tag) != ascii_fold(self.element):
             raise BodyError(f"expected the root element <{self.element}>, got <{root.tag}>")
         return self.read_xml(root)
 
     def read_xml(self, element: ElementTree.Element) -> dict[str, Any]:
         values = {}
         for child in element:
-            f = self._by_element.get(child.tag.casefold())
+            f = self._by_element.get(ascii_fold(child.tag))
             if f is None:
                 raise BodyError(
                     f"unknown element <{child.tag}> (known: {', '.join(f.element for f in self.fields)})"
@@ -372,7 +379,7 @@ class Codec:
         if kind.type == "array":
             return [self._from_element(kind.items, item) for item in element]
         if kind.type == "link":
-            found = {child.tag.casefold(): child.text or "" for child in element}
+            found = {ascii_fold(child.tag): child.text or "" for child in element}
             return {key: found.get(key, "") for key, _ in LINK_KEYS}
         return check_primitive(kind, from_text(element.text or "", kind, element.tag), f"<{element.tag}>")
 
@@ -453,8 +460,8 @@ def parse_parameter(kind: Kind, value: str) -> Any:
         return number
     if kind.type == "enum":
         # The vendor writes kebab-case where clients also send camelCase: both name the same value.
-        folded = {camel_case(v).casefold(): v for v in kind.values}
-        found = folded.get(camel_case(value).casefold())
+        folded = {ascii_fold(camel_case(v)): v for v in kind.values}
+        found = folded.get(ascii_fold(camel_case(value)))
         if found is None:
             raise ValueError(value)
         return found
