@@ -57,6 +57,8 @@ def _hide_newer_operations(document: dict[str, Any], revision: tuple[int, int]) 
 
 # The object of the device's identity, which a backup records (spec/info.yaml).
 IDENTITY = "DeviceInfo"
+# The object of a backup creation's body (spec/objects.yaml), whose checks the control API's jobs share.
+BACKUP_BODY = "Backup"
 
 
 def _default_time_zone() -> str:
@@ -251,10 +253,15 @@ class Emulator:
         scenario = Scenario(duration, status, fail_at, never_finish)
         if scenario == self.simulator.default_scenario:
             scenario = self.simulator.default_scenario  # one object for every default job: 64 bytes a job
+        # The device API's own checks of a creation body (data types of its list, a file name that stays
+        # in its folder, a known target): a job made here shows nothing the device could not.
+        given = {"dataTypes": list(data_types)}
         if file_name is not None:
-            body = {"FileName": file_name, "Target": target, "DataTypes": list(data_types)}
+            given.update(fileName=file_name, target=target)
+        body = api.CODECS[BACKUP_BODY].read_json(given, "")
+        if file_name is not None:
             return self.backups.create(body, scenario)
-        return self.simulator.create(scenario, data_types).id
+        return self.simulator.create(scenario, tuple(dict.fromkeys(body["DataTypes"]))).id
 
     def set_usb_key(self, inserted: bool) -> None:
         """Insert (True) or remove (False) the emulated USB key: the target USB needs one."""

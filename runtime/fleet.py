@@ -35,6 +35,7 @@ from .simulator import Scenario
 
 # What a device can be told to do as a whole, in the control API, the fleet file and Python.
 ACTIONS = ("offline", "hang", "reboot", "online")
+MAX_REBOOT_SECONDS = 86_400  # a day: longer is a device offline
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class ScheduledFault:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")
+        if self.seconds > MAX_REBOOT_SECONDS:
+            raise ValueError(f"a reboot takes 0 to {MAX_REBOOT_SECONDS} seconds, not {self.seconds!r}")
 
 
 @dataclass
@@ -139,8 +142,8 @@ class FleetDevice(DeviceAddress):
         self.hung = True
 
     def reboot(self, seconds: float) -> None:
-        if not (math.isfinite(seconds) and seconds >= 0):
-            raise ValueError(f"a reboot takes a number of seconds >= 0, not {seconds!r}")
+        if not 0 <= seconds <= MAX_REBOOT_SECONDS:
+            raise ValueError(f"a reboot takes 0 to {MAX_REBOOT_SECONDS} seconds, not {seconds!r}")
         self.hung = False
         self.listener.drop_connections()
         self.emulator.simulator.fail_running()  # a reboot kills what was running
