@@ -12,6 +12,9 @@ from typing import Any
 
 import yaml
 
+# libyaml's parser when pyyaml was built with it (about ten times faster), else the pure-Python one.
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class SpecError(Exception):
     """A problem in the spec, with the file, the line and the place it concerns."""
@@ -39,9 +42,9 @@ class LocatedList(list):
 
 
 def _loader_for(file: str) -> type[yaml.SafeLoader]:
-    """A SafeLoader that builds Located containers and refuses duplicate keys."""
+    """A SafeLoader that builds Located containers."""
 
-    class Loader(yaml.SafeLoader):
+    class Loader(SafeLoader):  # type: ignore[valid-type,misc]  # the C loader or the pure one, as available
         pass
 
     def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LocatedDict:
@@ -114,6 +117,19 @@ def _merge_section(into: Any, part: Any, file: str, line: int, section: str, ori
         into.key_lines[key] = part.key_lines[key]
 
 
+def _load(text: str, name: str) -> Any:
+    """One file's document, parsed once: duplicate keys refused on its nodes, then built from them."""
+    loader = _loader_for(name)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _refuse_duplicate_keys(node, name)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def load_documents(spec_dir: Path) -> LocatedDict:
     """Merge the top-level sections of every spec file into one located mapping."""
     files = spec_files(spec_dir)
@@ -125,11 +141,7 @@ def load_documents(spec_dir: Path) -> LocatedDict:
     for path in files:
         name = f"{spec_dir.name}/{path.name}"
         try:
-            text = path.read_text(encoding="utf-8")
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            if node is not None:
-                _refuse_duplicate_keys(node, name)
-            document = yaml.load(text, Loader=_loader_for(name))
+            document = _load(path.read_text(encoding="utf-8"), name)
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line = mark.line + 1 if mark else None

@@ -264,24 +264,37 @@ def _deprecation_headers(spec: Spec, resource: Resource, responses: dict[str, An
             response["headers"] = headers
 
 
-def _links(spec: Spec, resource: Resource) -> dict[str, Any]:
+# Case-folded parameter name -> the resources (in the spec's order) with such a parameter, and its name.
+ParameterIndex = dict[str, list[tuple[Resource, str]]]
+
+
+def parameter_index(spec: Spec) -> ParameterIndex:
+    index: ParameterIndex = {}
+    for resource in spec.resources:
+        for name in dict.fromkeys(p.name for p in resource.parameters):
+            users = index.setdefault(name.casefold(), [])
+            if not users or users[-1][0] is not resource:  # a resource's first parameter of that name
+                users.append((resource, name))
+    return index
+
+
+def _links(index: ParameterIndex, resource: Resource) -> dict[str, Any]:
     """Links from an answer to the operations whose path parameter one of its properties fills (a
     created backup's jobId is the JobId of its job), so that a client or a fuzzer can follow them."""
     links = {}
     for prop in resource.response.properties if resource.response else ():
-        for other in spec.resources:
-            params = [p.name for p in other.parameters if p.name.casefold() == prop.name.casefold()]
-            if other is resource or not params:
+        for other, param in index.get(prop.name.casefold(), ()):
+            if other is resource:
                 continue
             for suffix in ("", "_property", "_property_value") if other.serves_properties else ("",):
                 links[other.operation + suffix] = {
                     "operationId": other.operation + suffix,
-                    "parameters": {params[0]: f"$response.body#/{prop.json_key}"},
+                    "parameters": {param: f"$response.body#/{prop.json_key}"},
                 }
     return links
 
 
-def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
+def _paths(spec: Spec, resource: Resource, index: ParameterIndex) -> dict[str, dict[str, Any]]:
     method = resource.method.lower()
     main = _operation(spec, resource, "", [])
     if resource.response is None:
@@ -293,7 +306,7 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
             encode = spec.query_options["encode"]
             content[encode["binary_media_type"]] = {"schema": {"type": "string", "format": "binary"}}
         main["responses"] = {str(resource.status): {"description": "OK", "content": content}}
-        if links := _links(spec, resource):
+        if links := _links(index, resource):
             main["responses"][str(resource.status)]["links"] = links
     _deprecation_headers(spec, resource, main["responses"])
     if resource.request is not None:
@@ -358,9 +371,10 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
 def build_openapi(spec: Spec) -> dict[str, Any]:
     """The OpenAPI 3.1 document; its first key names the generator and the spec's hash."""
     paths: dict[str, Any] = {}
-    requests = [r.request for r in spec.resources if r.request is not None]
+    requests = {r.request.name for r in spec.resources if r.request is not None}
+    index = parameter_index(spec)
     for resource in spec.resources:
-        for path, operations in _paths(spec, resource).items():
+        for path, operations in _paths(spec, resource, index).items():
             paths.setdefault(path, {}).update(operations)
     return {
         "x-generated-by": f"codegen from spec/ (sha256 {spec.digest}); do not edit",
@@ -373,7 +387,7 @@ def build_openapi(spec: Spec) -> dict[str, Any]:
         "servers": [{"url": spec.api["base_path"]}],
         "paths": paths,
         "components": {
-            "schemas": {name: _object_schema(obj, obj in requests) for name, obj in spec.objects.items()},
+            "schemas": {name: _object_schema(obj, name in requests) for name, obj in spec.objects.items()},
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
         },
     }

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ..emit import Notes
+from ..loader import SafeLoader
 
 PAGE_FILE_PREFIX = "path."
 
@@ -107,7 +108,7 @@ def load_state(spec_dir: Path) -> State:
                 "objects": data.get("objects") or {},
             }
         else:
-            data = yaml.safe_load(text) or {}
+            data = yaml.load(text, Loader=SafeLoader) or {}
             hand_resources += data.get("resources") or []
             hand_objects.update(data.get("objects") or {})
     state = State(hand_resources, hand_objects, page_docs)
@@ -138,8 +139,8 @@ def with_notes(text: str) -> Any:
             return [build(n, v) for n, v in zip(node.value, value)]
         return value
 
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    return build(node, yaml.safe_load(text)) if node is not None else None
+    node = yaml.compose(text, Loader=SafeLoader)
+    return build(node, yaml.load(text, Loader=SafeLoader)) if node is not None else None
 
 
 def guessed(mapping: dict, key: str) -> bool:
