@@ -10,6 +10,7 @@ import threading
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -194,3 +195,28 @@ def test_checking_basic_credentials_costs_the_same_with_a_million_users():
 
     # A scan of every user would make the second a thousand times the first.
     assert seconds_per_check(1_000_000) / seconds_per_check(1_000) < 10
+
+
+def _context_switches() -> int:
+    """The voluntary context switches of every thread of this process so far (Linux)."""
+    total = 0
+    for status in Path("/proc/self/task").glob("*/status"):
+        try:
+            text = status.read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        total += next(int(line.split()[1]) for line in text.splitlines() if line.startswith("voluntary_ctxt"))
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts context switches in /proc (Linux)")
+@pytest.mark.parametrize("core", ["asyncio", "threads"])
+def test_an_idle_fleet_wakes_no_thread(core):
+    with Fleet([DeviceConfig(index) for index in range(50)], core=core) as fleet:
+        assert call("GET", fleet.devices[7].url + "/info").status == 200
+        time.sleep(0.5)  # the answer's connection closes and its watchdog goes back to sleep
+        before = _context_switches()
+        time.sleep(2)
+        woken = _context_switches() - before
+    # Polling http.server and watchdogs woke 50 devices about 300 times a second: 600 here.
+    assert woken < 60, woken
