@@ -1,6 +1,6 @@
 """`python -m codegen [--check] [--spec DIR] [--out DIR]`: regenerate `generated/` from `spec/`.
 
-`python -m codegen import PAGE.txt [...] [--into DIR]` writes vendor pages into the spec (codegen/importer.py).
+`python -m codegen import PAGE.txt [...] [--into DIR]` writes vendor pages into the spec (codegen/importer/).
 
 In a checkout the folders default to its own spec/ and generated/; installed, `--out` and `--into` must
 be given, so that nothing is written into site-packages (`eclypse-emulator --spec DIR` generates into a

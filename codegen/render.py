@@ -11,6 +11,7 @@ import black
 import jinja2
 
 from .model import Object, Property, Resource, Spec
+from .model.names import is_keyword
 from .static.codec import Kind, camel_case
 from .static.deviceapi import parse_revision
 from .openapi import build_openapi
@@ -199,7 +200,10 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "request": resource.request.name if resource.request else None,
         "signature": signature,
         "parameter_signature": parameter_signature,
-        "fill_args": "".join(f", {name}={attr}" for name, attr in params),
+        # A parameter named like a Python keyword (`{lambda}`) is passed by a mapping.
+        "fill_args": "".join(
+            f", **{{{name!r}: {attr}}}" if is_keyword(name) else f", {name}={attr}" for name, attr in params
+        ),
         "body_args": ", ".join(f"{p.attr}={p.attr}" for p in body_fields),
         "docstring": docstring,
         "deprecated": resource.deprecated,
