@@ -75,7 +75,8 @@ def test_iso_date_time_without_an_offset_is_in_the_new_time_zone(base, http):
 @pytest.mark.parametrize(
     "fields, code",
     [
-        ({"isoDateTime": "2026-07-01T09:00:00Z", "time": "10:00:00"}, "InvalidDateTime"),
+        ({"isoDateTime": "2026-07-01T09:00:00Z", "time": "10:00:00"}, "InvalidBody"),
+        ({"ISODATETIME": "2026-07-01T09:00:00Z", "Date": "07-01-2026"}, "InvalidBody"),
         # Days of no calendar and years the clock does not keep: the schema's patterns refuse them.
         ({"date": "02-30-2026"}, "InvalidBody"),
         ({"date": "02-29-2100"}, "InvalidBody"),
