@@ -141,6 +141,23 @@ def test_settling_many_backups_takes_linear_time_and_never_holds_another_device(
         lister.join(30)
 
 
+def test_with_state_files_parallel_lists_of_one_device_never_hold_another(tmp_path):
+    configs = [DeviceConfig(index, state_file=str(tmp_path / f"device-{index}.db")) for index in range(2)]
+    with Fleet(configs, clock="manual") as fleet:
+        for number in range(1500):
+            fleet.devices[0].emulator.create_job(file_name=f"s{number}", data_types=("TIMEZONE",), duration=1)
+        fleet.advance(2)
+        listers = [threading.Thread(target=call, args=("GET", fleet.devices[0].url + FILES)) for _ in range(4)]
+        for lister in listers:
+            lister.start()
+        start = time.perf_counter()
+        assert call("GET", fleet.devices[1].url + "/info").status == 200
+        assert time.perf_counter() - start < 1.0
+        for lister in listers:
+            lister.join(30)
+        assert len(call("GET", fleet.devices[0].url + FILES).json()) == 1500
+
+
 # Limits of what one device keeps
 
 PORTS = "/protocols/bacnet/communication/network/mstp-ports"
