@@ -309,7 +309,10 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
             main["responses"][str(resource.status)]["links"] = links
     _deprecation_headers(spec, resource, main["responses"])
     if resource.request is not None:
-        main["requestBody"] = {"required": True, "content": {"application/json": {"schema": _request_schema(resource)}}}
+        main["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _request_schema(resource)}},
+        }
     if not resource.is_entity:
         main["responses"].update(_errors(spec, resource))
         return {resource.path: {method: main}}

@@ -147,7 +147,9 @@ def test_with_state_files_parallel_lists_of_one_device_never_hold_another(tmp_pa
         for number in range(1500):
             fleet.devices[0].emulator.create_job(file_name=f"s{number}", data_types=("TIMEZONE",), duration=1)
         fleet.advance(2)
-        listers = [threading.Thread(target=call, args=("GET", fleet.devices[0].url + FILES)) for _ in range(4)]
+        listers = [
+            threading.Thread(target=call, args=("GET", fleet.devices[0].url + FILES)) for _ in range(4)
+        ]
         for lister in listers:
             lister.start()
         start = time.perf_counter()
