@@ -122,6 +122,8 @@ def kind_schema(kind: Kind) -> dict[str, Any]:
     for key in ("minimum", "maximum"):
         if getattr(kind, key) is not None:
             schema[key] = getattr(kind, key)
+    if kind.values:  # an integer of a closed list
+        schema["enum"] = list(kind.values)
     return schema
 
 
@@ -145,8 +147,10 @@ def _object_schema(obj: Object, request: bool) -> dict[str, Any]:
         "xml": {"name": obj.xml_element},
     }
     if request:
-        # A request body's keys match case-insensitively; any other key is refused.
-        schema["patternProperties"] = {f"^{_caseless(p.json_key)}$": _schema(p) for p in obj.properties}
+        # A request body's keys match case-insensitively; any other key, and a read-only one, is refused.
+        schema["patternProperties"] = {
+            f"^{_caseless(p.json_key)}$": _schema(p) for p in obj.properties if p.writable
+        }
         schema["additionalProperties"] = False
     return schema
 

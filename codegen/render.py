@@ -167,7 +167,7 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     """What the client template needs of one operation: signatures and calls, worked out here."""
     params = [(p.name, p.attr) for p in resource.parameters]
     parameter_signature = "".join(f", {attr}: str" for _, attr in params)
-    body_fields = list(resource.request.properties) if resource.request else []
+    body_fields = writable_fields(resource)
     names = {p.name for p in resource.response.properties} if resource.response else set()
     docstring = resource.summary
     if resource.deprecated:
@@ -266,9 +266,14 @@ def command_views(resource: Resource) -> list[dict[str, Any]]:
     return views
 
 
+def writable_fields(resource: Resource) -> list[Property]:
+    """What a request body may set: a read-only property (no POST or PUT among its methods) is no argument."""
+    return [p for p in resource.request.properties if p.writable] if resource.request else []
+
+
 def command_view(resource: Resource) -> dict[str, Any]:
     """One subcommand of the client's CLI: an operation, its positional parameters and its options."""
-    fields = resource.request.properties if resource.request else ()
+    fields = writable_fields(resource)
     return {
         "command": resource.operation.replace("_", "-"),
         "method": resource.operation,

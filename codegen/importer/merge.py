@@ -8,7 +8,7 @@ from .names import object_name, qualify
 from .objects import name_tables, page_objects
 from .pages import Page
 from .resource import build_resource, implied, is_settings, settings_reader
-from .state import Report, State, guessed, page_file_name
+from .state import same_path, Report, State, guessed, page_file_name
 
 COMPARED = (
     "type",
@@ -139,7 +139,11 @@ def import_page(page: Page, state: State, report: Report) -> str | None:
     if page.cut_off:
         report.unsaid.append("the copy is cut off: what follows the cut is unknown")
     hand = next(
-        (r for r in state.hand_resources if r.get("method") == page.method and r.get("path") == page.path),
+        (
+            r
+            for r in state.hand_resources
+            if r.get("method") == page.method and same_path(r.get("path"), page.path)
+        ),
         None,
     )
     file_name = page_file_name(page.path)

@@ -43,6 +43,7 @@ TYPE_CELL = re.compile(
 )
 XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*")
 RANGE = re.compile(r"Min\s*:\s*(-?\d+)\s*Max\s*:\s*(-?\d+)", re.IGNORECASE)
+SUPPORTED = re.compile(r"Supported values\s*:\s*((?:\*\s*-?\d{1,18}\s*)+)", re.IGNORECASE)
 BOUND = re.compile(r"(?:Min|Max)\s*:\s*-?(\d+)", re.IGNORECASE)
 
 
@@ -439,6 +440,12 @@ def description_values(description: str, cut: bool = False) -> tuple[list[str], 
 def description_range(description: str) -> tuple[int, int] | None:
     match = RANGE.search(description)
     return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def description_supported(description: str) -> list[int]:
+    """The integers of "Supported values : * 9600 * 19200 ..." in a description (none: an empty list)."""
+    match = SUPPORTED.search(description)
+    return [int(value) for value in re.findall(r"-?\d+", match.group(1))] if match else []
 
 
 def description_format(description: str) -> str | None:

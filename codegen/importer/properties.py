@@ -7,7 +7,7 @@ from typing import Any
 from ..emit import Notes
 from ..static.codec import FORMATS, BodyError, Kind, check_primitive
 from .names import lower_camel
-from .pages import Page, Row, description_format, description_range, description_values
+from .pages import Page, Row, description_format, description_range, description_supported, description_values
 from .samples import Samples, value_type, xml_value
 from .state import Report
 
@@ -119,6 +119,10 @@ def infer_property(
     if prop["type"] == "string" and "format" not in prop and description_format(row.description):
         prop["format"] = description_format(row.description)
         report.took.append(f"{place}: format {prop['format']} from the description")
+    supported = description_supported(row.description)
+    if supported and prop["type"] == "integer":
+        prop["values"] = supported
+        report.took.append(f"{place}: values {', '.join(map(str, supported))}, as the page supports")
     bounds = description_range(row.description)
     if bounds:
         prop["minimum"], prop["maximum"] = bounds
@@ -200,7 +204,7 @@ def _sample_values(prop: Notes, sample, sample_key, element, infer, report: Repo
         prop["default"], prop["example"] = value, value
         return
     defaults = {"integer": prop.get("minimum", 0), "number": 0, "string": "", "boolean": False, "array": []}
-    if kind == "enum":
+    if kind in ("enum", "integer") and prop.get("values"):
         prop["default"] = prop["values"][0]
     elif kind == "string" and prop.get("format") in FORMAT_SAMPLES:  # a valid value of its format
         prop["default"] = FORMAT_SAMPLES[prop["format"]]

@@ -83,6 +83,11 @@ def _reach(name: str | None, objects: dict[str, dict]) -> set[str]:
     return seen
 
 
+def same_path(first: str | None, second: str) -> bool:
+    """Whether two paths are one (the API answers a path with or without its trailing slash)."""
+    return first is not None and first.rstrip("/") == second.rstrip("/")
+
+
 def page_file_name(path: str) -> str:
     segments = [s for s in path.strip("/").split("/") if s]
     words = [f"_{s[1:-1]}_" if s.startswith("{") else s for s in segments] or ["root"]

@@ -6,13 +6,23 @@ from pathlib import Path
 
 from ..loader import LocatedDict, load_documents, spec_digest
 from .checker import Checker
-from .choices import read_choices
+from .choices import read_choices, read_page_differences
 from .objects import read_objects
 from .resources import read_resources
 from .sections import read_api, read_encodings, read_errors, read_query_options, read_status_codes
 from .spec import Spec
 
-SECTIONS = {"api", "encodings", "query_options", "status_codes", "objects", "resources", "errors", "choices"}
+SECTIONS = {
+    "api",
+    "encodings",
+    "query_options",
+    "status_codes",
+    "objects",
+    "resources",
+    "errors",
+    "choices",
+    "page_differences",
+}
 
 
 def build_spec(document: LocatedDict, digest: str) -> Spec:
@@ -36,6 +46,7 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
         resources=tuple(resources),
         errors=errors,
         choices=choices,
+        page_differences=read_page_differences(root),
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .checker import Checker
+from ..loader import LocatedList
+from .checker import Checker, unique
 from .spec import Object, Resource
 
 # The choices every spec makes, and the type of each.
@@ -76,3 +77,17 @@ def read_fleet_identity(identity: Checker) -> dict[str, Any]:
     if not 0 <= values["first_device_instance"] < BACNET_INSTANCES:
         raise identity.fail("first_device_instance", "a BACnet device instance, 0 to 4194302")
     return values
+
+
+def read_page_differences(root: Checker) -> dict[str, str]:
+    """The differences from the vendor's pages the spec accepts, each with its reason (optional section)."""
+    if "page_differences" not in root.node:
+        return {}
+    listed = root.child("page_differences", LocatedList)
+    accepted = {}
+    for index in range(len(listed.node)):
+        item = listed.child(index)
+        item.only({"difference", "reason"})
+        accepted[item.get("difference", str)] = item.get("reason", str)
+    unique(listed, [(i, item["difference"]) for i, item in enumerate(listed.node)], "difference")
+    return accepted

@@ -28,8 +28,14 @@ def read_kind(checker: Checker, object_names: set[str]) -> Kind:
             raise checker.fail("values", "an enum needs a list of string values")
         unique(checker.child("values", LocatedList), list(enumerate(listed)), "value")
         values = tuple(listed)
+    elif type_ == "integer" and "values" in checker.node:  # the closed list a page gives ("Supported values")
+        listed = checker.get("values", LocatedList)
+        if not listed or not all(isinstance(v, int) and not isinstance(v, bool) for v in listed):
+            raise checker.fail("values", "an integer's values are a list of integers")
+        unique(checker.child("values", LocatedList), [(i, str(v)) for i, v in enumerate(listed)], "value")
+        values = tuple(listed)
     elif "values" in checker.node:
-        raise checker.fail("values", "only an enum has values")
+        raise checker.fail("values", "only an enum or an integer has values")
     object_name = checker.get("object", str, None) if type_ == "object" else None
     if type_ == "object" and object_name not in object_names:
         raise checker.fail("object", f"no object {object_name!r} in objects")

@@ -107,6 +107,12 @@ def read_resource(checker: Checker, objects: dict[str, Object], errors: dict[str
         return objects.get(value) if value else None
 
     parameters = read_parameters(checker, errors)
+    request = object_ref("request", False)
+    for parameter in parameters:  # the client's method takes both as keyword arguments
+        if request and parameter.attr in {p.attr for p in request.properties if p.writable}:
+            raise checker.fail(
+                "parameters", f"{parameter.name!r} is also a writable property of {request.name}, the request"
+            )
     in_path = PATH_PARAMETER.findall(path)
     declared = [p.name for p in parameters if p.location == "path"]
     if sorted(in_path) != sorted(declared):
@@ -138,10 +144,9 @@ def read_resource(checker: Checker, objects: dict[str, Object], errors: dict[str
     if binary and (method != "GET" or behaviour["kind"] != "hook" or shape != "object"):
         # The bytes come from a runtime function, beside the object that describes them.
         raise checker.fail("binary", "a binary resource is a GET of an object answered by a hook")
-    request = object_ref("request", False)
     return Resource(
         exclusive=read_exclusive(checker, request),
-        seed=read_seed(checker, behaviour, response or object_ref("request", False), objects),
+        seed=read_seed(checker, behaviour, response or request, objects),
         response_shape=shape,
         binary=binary,
         status=status,

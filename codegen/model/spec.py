@@ -152,6 +152,9 @@ class Spec:
     resources: tuple[Resource, ...]
     errors: dict[str, ErrorDef]
     choices: dict[str, Any]
+    # Differences from the vendor's pages that the spec accepts (`python -m codegen pages --check`): the
+    # difference ("METHOD /path Object.Property") and the reason.
+    page_differences: dict[str, str] = field(default_factory=dict)
     error_object: Object = field(init=False)
 
     def __post_init__(self) -> None:

@@ -145,24 +145,13 @@ class EclypseClient(ClientBase):
         enabled: bool | None = None,
         mode: str | None = None,
         speed: int | None = None,
-        serial: str | None = None,
         address: Address | None = None,
-        self_link: dict[str, str] | None = None,
         hours: list[Address] | None = None,
         day: str | None = None,
     ) -> Port:
         """Update an entity."""
         path = fill("/network-ports/{id}/", id=id)
-        body = Port(
-            enabled=enabled,
-            mode=mode,
-            speed=speed,
-            serial=serial,
-            address=address,
-            self_link=self_link,
-            hours=hours,
-            day=day,
-        ).to_json()
+        body = Port(enabled=enabled, mode=mode, speed=speed, address=address, hours=hours, day=day).to_json()
         return Port.from_json(self._call("PUT", path, body=body))
 
     def list_members(self) -> list[Member]:
@@ -244,9 +233,7 @@ COMMANDS = (
             ("--enabled", "enabled", False),
             ("--mode", "mode", False),
             ("--speed", "speed", False),
-            ("--serial", "serial", False),
             ("--address", "address", False),
-            ("--self-link", "self_link", False),
             ("--hours", "hours", True),
             ("--day", "day", False),
         ],

@@ -161,7 +161,7 @@ class Kind:
     """The type of a property or an array's items, as the spec declares it."""
 
     type: str  # integer, number, string, boolean, enum, object, link or array
-    values: tuple[str, ...] = ()  # an enum's closed list
+    values: tuple[str | int, ...] = ()  # an enum's closed list, or the values an integer may take
     object: str | None = None  # an object's name, resolved through the codec registry
     items: Kind | None = None  # an array's items
     item_element: str = "Item"  # the XML element of each item of an array
@@ -418,6 +418,8 @@ def check_primitive(kind: Kind, value: Any, place: str) -> Any:
         low = "" if kind.minimum is None else f" from {kind.minimum}"
         high = "" if kind.maximum is None else f" to {kind.maximum}"
         raise BodyError(f"{place} must be{low}{high}, got {value}")
+    if kind.values and value not in kind.values:  # an integer of a closed list
+        raise BodyError(f"{place} must be one of {', '.join(map(str, kind.values))}, got {value}")
     if kind.format in FORMATS and not FORMATS[kind.format].fullmatch(value):
         raise BodyError(f"{place} must be a {kind.format} ({FORMAT_EXAMPLES[kind.format]}), got {value!r}")
     return value
