@@ -91,7 +91,17 @@ def test_a_control_api_backup_leaves_a_file_of_the_device_apis_shape(server):
     assert file["dataTypes"] == ["TIMEZONE"]
 
 
-def test_resets_racing_file_lists_never_fail_a_request(server):
+@pytest.fixture(params=[("asyncio", False), ("threads", False), ("asyncio", True), ("threads", True)])
+def racing_server(request: pytest.FixtureRequest, tmp_path):
+    """A server of each core, in memory and with a state file (whose changes go to a worker thread)."""
+    core, state = request.param
+    state_file = tmp_path / "state.db" if state else None
+    with EmbeddedServer(port=0, job_duration=0, core=core, state_file=state_file) as server:
+        yield server
+
+
+def test_resets_racing_file_lists_never_fail_a_request(racing_server):
+    server = racing_server
     stop = time.monotonic() + 2.0
     statuses: list[int] = []
 
@@ -123,8 +133,9 @@ def _seconds_to_settle(fleet: Fleet, count: int) -> float:
     return elapsed
 
 
-def test_settling_many_backups_takes_linear_time_and_never_holds_another_device():
-    with Fleet([DeviceConfig(0), DeviceConfig(1)], clock="manual") as fleet:
+@pytest.mark.parametrize("core", ["asyncio", "threads"])
+def test_settling_many_backups_takes_linear_time_and_never_holds_another_device(core):
+    with Fleet([DeviceConfig(0), DeviceConfig(1)], clock="manual", core=core) as fleet:
         small, large = _seconds_to_settle(fleet, 500), _seconds_to_settle(fleet, 4000)
         # Eight times the backups: linear is ~8x; settling one by one re-encoded the list each time (~64x).
         assert large / small < 24, (small, large)
