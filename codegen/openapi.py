@@ -69,6 +69,22 @@ def _whitespace() -> str:
     return _char_class([chr(c) for c in range(BMP) if chr(c).isspace()]) + "*"
 
 
+def _request_schema(resource: Resource) -> dict[str, Any]:
+    """The request object's schema, and where the spec says some properties exclude each other, a schema of
+    the request's own: no two of a group given together (by any spelling of their keys)."""
+    schema = {"$ref": f"#/components/schemas/{resource.request.name}"}
+    if not resource.exclusive:
+        return schema
+    keys = {p.name: p.json_key for p in resource.request.properties}
+
+    def given(name: str) -> dict[str, Any]:  # the body has a key that names the property
+        return {"not": {"patternProperties": {f"^{_caseless(keys[name])}$": False}}}
+
+    pairs = [(a, b) for group in resource.exclusive for i, a in enumerate(group) for b in group[i + 1 :]]
+    together = [{"allOf": [given(a), given(b)]} for a, b in pairs]
+    return {"allOf": [schema, {"not": {"anyOf": together}}]}
+
+
 def _caseless(text: str) -> str:
     """A pattern of every spelling of `text` that differs in the case of its ASCII letters (`[Ss]tatus`): the
     handler matches names in ASCII only (codec.ascii_fold)."""
@@ -312,9 +328,7 @@ def _paths(spec: Spec, resource: Resource, index: ParameterIndex) -> dict[str, d
     if resource.request is not None:
         main["requestBody"] = {
             "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{resource.request.name}"}}
-            },
+            "content": {"application/json": {"schema": _request_schema(resource)}},
         }
     if not resource.is_entity:
         main["responses"].update(_errors(spec, resource))

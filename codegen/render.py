@@ -125,6 +125,7 @@ def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "binary": resource.binary,
         "xml_root": resource.xml_root,
         "behaviour": resource.behaviour,
+        "exclusive": resource.exclusive,
         # A collection's initial members as the store holds them (by property name, defaults filled).
         "seed": (
             ()

@@ -156,8 +156,9 @@ class Emulator:
 
     @property
     def blocking(self) -> bool:
-        """Whether answering a change may block on file I/O (an event loop then answers it in a thread)."""
-        return self.simulator.store is not None
+        """Whether an answer may take long: a change may block on file I/O, and a read of the backup files
+        settles the backups that ended, thousands maybe. An event loop then answers in a worker thread."""
+        return self.simulator.store is not None or self.backups.unsettled > 0
 
     def respond(self, request: Request) -> Response | None:
         """Answer one request, waiting out an injected latency in the calling thread (the threaded

@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--device-data",
         metavar="FILE",
-        help="initial resource values: a YAML or JSON mapping of device paths to values (see the README)",
+        help="initial resource values: a YAML or JSON mapping of device paths to values (see docs/serving.md)",
     )
     parser.add_argument(
         "--max-jobs",

@@ -30,7 +30,7 @@ from .clock import ManualClock
 from .evloop import SILENT, Listener, LoopHub
 from .identity import with_identity
 from .fleet_control import FleetControl
-from .server import DeviceAddress, EmulatorHTTPServer, server_options, tls_context
+from .server import AcceptHub, DeviceAddress, EmulatorHTTPServer, server_options, tls_context
 from .simulator import Scenario
 
 # What a device can be told to do as a whole, in the control API, the fleet file and Python.
@@ -227,6 +227,7 @@ class Fleet:
         self.failed: FleetDevice | None = None  # the device whose address could not be listened on
         self.control_listener: Listener | None = None
         self._servers: list[EmulatorHTTPServer] = []
+        self.accepter: AcceptHub | None = None  # the threads core's one accepting thread
         self._threads: list[threading.Thread] = []
 
     def _emulator(
@@ -300,10 +301,12 @@ class Fleet:
             self._servers.append(server)
             device.port = server.server_address[1]
         self.failed = None
-        for server in self._servers:
-            thread = threading.Thread(target=server.serve_forever, name="eclypse-emulator", daemon=True)
-            self._threads.append(thread)
-            thread.start()
+        self.accepter = AcceptHub(self._servers)
+        thread = threading.Thread(
+            target=self.accepter.serve_forever, name="eclypse-fleet-accept", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
 
     def stop(self) -> None:
         serving = bool(self._threads)  # a failed start listened, but did not serve
@@ -311,12 +314,9 @@ class Fleet:
             if serving:
                 self.hub.shutdown()
             self.hub.server_close()
-        if serving:  # each waits up to its poll interval: all at once, not one after the other
-            stoppers = [threading.Thread(target=server.shutdown) for server in self._servers]
-            for stopper in stoppers:
-                stopper.start()
-            for stopper in stoppers:
-                stopper.join()
+        if serving and self.accepter is not None:
+            self.accepter.shutdown()
+        self.accepter = None
         for server in self._servers:
             server.server_close()
         for thread in self._threads:

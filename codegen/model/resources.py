@@ -59,6 +59,28 @@ def read_path(checker: Checker) -> str:
     return path
 
 
+def read_exclusive(checker: Checker, request: Object | None) -> tuple[tuple[str, ...], ...]:
+    """`exclusive: [[A, B], ...]`: groups of two or more properties of the request object, each of which a
+    body may give one of at most."""
+    groups = checker.get("exclusive", LocatedList, [])
+    if groups and request is None:
+        raise checker.fail("exclusive", "only a resource with a request object has exclusive properties")
+    names = {p.name for p in request.properties} if request is not None else set()
+    read = []
+    for index, group in enumerate(groups):
+        if not (isinstance(group, list) and len(group) >= 2 and all(isinstance(n, str) for n in group)):
+            raise checker.child("exclusive", LocatedList).fail(
+                index, "expected a list of two or more property names"
+            )
+        unknown = [name for name in group if name not in names]
+        if unknown:
+            raise checker.child("exclusive", LocatedList).fail(
+                index, f"{request.name} has no property {unknown[0]!r}"
+            )
+        read.append(tuple(group))
+    return tuple(read)
+
+
 def read_resource(checker: Checker, objects: dict[str, Object], errors: dict[str, ErrorDef]) -> Resource:
     checker.only(set(Resource.__dataclass_fields__))
     path = read_path(checker)
@@ -123,6 +145,7 @@ def read_resource(checker: Checker, objects: dict[str, Object], errors: dict[str
         # The bytes come from a runtime function, beside the object that describes them.
         raise checker.fail("binary", "a binary resource is a GET of an object answered by a hook")
     return Resource(
+        exclusive=read_exclusive(checker, request),
         seed=read_seed(checker, behaviour, response or request, objects),
         response_shape=shape,
         binary=binary,

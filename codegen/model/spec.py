@@ -97,6 +97,9 @@ class Resource:
     behaviour: dict[str, Any] = field(default_factory=dict)
     # A collection's initial members, whichever of its routes declares them (None: none declared).
     seed: Seed | None = None
+    # Groups of request properties (by name) of which one body gives at most one: the device refuses
+    # them together, and the OpenAPI request schema says so.
+    exclusive: tuple[tuple[str, ...], ...] = ()
 
     @property
     def is_entity(self) -> bool:
