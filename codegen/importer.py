@@ -23,7 +23,7 @@ import yaml
 from .emit import PROPERTY_KEYS, Notes, document, ordered
 from .loader import SpecError
 from .model import load_spec
-from .static.codec import FORMATS, BodyError, Kind, check_primitive
+from ..runtime.core.codec import FORMATS, BodyError, Kind, check_primitive
 from .pages import (
     Example,
     Page,
@@ -1222,12 +1222,12 @@ def load_problem(spec_dir: Path, texts: dict[str, str]) -> str | None:
 def main(argv: list[str], prog: str) -> int:
     import argparse
 
-    from . import __main__ as cli
+    from .folders import add_output_folder
 
     parser = argparse.ArgumentParser(
         prog=prog, description="Turn copies of the vendor's API pages into spec YAML."
     )
     parser.add_argument("pages", nargs="+", type=Path, help="text copies of vendor pages")
-    cli.add_output_folder(parser, "--into", "spec", "the spec folder to write into")
+    add_output_folder(parser, "--into", "spec", "the spec folder to write into")
     args = parser.parse_args(argv)
     return run(args.pages, args.into)

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .loader import LocatedDict, LocatedList, SpecError, load_documents, spec_digest
-from .static.codec import FORMATS, PRIMITIVES, BodyError, Kind, check_primitive, has_type
-from .static.deviceapi import parse_revision
+from ..runtime.core.codec import FORMATS, PRIMITIVES, BodyError, Kind, check_primitive, has_type
+from ..runtime.core.deviceapi import parse_revision
 
 # The kinds of a property (static/codec.py writes and reads each).
 TYPES = (*PRIMITIVES, "enum", "object", "link", "array")

@@ -6,7 +6,7 @@ import functools
 import json
 from typing import Any
 
-from .static.codec import FORMATS, Kind
+from ..runtime.core.codec import FORMATS, Kind
 from .model import Object, Property, Resource, Spec
 
 JSON_TYPES = {"integer": "integer", "number": "number", "string": "string", "boolean": "boolean"}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..generated import handler as api
-from ..generated.deviceapi import parse_revision
+from .core.deviceapi import parse_revision
 from ..generated.handler import CHOICES, DEFAULT_REVISION, SESSION_COOKIE, SUCCESS_STATUS, Request, Response
 
 from . import control
@@ -28,7 +28,7 @@ from .device import DeviceBackend
 from .device_clock import DeviceClock, parse_instant
 from .devicedata import device_seeds
 from .faults import Fault, FaultInjector, RequestJournal
-from .negotiation import Negotiator
+from .core.negotiation import Negotiator
 from .simulator import JobSimulator, Scenario, StoreUnavailable
 from .state import Resource, concrete_path, resolve
 from .store import RETRY_AFTER, SqliteStore, StateStore

@@ -13,7 +13,7 @@ from typing import Any
 from ..generated import handler
 from ..generated.handler import DEFAULT_REVISION
 
-from ..generated.deviceapi import parse_revision
+from .core.deviceapi import parse_revision
 from .auth import parse_user
 from .device_clock import parse_instant
 from .faults import Fault

@@ -14,11 +14,11 @@ from urllib.parse import unquote
 from .. import generated
 from ..generated.handler import CONTENT_TYPES, ApiError, Request, Response, error_response
 from ..generated.handler import JSON as JSON_MEDIA_TYPE
-from ..generated.codec import has_type
-from ..generated.router import Router, segments_of
+from .core.codec import has_type
+from .core.router import Router, segments_of
 from ..generated.serializers import BodyError, parse_json
 
-from .camel import camel_keys
+from .core.camel import camel_keys
 from .clock import ManualClock
 from .faults import Fault, fault_document
 

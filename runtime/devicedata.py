@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..generated.codec import BodyError
+from .core.codec import BodyError
 
 from .reload import last_line, run_codegen
 from .state import resolve

@@ -28,7 +28,7 @@ import time
 from typing import Any, Callable, Protocol
 
 from ..generated import handler as api
-from ..generated.http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
+from .core.http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
 
 from .app import Emulator
 

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..generated.handler import BASE_PATH, Request
-from ..generated.http1 import Headers
+from .core.http1 import Headers
 
-from .camel import camel_keys
+from .core.camel import camel_keys
 
 MAX_LATENCY = 3600.0  # seconds: a longer wait is a dropped connection, which drop_rate says better
 

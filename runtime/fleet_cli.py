@@ -8,7 +8,7 @@ import ipaddress
 from pathlib import Path
 from typing import Any
 
-from ..generated.deviceapi import parse_revision
+from .core.deviceapi import parse_revision
 from .devicedata import device_seeds, read_document
 from .fleet import DeviceConfig, Fleet, ScheduledFault, state_file
 from .fleet_control import PREFIX as FLEET_PREFIX

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from urllib.parse import parse_qs
 
 from ..generated.handler import ApiError, Request, Response, error_response
-from ..generated.router import Router, segments_of
+from .core.router import Router, segments_of
 
 from .control import NUMBER, Params, _body, _has_type, _json
 

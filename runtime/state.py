@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from ..generated import handler as api
-from ..generated.codec import BodyError, parse_parameter
-from ..generated.deviceapi import OWN
+from .core.codec import BodyError, parse_parameter
+from .core.deviceapi import OWN
 
 from .store import StateStore, normal_path
 

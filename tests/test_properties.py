@@ -13,7 +13,7 @@ from _support import parse_body
 from eclypse_emulator.generated.serializers import CODECS
 from eclypse_emulator.generated.handler import BASE_PATH, CHOICES, MEDIA_TYPES, Request, handle
 from eclypse_emulator.runtime import Emulator
-from eclypse_emulator.runtime.negotiation import Negotiator
+from eclypse_emulator.runtime.core.negotiation import Negotiator
 
 SETTINGS = settings(
     max_examples=200,

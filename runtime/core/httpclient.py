@@ -1,8 +1,8 @@
 """The client's spec-independent half: HTTP plumbing, errors, the progress bar and the command line's frame.
 
 The generated `client.py` subclasses `ClientBase` with one method per operation of the spec and lists its
-commands; this module knows nothing of the spec. Standard library only, so that the client can be copied
-out with the modules it ships beside (`models.py`, this one).
+commands; this module knows nothing of the spec. Standard library only, so that the client runs on a bare
+Python.
 """
 
 from __future__ import annotations
