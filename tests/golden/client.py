@@ -20,7 +20,7 @@ import warnings
 from typing import Any, Callable, Iterable
 from urllib.parse import quote
 
-from ..runtime.core.httpclient import (
+from eclypse_emulator.runtime.core.httpclient import (
     ClientBase,
     EclypseError,
     Progress,
@@ -30,7 +30,12 @@ from ..runtime.core.httpclient import (
     parser,
     print_result,
 )
-from ..runtime.core.httpclient import add_backup_command, property_value, run_backup, run_command
+from eclypse_emulator.runtime.core.httpclient import (
+    add_backup_command,
+    property_value,
+    run_backup,
+    run_command,
+)
 from .models import Address, Backup, BackupCreate, Error, Info, Job, Member, Port
 
 __all__ = ["EclypseClient", "EclypseError", "main"]

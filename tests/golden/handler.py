@@ -8,10 +8,10 @@ without touching a socket. `DeviceRequestHandler` adapts it to `http.server` (`r
 
 from __future__ import annotations
 
-from ..runtime.core import httpserver
-from ..runtime.core.codec import FORMATS, Kind
-from ..runtime.core.deviceapi import DeviceApi, Parameter, Route
-from ..runtime.core.wire import ApiError, Request, Response, ResponseWriter, origin_form
+from eclypse_emulator.runtime.core import httpserver
+from eclypse_emulator.runtime.core.codec import FORMATS, Kind
+from eclypse_emulator.runtime.core.deviceapi import DeviceApi, Parameter, Route
+from eclypse_emulator.runtime.core.wire import ApiError, Request, Response, ResponseWriter, origin_form
 from .serializers import CODECS, ERROR_CODEC
 
 __all__ = ["ApiError", "DeviceRequestHandler", "Request", "Response", "ROUTES", "handle", "origin_form"]

@@ -7,7 +7,7 @@ The machinery is `runtime/core/codec.py` (spec-independent); this module declare
 
 from __future__ import annotations
 
-from ..runtime.core.codec import BodyError, Codec, Field, Kind, parse_json
+from eclypse_emulator.runtime.core.codec import BodyError, Codec, Field, Kind, parse_json
 
 __all__ = ["BodyError", "CODECS", "Codec", "ERROR_CODEC", "Field", "Kind", "XML_PROLOG", "parse_json"]
 
