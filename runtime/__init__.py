@@ -14,13 +14,18 @@ from eclypse_emulator.checkout import alias
 alias(__name__)  # `runtime` in a checkout is `eclypse_emulator.runtime`
 
 if TYPE_CHECKING:
-    from .app import Emulator
-    from .clock import ManualClock, RealClock
-    from .server import EmbeddedServer
+    from .clock.clocks import ManualClock, RealClock
+    from .device.emulator import Emulator
+    from .serving.embedded import EmbeddedServer
 
 __all__ = ["EmbeddedServer", "Emulator", "ManualClock", "RealClock"]
 # Each public name's module.
-_HOMES = {"EmbeddedServer": ".server", "Emulator": ".app", "ManualClock": ".clock", "RealClock": ".clock"}
+_HOMES = {
+    "EmbeddedServer": ".serving.embedded",
+    "Emulator": ".device.emulator",
+    "ManualClock": ".clock.clocks",
+    "RealClock": ".clock.clocks",
+}
 
 
 def __getattr__(name: str) -> Any:

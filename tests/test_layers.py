@@ -21,16 +21,27 @@ FACE = "eclypse_emulator"  # the installed name; `eclypse_emulator.runtime` is `
 FACE_MODULES = {"eclypse_emulator.checkout"}
 
 # Each layer by the module-name prefixes it holds (the longest prefix decides), and the layers it may import.
+# The device and its features are one layer; above them, each of control, serving and fleet uses those
+# below it; the command line (runtime's own modules) everything.
+FEATURES = ("jobs", "backups", "clock", "info", "auth", "faults")
 LAYERS = {
     "core": ("runtime.core",),
     "generated": ("generated",),
-    "runtime": ("runtime",),
+    "device": ("runtime.device", *(f"runtime.{feature}" for feature in FEATURES)),
+    "control": ("runtime.control",),
+    "serving": ("runtime.serving",),
+    "fleet": ("runtime.fleet",),
+    "command line": ("runtime",),
     "codegen": ("codegen",),
 }
 MAY_IMPORT = {
     "core": {"core"},
     "generated": {"core", "generated"},
-    "runtime": {"core", "generated", "runtime"},
+    "device": {"core", "generated", "device"},
+    "control": {"core", "generated", "device", "control"},
+    "serving": {"core", "generated", "device", "control", "serving"},
+    "fleet": {"core", "generated", "device", "control", "serving", "fleet"},
+    "command line": {"core", "generated", "device", "control", "serving", "fleet", "command line"},
     "codegen": {"core", "codegen"},
 }
 # What each layer may import from outside the standard library and the project.
@@ -39,7 +50,9 @@ THIRD_PARTY = {"codegen": {"jinja2", "yaml", "black"}}
 
 @dataclass(frozen=True)
 class Import:
-    target: str  # a module of the project by its checkout name (`runtime.app`), or a top-level name
+    target: (
+        str  # a module of the project by its checkout name (`runtime.device.emulator`), or a top-level name
+    )
     line: int
     runs: bool  # at module level or in a function when it is called; False: for type checkers only
 
@@ -58,7 +71,7 @@ MODULES = module_files()
 
 
 def own_name(name: str) -> str:
-    """`eclypse_emulator.runtime.app` as the checkout names it, `runtime.app`."""
+    """`eclypse_emulator.runtime.device.emulator` as the checkout names it, `runtime.device.emulator`."""
     return name.removeprefix(f"{FACE}.") if name.startswith(f"{FACE}.") and name not in FACE_MODULES else name
 
 

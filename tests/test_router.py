@@ -18,7 +18,7 @@ from eclypse_emulator.generated.handler import BASE_PATH, Request
 from eclypse_emulator.runtime.core.router import Router, segments_of
 from eclypse_emulator.runtime.core.wire import ApiError
 from eclypse_emulator.runtime import Emulator
-from eclypse_emulator.runtime import control
+from eclypse_emulator.runtime.control import emulator as control
 
 SEED = handler.ROUTES[0]  # GET /system/backup/jobs/{JobId}/
 

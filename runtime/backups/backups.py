@@ -13,12 +13,12 @@ import threading
 from typing import Any, Callable, Mapping
 from urllib.parse import quote
 
-from ..generated import handler as api
+from ...generated import handler as api
 
 from . import archive
-from .store import StateStore
-from .device_clock import FILE_TIME_FORMAT, DeviceClock
-from .simulator import JobSimulator
+from ..device.store import StateStore
+from ..clock.device_clock import FILE_TIME_FORMAT, DeviceClock
+from ..jobs.simulator import JobSimulator
 
 # Not device paths, so no resource shows them: one record per pending backup, so that a creation writes one.
 PENDING_PREFIX = "/backups/pending"

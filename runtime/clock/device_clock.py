@@ -13,8 +13,8 @@ from datetime import datetime, timezone, tzinfo
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .store import StateStore
-from .clock import Clock
+from ..device.store import StateStore
+from .clocks import Clock
 
 STATE_PATH = "/system/date-time"
 # What the emulated clock keeps: a POST outside is refused, and a far-advanced manual clock stops here.

@@ -1,85 +1,36 @@
 """The control API under /_emulator/: what a test does to the emulator that no device allows.
 
-Like moto's /moto-api/, it lives outside the device's namespace and speaks JSON only.
+Like moto's /moto-api/, it lives outside the device's namespace and speaks JSON only. Its routes are the
+control operations the device and its features declare (runtime/device/feature.py `Operation`), served
+through the same router as the device API.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
-from urllib.parse import unquote
+import time
+from typing import Any, Callable, Mapping
 
-from .. import generated
-from ..generated.handler import CONTENT_TYPES, ApiError, Request, Response, error_response
-from ..generated.handler import JSON as JSON_MEDIA_TYPE
-from .core.codec import has_type
-from .core.router import Router, segments_of
-from ..generated.serializers import BodyError, parse_json
-
-from .core.camel import camel_keys
-from .clock import ManualClock
-from .faults import Fault, fault_document
-
-if TYPE_CHECKING:
-    from .app import Emulator
-    from .simulator import Job, JobState
+from ...generated.handler import CONTENT_TYPES, error_response
+from ...generated.handler import JSON as JSON_MEDIA_TYPE
+from ..core.codec import BodyError, has_type, parse_json
+from ..core.router import Router, segments_of
+from ..core.wire import ApiError, Request, Response
+from ..device.emulator import Emulator, operations, performer
+from ..device.feature import BodyField, Feature, JsonType, Operation, not_found
 
 PREFIX = "/_emulator"
 JSON = CONTENT_TYPES[JSON_MEDIA_TYPE]
-
-
-def openapi_path() -> Path:
-    """The OpenAPI document of the spec being served (--spec and --reload move the generated folder)."""
-    return Path(generated.__path__[0]) / "openapi.json"
-
-
-NUMBER = (int, float)
 Params = dict[str, str]  # a route's path parameters by name
-# The fields of a body: JSON name -> (keyword of the Emulator method, JSON type).
-Fields = dict[str, tuple[str, type | tuple[type, ...]]]
-SCENARIO_FIELDS: Fields = {
-    "duration": ("duration", NUMBER),
-    "status": ("status", str),
-    "failAt": ("fail_at", int),
-    "neverFinish": ("never_finish", bool),
-    "dataTypes": ("data_types", list),  # of strings
-    # A backup job that leaves this file when it ends OK (the device API's create body).
-    "fileName": ("file_name", str),
-    "target": ("target", str),
-}
-FAULT_FIELDS: Fields = {
-    "path": ("path", str),
-    "method": ("method", str),
-    "latency": ("latency", NUMBER),
-    "latencyMax": ("latency_max", NUMBER),
-    "errorRate": ("error_rate", NUMBER),
-    "status": ("status", int),
-    "retryAfter": ("retry_after", int),
-    "dropRate": ("drop_rate", NUMBER),
-}
+Action = Callable[[Emulator, Request, Params], Response]
 
 
-def job_document(job: Job, state: JobState) -> dict[str, Any]:
-    """A job as the control API shows it (camelCase keys, like the device API's JSON)."""
-    scenario = {key: value for key, value in asdict(job.scenario).items() if value is not None}
-    return {
-        "jobId": job.id,
-        "progress": state.progress,
-        "status": state.status,
-        "running": state.running,
-        "dataTypes": list(job.data_types),
-        "startedAt": job.started,
-        "scenario": camel_keys(scenario),
-    }
-
-
-def _json(status: int, document: Any) -> Response:
+def json_response(status: int, document: Any) -> Response:
     return Response(status, json.dumps(document, allow_nan=False).encode(), JSON)
 
 
-def _body(request: Request, what: str) -> dict[str, Any]:
+def json_body(request: Request, what: str) -> dict[str, Any]:
+    """A request's JSON object ({} for an empty body); ApiError invalid_body naming `what` otherwise."""
     if not request.body.strip():
         return {}
     try:
@@ -91,188 +42,127 @@ def _body(request: Request, what: str) -> dict[str, Any]:
     return document
 
 
-def _has_type(value: Any, kind: type | tuple[type, ...]) -> bool:
+def json_type(value: Any, kind: JsonType) -> bool:
+    """Whether a JSON value is of `kind` (`list`: of strings)."""
     if kind is list:
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
     return has_type(value, kind)
 
 
-def keyword_arguments(document: dict[str, Any], fields: Fields, what: str) -> dict[str, Any]:
-    """Keyword arguments of an Emulator method from a control-API body, checked for type."""
+def body_arguments(document: Mapping[str, Any], operation: Operation) -> dict[str, Any]:
+    """Keyword arguments of an operation's method from its JSON body, checked for type. A strict body
+    refuses fields it does not declare; another reads only those it declares."""
+    fields = {field.name: field for field in operation.body}
+    if operation.strict:
+        given: list[tuple[BodyField, Any]] = []
+        for key, value in document.items():
+            if key not in fields:
+                known = ", ".join(fields)
+                raise ApiError(
+                    "invalid_body", object=operation.what, reason=f"unknown field {key!r} (known: {known})"
+                )
+            given.append((fields[key], value))
+    else:
+        given = [
+            (f, document.get(f.name))
+            for f in operation.body
+            if f.required or document.get(f.name) is not None
+        ]
     arguments = {}
-    for key, value in document.items():
-        if key not in fields:
-            known = ", ".join(fields)
-            raise ApiError("invalid_body", object=what, reason=f"unknown field {key!r} (known: {known})")
-        name, kind = fields[key]
-        if not _has_type(value, kind):
-            raise ApiError("invalid_body", object=what, reason=f"{key} has the wrong type")
-        arguments[name] = tuple(value) if kind is list else value
+    for field, value in given:
+        if not json_type(value, field.type):
+            reason = field.message or f"{field.name} has the wrong type"
+            raise ApiError("invalid_body", object=operation.what, reason=reason)
+        arguments[field.keyword] = tuple(value) if field.type is list else value
     return arguments
 
 
-def _call(what: str, method: Callable[..., Any], arguments: dict[str, Any]) -> Any:
-    """Call an Emulator method; its ValueError is the body's fault."""
-    try:
-        return method(**arguments)
-    except (ValueError, OverflowError) as error:  # OverflowError: an integer too large for a float
-        raise ApiError("invalid_body", object=what, reason=str(error)) from None
+def action(kind: type[Feature] | None, operation: Operation) -> Action:
+    """The control route of an operation: its arguments from the request, its method's answer as JSON."""
+    method_of = performer(kind, operation)
+    converters = operation.parameters or {}
+
+    def act(emulator: Emulator, request: Request, params: Params) -> Response:
+        path = request.target.partition("?")[0].rstrip("/")
+        missing = operation.missing or not_found
+        arguments: dict[str, Any] = {}
+        for name, text in params.items():
+            try:
+                arguments[name] = converters[name](text) if name in converters else text
+            except ValueError:
+                raise missing(path, params) from None
+        if operation.document:
+            try:
+                arguments["value"] = parse_json(request.body)
+            except BodyError as error:
+                raise ApiError("invalid_body", object=operation.what, reason=str(error)) from None
+        elif operation.body:
+            arguments.update(body_arguments(json_body(request, operation.what), operation))
+        try:
+            result = method_of(emulator)(**arguments)
+        except (ValueError, OverflowError) as error:  # OverflowError: an integer too large for a float
+            refused = (operation.refused or operation.what).format(**arguments)
+            raise ApiError("invalid_body", object=refused, reason=str(error)) from None
+        except LookupError as error:
+            where = (operation.where or operation.path).format(**arguments)
+            raise ApiError("not_found", path=f"{PREFIX}{where}: {error}") from None
+        except RuntimeError as error:
+            raise ApiError("conflict", reason=str(error)) from None
+        if operation.missing is not None and (result is None or result is False):
+            raise operation.missing(path, params)
+        if operation.shows is None:
+            return Response(204)
+        document = operation.shows(emulator if kind is None else emulator.feature(kind), result)
+        if isinstance(document, bytes):
+            return Response(operation.status, document, JSON)
+        return json_response(operation.status, document)
+
+    return act
 
 
-def _create_job(emulator: Emulator, request: Request, params: Params) -> Response:
-    arguments = keyword_arguments(_body(request, "scenario"), SCENARIO_FIELDS, "scenario")
-    return _json(201, emulator.job(_call("scenario", emulator.create_job, arguments)))
-
-
-def _list_jobs(emulator: Emulator, request: Request, params: Params) -> Response:
-    return _json(200, {"jobs": emulator.jobs()})
-
-
-def _get_job(emulator: Emulator, request: Request, params: Params) -> Response:
-    job = emulator.job(params["id"])
-    if job is None:
-        raise ApiError("job_not_found", value=params["id"])
-    return _json(200, job)
-
-
-def _reset(emulator: Emulator, request: Request, params: Params) -> Response:
-    return _json(200, {"removedJobs": emulator.reset()})
-
-
-def _clock(emulator: Emulator, request: Request, params: Params) -> Response:
-    return _json(200, {"manual": isinstance(emulator.clock, ManualClock), "now": emulator.clock.now()})
-
-
-def _advance(emulator: Emulator, request: Request, params: Params) -> Response:
-    seconds = _body(request, "clock advance").get("seconds")
-    if not _has_type(seconds, NUMBER):
-        raise ApiError("invalid_body", object="clock advance", reason="seconds must be a number >= 0")
-    try:
-        return _json(
-            200, {"manual": True, "now": _call("clock advance", emulator.advance, {"seconds": seconds})}
-        )
-    except RuntimeError as error:
-        raise ApiError("conflict", reason=str(error)) from None
-
-
-def _list_faults(emulator: Emulator, request: Request, params: Params) -> Response:
-    return _json(200, {"faults": emulator.faults.describe()})
-
-
-def _add_fault(emulator: Emulator, request: Request, params: Params) -> Response:
-    fault = _call("fault", Fault, keyword_arguments(_body(request, "fault"), FAULT_FIELDS, "fault"))
-    return _json(201, fault_document(emulator.faults.add(fault), fault))
-
-
-def _clear_faults(emulator: Emulator, request: Request, params: Params) -> Response:
-    emulator.clear_faults()
-    return Response(204)
-
-
-def _remove_fault(emulator: Emulator, request: Request, params: Params) -> Response:
-    fault_id = params["id"]
-    if not (fault_id.isascii() and fault_id.isdigit() and emulator.remove_fault(int(fault_id))):
-        raise ApiError("not_found", path=f"{PREFIX}/faults/{fault_id}")
-    return Response(204)
-
-
-def _list_requests(emulator: Emulator, request: Request, params: Params) -> Response:
-    return _json(200, {"requests": emulator.requests()})
-
-
-def _clear_requests(emulator: Emulator, request: Request, params: Params) -> Response:
-    emulator.clear_requests()
-    return Response(204)
-
-
-def _state_call(emulator: Emulator, method: Callable[..., Any], params: Params, *value: Any) -> Any:
-    """An Emulator state method on the device path the route matched; its LookupError is a 404, its
-    ValueError the body's fault (a 400 naming why)."""
-    path = "/" + unquote(params["path"], errors="replace")
-    try:
-        return method(path, *value)
-    except LookupError as error:
-        raise ApiError("not_found", path=f"{PREFIX}/state{path}: {error}") from None
-    except ValueError as error:
-        raise ApiError("invalid_body", object=f"state of {path}", reason=str(error)) from None
-
-
-def _get_state(emulator: Emulator, request: Request, params: Params) -> Response:
-    return _json(200, _state_call(emulator, emulator.get_state, params))
-
-
-def _set_state(emulator: Emulator, request: Request, params: Params) -> Response:
-    try:
-        document = parse_json(request.body)
-    except BodyError as error:
-        raise ApiError("invalid_body", object="state", reason=str(error)) from None
-    return _json(200, _state_call(emulator, emulator.set_state, params, document))
-
-
-def _restore_state(emulator: Emulator, request: Request, params: Params) -> Response:
-    _state_call(emulator, emulator.restore_state, params)
-    return Response(204)
-
-
-def _usb(emulator: Emulator, request: Request, params: Params) -> Response:
-    if request.method == "POST":
-        inserted = _body(request, "USB key").get("inserted")
-        if not isinstance(inserted, bool):
-            raise ApiError("invalid_body", object="USB key", reason="inserted must be true or false")
-        emulator.set_usb_key(inserted)
-    return _json(200, {"inserted": emulator.backups.usb_key})
-
-
-def _set_backup_file(emulator: Emulator, request: Request, params: Params) -> Response:
-    level = _body(request, "backup file").get("compatibility")
-    if not isinstance(level, str):
-        raise ApiError("invalid_body", object="backup file", reason="compatibility must be a string")
-    target, name = params["target"], params["name"]
-    document = _call(
-        "backup file", emulator.set_backup_compatibility, {"name": name, "level": level, "target": target}
-    )
-    if document is None:
-        raise ApiError("not_found", path=f"{PREFIX}/backups/{target}/{name}")
-    return _json(200, document)
-
-
-def _openapi(emulator: Emulator, request: Request, params: Params) -> Response:
-    return Response(200, emulator.openapi(), JSON)
-
-
-Action = Callable[["Emulator", Request, Params], Response]
 # (method, path below PREFIX with {parameters}, action): the same router as the device API's.
-ROUTES: tuple[tuple[str, str, Action], ...] = (
-    ("GET", "/jobs", _list_jobs),
-    ("POST", "/jobs", _create_job),
-    ("GET", "/jobs/{id}", _get_job),
-    ("POST", "/reset", _reset),
-    ("GET", "/clock", _clock),
-    ("POST", "/clock/advance", _advance),
-    ("GET", "/faults", _list_faults),
-    ("POST", "/faults", _add_fault),
-    ("DELETE", "/faults", _clear_faults),
-    ("DELETE", "/faults/{id}", _remove_fault),
-    ("GET", "/requests", _list_requests),
-    ("DELETE", "/requests", _clear_requests),
-    ("GET", "/openapi.json", _openapi),
-    ("GET", "/state/{path*}", _get_state),  # path*: the rest of the path, a device path
-    ("PUT", "/state/{path*}", _set_state),
-    ("DELETE", "/state/{path*}", _restore_state),
-    ("GET", "/usb", _usb),
-    ("POST", "/usb", _usb),
-    ("POST", "/backups/{target}/{name}", _set_backup_file),
+ROUTES: tuple[tuple[str, str, Action], ...] = tuple(
+    (operation.method, operation.path, action(kind, operation)) for kind, operation in operations()
 )
 ROUTER = Router()
 for _method, _path, _action in ROUTES:
     ROUTER.add(_method, segments_of(_path), _action)
 
 
+def is_control(target: str) -> bool:
+    """Whether a request's target is the control API's."""
+    return target.startswith(PREFIX + "/") or target == PREFIX
+
+
 def respond(emulator: Emulator, request: Request) -> Response:
     """Answer a request whose path starts with PREFIX."""
     path = request.target.partition("?")[0]
     try:
-        action, params = ROUTER.resolve(request.method, path[len(PREFIX) :], path.rstrip("/"))
-        return action(emulator, request, params)
+        act, params = ROUTER.resolve(request.method, path[len(PREFIX) :], path.rstrip("/"))
+        return act(emulator, request, params)
     except ApiError as error:
         return error_response(error.key, headers=error.headers, **error.fields)
+
+
+class DeviceEndpoint:
+    """A device as served at its address: the control API under /_emulator/, the device API elsewhere,
+    both behind the device's authentication."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    @property
+    def blocking(self) -> bool:
+        return self.emulator.blocking
+
+    def answer(self, request: Request) -> tuple[Response | None, float]:
+        if is_control(request.target):
+            return self.emulator.answer(request, lambda asked: respond(self.emulator, asked))
+        return self.emulator.answer(request)
+
+    def respond(self, request: Request) -> Response | None:
+        """The answer, an injected latency waited out in the calling thread (the threads core's way)."""
+        response, delay = self.answer(request)
+        if delay:
+            time.sleep(delay)
+        return response

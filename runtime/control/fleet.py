@@ -15,16 +15,45 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Any, Callable, Mapping, Protocol, Sequence
 from urllib.parse import parse_qs
 
-from ..generated.handler import ApiError, Request, Response, error_response
-from .core.router import Router, segments_of
+from ...generated.handler import error_response
+from ..core.router import Router, segments_of
+from ..core.wire import ApiError, Request, Response
+from .emulator import Params, json_body, json_response, json_type
 
-from .control import NUMBER, Params, _body, _has_type, _json
+NUMBER = (int, float)
 
-if TYPE_CHECKING:
-    from .fleet import Fleet, FleetDevice
+
+class Device(Protocol):
+    """What the fleet control API sees of a device of the fleet (runtime/fleet/fleet.py FleetDevice)."""
+
+    index: int
+    device_data: Mapping[str, Any]
+
+    def describe(self) -> dict[str, Any]: ...
+
+    def apply(self, action: str, seconds: float = 0.0) -> None: ...
+
+
+class Fleet(Protocol):
+    """What the fleet control API sees of the fleet (runtime/fleet/fleet.py Fleet)."""
+
+    @property
+    def devices(self) -> Sequence[Device]: ...
+
+    @property
+    def by_index(self) -> Mapping[int, Device]: ...
+
+    def device(self, index: int) -> Device: ...
+
+    def requests(self, index: int | None = None, limit: int = 1000) -> list[dict[str, Any]]: ...
+
+    def clear_requests(self) -> None: ...
+
+    def advance(self, seconds: float) -> float: ...
+
 
 PREFIX = "/_fleet"
 PAGE = 1000  # devices or journal entries in one answer unless `limit` says otherwise
@@ -40,8 +69,8 @@ def _query(request: Request, name: str, default: int | None) -> int | None:
 
 
 def _seconds(request: Request, what: str) -> float:
-    seconds = _body(request, what).get("seconds")
-    if not _has_type(seconds, NUMBER) or not 0 <= seconds < float("inf"):
+    seconds = json_body(request, what).get("seconds")
+    if not json_type(seconds, NUMBER) or not 0 <= seconds < float("inf"):
         raise ApiError("invalid_body", object=what, reason="seconds must be a number >= 0")
     return float(seconds)
 
@@ -62,7 +91,7 @@ class FleetControl:
         except ApiError as error:
             return error_response(error.key, headers=error.headers, **error.fields), 0.0
 
-    def _device(self, params: Params) -> FleetDevice:
+    def _device(self, params: Params) -> Device:
         index = params["index"]
         if not (index.isascii() and index.isdigit() and int(index) in self.fleet.by_index):
             raise ApiError("not_found", path=f"{PREFIX}/devices/{index}")
@@ -71,11 +100,11 @@ class FleetControl:
     def devices(self, request: Request, params: Params) -> Response:
         offset, limit = _query(request, "offset", 0), _query(request, "limit", PAGE)
         page = self.fleet.devices[offset : offset + limit]
-        return _json(200, {"total": len(self.fleet.devices), "devices": [d.describe() for d in page]})
+        return json_response(200, {"total": len(self.fleet.devices), "devices": [d.describe() for d in page]})
 
     def device(self, request: Request, params: Params) -> Response:
         device = self._device(params)
-        return _json(200, {**device.describe(), "deviceData": device.config.device_data})
+        return json_response(200, {**device.describe(), "deviceData": device.device_data})
 
     def act(self, request: Request, params: Params) -> Response:
         device, action = self._device(params), params["action"]
@@ -83,13 +112,13 @@ class FleetControl:
             raise ApiError("not_found", path=f"{PREFIX}/devices/{params['index']}/{action}")
         seconds = _seconds(request, "reboot") if action == "reboot" else 0.0
         device.apply(action, seconds)  # on the loop's thread, where this answers
-        return _json(200, device.describe())
+        return json_response(200, device.describe())
 
     def requests(self, request: Request, params: Params) -> Response:
         index = _query(request, "device", None)
         if index is not None and index not in self.fleet.by_index:
             raise ApiError("not_found", path=f"{PREFIX}/devices/{index}")
-        return _json(200, {"requests": self.fleet.requests(index, _query(request, "limit", PAGE))})
+        return json_response(200, {"requests": self.fleet.requests(index, _query(request, "limit", PAGE))})
 
     def clear_requests(self, request: Request, params: Params) -> Response:
         self.fleet.clear_requests()
@@ -98,7 +127,7 @@ class FleetControl:
     def advance(self, request: Request, params: Params) -> Response:
         seconds = _seconds(request, "clock advance")
         try:
-            return _json(200, {"now": self.fleet.advance(seconds)})
+            return json_response(200, {"now": self.fleet.advance(seconds)})
         except RuntimeError as error:
             raise ApiError("conflict", reason=str(error)) from None
 

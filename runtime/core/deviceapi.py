@@ -307,7 +307,7 @@ class DeviceApi:
         route = plan.route
         headers = list(plan.headers)
         try:
-            values = host.backend.invoke(route, plan.kwargs, body, plan.binary)
+            values = host.invoke(route, plan.kwargs, body, plan.binary)
             if values is None:
                 first = route.parameters[0].name if route.parameters else ""
                 value = plan.arguments.get(first, "")

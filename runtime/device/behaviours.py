@@ -5,7 +5,7 @@
 - collection: members stored per concrete collection path, addressed by the key property the spec
   names; the member routes end with the key's path parameter.
 - job: starts a simulated job and answers its id.
-- hook: a named function of the runtime (`DeviceBackend`), for behaviour that is truly special.
+- hook: a function a feature provides by the name the spec gives it, for behaviour that is truly special.
 
 State is values by property name, kept in the device's StateStore; the generated handler renders them.
 Every change is a `put` of the new value (made under the store's lock, so that concurrent changes of
@@ -14,25 +14,27 @@ one collection never lose one another): a state file has it before the request i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Mapping
 
-from ..generated import handler as api
-
-from .simulator import JobSimulator
-from .state import Resource, resource_of
+from ...generated import handler as api
+from ..core.deviceapi import Route
+from .feature import Hook
+from .resources import Resource, resource_of
 from .store import StateStore
+
+JobStarter = Callable[[Route, dict[str, Any]], dict[str, Any]]
 
 
 class Behaviours:
-    """Answers each route by its declared kind; `hooks` holds the functions hook routes name."""
+    """Answers each route by its declared kind: `hooks` are the features' functions by the name hook routes
+    give, `start_job` starts the job of a `job` route."""
 
-    def __init__(self, simulator: JobSimulator, hooks: object, store: StateStore) -> None:
-        self.simulator, self.hooks, self.store = simulator, hooks, store
+    def __init__(self, hooks: Mapping[str, Hook], store: StateStore, start_job: JobStarter) -> None:
+        self.hooks, self.store, self.start_job = hooks, store, start_job
         missing = [
             f"{route.operation} (hook {route.behaviour['hook']!r})"
             for route in api.ROUTES
-            if route.behaviour.get("kind") == "hook"
-            and not callable(getattr(hooks, route.behaviour["hook"], None))
+            if route.behaviour.get("kind") == "hook" and route.behaviour["hook"] not in hooks
         ]
         if missing:
             raise ValueError(f"the spec names hooks the runtime lacks: {', '.join(missing)}")
@@ -41,21 +43,12 @@ class Behaviours:
         """The values answering `route` (None: no such entity or member)."""
         kind = route.behaviour["kind"]
         if kind == "hook":
-            return getattr(self.hooks, route.behaviour["hook"])(
-                route=route, body=body, binary=binary, **kwargs
-            )
+            return self.hooks[route.behaviour["hook"]](route=route, body=body, binary=binary, **kwargs)
         if kind == "job":
             return self.start_job(route, body or {})
         if kind == "entity":
             return self.entity(route, kwargs, body)
         return self.collection(route, kwargs, body)
-
-    def start_job(self, route: Any, body: dict[str, Any]) -> dict[str, Any]:
-        job = self.simulator.create(
-            data_types=tuple(body.get("DataTypes", ())), job_type=route.behaviour["type"]
-        )
-        id_field = next(f for f in route.response.fields if f.kind.format == "uuid")
-        return {id_field.name: job.id}
 
     def entity(self, route: Any, kwargs: dict[str, Any], body: dict[str, Any] | None) -> dict[str, Any]:
         resource = resource_of(route, kwargs)

@@ -20,10 +20,10 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from .core.codec import BodyError
+from ..core.codec import BodyError
 
-from .reload import last_line, run_codegen
-from .state import resolve
+from .generator import last_line, run_codegen
+from .resources import resolve
 
 
 class DeviceDataError(ValueError):

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from ..generated import handler as api
-from .core.codec import BodyError, parse_parameter
-from .core.deviceapi import OWN
+from ...generated import handler as api
+from ..core.codec import BodyError, parse_parameter
+from ..core.deviceapi import OWN
 
 from .store import StateStore, normal_path
 

@@ -24,7 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from .simulator import Job, Scenario, StoreUnavailable
+from ..jobs.simulator import Job, Scenario, StoreUnavailable
 
 # The schema's version, in the file's user_version. 0 was the previous version's: jobs only, no type.
 SCHEMA_VERSION = 1

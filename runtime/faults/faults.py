@@ -13,10 +13,11 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..generated.handler import BASE_PATH, Request
-from .core.http1 import Headers
+from ...generated.handler import BASE_PATH
+from ..core.wire import Request
+from ..core.http1 import Headers
 
-from .core.camel import camel_keys
+from ..core.camel import camel_keys
 
 MAX_LATENCY = 3600.0  # seconds: a longer wait is a dropped connection, which drop_rate says better
 

@@ -8,10 +8,12 @@ import ipaddress
 from pathlib import Path
 from typing import Any
 
-from .core.deviceapi import parse_revision
-from .devicedata import device_seeds, read_document
-from .fleet import DeviceConfig, Fleet, ScheduledFault, state_file
-from .fleet_control import PREFIX as FLEET_PREFIX
+from ...generated import handler as api
+
+from ..control.fleet import PREFIX as FLEET_PREFIX
+from ..core.options import fleet_options, from_arguments
+from ..device.devicedata import device_seeds, read_document
+from .fleet import DeviceConfig, Fleet, ScheduledFault, device_option_kinds, state_file
 from .fleetfile import read_fleet, shard
 from .identity import BACNET_INSTANCES, overlay
 
@@ -129,6 +131,12 @@ def device_configs(args: argparse.Namespace) -> tuple[list[DeviceConfig], int]:
         raise ValueError(f"a fleet has at most {BACNET_INSTANCES} devices (BACnet device instances)")
     if args.loopback_from is not None:
         check_loopback(args.loopback_from, total)  # the whole fleet, all shards
+    # What the command line gives every device; a fleet file's entry over it.
+    given = {
+        name: value for kind in device_option_kinds() for name, value in from_arguments(kind, args).items()
+    }
+    merges = {name: how.merge for name, how in fleet_options(device_option_kinds()).items()}
+    given.update({name: None for name in merges if name not in given})  # a fleet file's alone
     base_data: dict[str, Any] = {}  # --device-data: every device's, under its fleet-file entry's
     if args.device_data is not None:
         base_data = read_document(Path(args.device_data))  # read once (YAML costs a subprocess)
@@ -149,28 +157,15 @@ def device_configs(args: argparse.Namespace) -> tuple[list[DeviceConfig], int]:
                 ScheduledFault(event.get("at", 0), event.get("fault", ""), event.get("seconds", 0))
                 for event in entry.get("schedule") or ()
             )
-            revision = entry.get("api_revision") or args.api_revision
-            parse_revision(revision)
         except ValueError as error:
             raise ValueError(f"{where}: {error}") from None
-        jobs = {} if args.job_duration is None else {"duration": args.job_duration}
-        configs.append(
-            DeviceConfig(
-                index,
-                host,
-                port,
-                users=entry.get("users") or dict(args.user),
-                api_revision=revision,
-                tls_cert=entry.get("tls_cert") or args.tls_cert,
-                tls_key=entry.get("tls_key") or args.tls_key,
-                jobs={**jobs, **(entry.get("jobs") or {})},
-                device_data=overlay(base_data, entry.get("device_data") or {}),
-                schedule=schedule,
-                state_file=state_file(args.state, index, total),
-                usb_key=args.usb_key,
-                device_time=args.device_time,
-            )
-        )
+        options = {
+            name: merges[name](value, entry.get(name)) if name in merges else value
+            for name, value in given.items()
+        }
+        options["device_data"] = overlay(base_data, entry.get("device_data") or {})
+        options["state_file"] = state_file(args.state_file, index, total)
+        configs.append(DeviceConfig(index, host, port, schedule, **options))
     return configs, total
 
 
@@ -187,10 +182,11 @@ def announce(fleet: Fleet, args: argparse.Namespace, total: int) -> None:
     if fleet.control_url is not None:
         print(f"fleet control API: {fleet.control_url}{FLEET_PREFIX}", flush=True)
     auth = (
-        f"Basic authentication for {len(args.user)} user(s)"
-        if args.user
+        f"Basic authentication for {len(args.users)} user(s)"
+        if args.users
         else "authentication off: the API is open"
     )
     files = [device.config.state_file for device in listed]
-    state = f"state kept in {', '.join(files)}" if args.state else "state in memory"
-    print(f"API revision {args.api_revision}, {args.clock} clock, {state}; {auth}", flush=True)
+    state = f"state kept in {', '.join(files)}" if args.state_file else "state in memory"
+    revision = args.api_revision or api.DEFAULT_REVISION
+    print(f"API revision {revision}, {args.clock} clock, {state}; {auth}", flush=True)

@@ -13,28 +13,31 @@ threads per device, without device faults.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
 import ssl
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-from ..generated import handler as api
-from ..generated.handler import DEFAULT_REVISION
-
-from . import control
-from .app import Emulator
-from .clock import ManualClock
-from .evloop import SILENT, Listener, LoopHub
+from ...generated import handler as api
+from ..clock.clocks import ManualClock
+from ..clock.feature import ClockFeature
+from ..control.emulator import PREFIX, DeviceEndpoint
+from ..control.fleet import ACTIONS, FleetControl
+from ..core.options import OPTION, names, share_out
+from ..core.wire import Request, Response
+from ..device.emulator import Emulator, option_kinds
+from ..device.events import OFFLINE, ONLINE, REBOOT
+from ..faults.feature import FaultsFeature
+from ..serving.embedded import DeviceAddress, server_options
+from ..serving.evloop import SILENT, Listener, LoopHub
+from ..serving.options import ServingOptions
+from ..serving.threads import EmulatorHTTPServer
+from ..serving.tls import TlsOptions, tls_context
 from .identity import with_identity
-from .fleet_control import FleetControl
-from .server import DeviceAddress, EmulatorHTTPServer, server_options, tls_context
-from .simulator import Scenario
-
-# What a device can be told to do as a whole, in the control API, the fleet file and Python.
-ACTIONS = ("offline", "hang", "reboot", "online")
 
 
 @dataclass(frozen=True)
@@ -54,25 +57,54 @@ class ScheduledFault:
                 raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")
 
 
-@dataclass
-class DeviceConfig:
-    """One controller of a fleet. `index` is its place in the whole fleet (all shards); `jobs` the
-    default job scenario (duration, status, fail_at, never_finish); `device_data` its initial values by
-    device path (e.g. {"/info/device": {"serialNumber": ...}})."""
+def device_option_kinds() -> list[type]:
+    """The options dataclasses each device of a fleet has: its Emulator's, and its TLS files."""
+    return [*option_kinds(), TlsOptions]
 
-    index: int
-    host: str = "127.0.0.1"
-    port: int = 0
-    users: dict[str, str] = field(default_factory=dict)
-    api_revision: str = DEFAULT_REVISION
-    tls_cert: str | None = None
-    tls_key: str | None = None
-    jobs: dict[str, Any] = field(default_factory=dict)
-    device_data: dict[str, Any] = field(default_factory=dict)
-    schedule: tuple[ScheduledFault, ...] = ()
-    state_file: str | None = None
-    usb_key: bool = False  # a USB key inserted at start
-    device_time: str | None = None  # the device clock's start (ISO 8601), else the host's time
+
+def _device_config() -> type:
+    """DeviceConfig: a device's place in the fleet, and every option a device has (its features' included,
+    so that an option a feature declares is a device's option with nothing added here)."""
+    fields: list[Any] = [
+        ("index", int),
+        ("host", str, dataclasses.field(default="127.0.0.1")),
+        ("port", int, dataclasses.field(default=0)),
+        ("schedule", tuple[ScheduledFault, ...], dataclasses.field(default=())),
+    ]
+    for kind in device_option_kinds():
+        for option in dataclasses.fields(kind):
+            if OPTION in option.metadata:
+                fields.append(
+                    (
+                        option.name,
+                        option.type,
+                        dataclasses.field(
+                            default=option.default,
+                            default_factory=option.default_factory,
+                            metadata=option.metadata,
+                        ),
+                    )
+                )
+    own = {"index", "host", "port", "schedule"}
+
+    def device_options(self: Any) -> dict[str, Any]:
+        """The options of the device's Emulator."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name not in own and f.name not in names(TlsOptions)
+        }
+
+    config = dataclasses.make_dataclass("DeviceConfig", fields, namespace={"device_options": device_options})
+    config.__doc__ = """One controller of a fleet. `index` is its place in the whole fleet (all shards), `host`
+    and `port` its address, `schedule` its device faults; the rest are a device's options, as the command
+    line, the fleet file and EmbeddedServer give them (e.g. users, api_revision, jobs: the default job
+    scenario, device_data: initial values by device path, usb_key, tls_cert and tls_key)."""
+    config.__module__ = __name__
+    return config
+
+
+DeviceConfig: Any = _device_config()
 
 
 class WatchedClock(ManualClock):
@@ -88,11 +120,12 @@ class WatchedClock(ManualClock):
         return now
 
 
-class FleetDevice(DeviceAddress):
-    """One device of a fleet: what its listener serves (the Emulator, unless the device is failing)."""
+class FleetDevice(DeviceAddress, DeviceEndpoint):
+    """One device of a fleet: what its listener serves (its endpoint, unless the device is failing)."""
 
-    def __init__(self, config: DeviceConfig, emulator: Emulator, tls: ssl.SSLContext | None) -> None:
-        self.config, self.index, self.emulator, self.tls = config, config.index, emulator, tls
+    def __init__(self, config: Any, emulator: Emulator, tls: ssl.SSLContext | None) -> None:
+        DeviceEndpoint.__init__(self, emulator)
+        self.config, self.index, self.tls = config, config.index, tls
         self.listener: Listener | None = None  # the asyncio core's
         self.host, self.port = config.host, config.port
         self.scheme = "https" if tls is not None else "http"
@@ -102,8 +135,8 @@ class FleetDevice(DeviceAddress):
         self.started = 0.0  # the clock's time when the fleet started: the schedule counts from it
 
     @property
-    def blocking(self) -> bool:
-        return self.emulator.blocking
+    def device_data(self) -> Mapping[str, Any]:
+        return self.config.device_data  # type: ignore[no-any-return]  # DeviceConfig is made at import
 
     @property
     def condition(self) -> str:
@@ -113,11 +146,12 @@ class FleetDevice(DeviceAddress):
             return "hung"
         return "booting" if self.emulator.clock.now() < self.booting_until else "online"
 
-    def answer(self, request: api.Request) -> tuple[api.Response | None, float]:
-        to_control = request.target.startswith(control.PREFIX)
+    def answer(self, request: Request) -> tuple[Response | None, float]:
+        to_control = request.target.startswith(PREFIX)
+        journal = self.emulator.feature(FaultsFeature).journal
         if self.hung:
             if not to_control:
-                self.emulator.journal.record(request, 0)
+                journal.record(request, 0)
             return SILENT, 0.0
         remaining = self.booting_until - self.emulator.clock.now()
         if remaining > 0 and not to_control:  # its /_emulator/ answers, to move its clock on
@@ -125,15 +159,16 @@ class FleetDevice(DeviceAddress):
             response = api.negotiated_error(
                 request, self.emulator, "unavailable", retry, reason="the device is booting"
             )
-            self.emulator.journal.record(request, response.status)
+            journal.record(request, response.status)
             return response, 0.0
-        return self.emulator.answer(request)
+        return super().answer(request)
 
     # Device faults: on the loop's thread (Fleet runs them there).
 
     def go_offline(self) -> None:
         self.hung = False
         self.listener.close()
+        self.emulator.events.emit(OFFLINE)
 
     def hang(self) -> None:
         self.hung = True
@@ -143,7 +178,7 @@ class FleetDevice(DeviceAddress):
             raise ValueError(f"a reboot takes a number of seconds >= 0, not {seconds!r}")
         self.hung = False
         self.listener.drop_connections()
-        self.emulator.simulator.fail_running()  # a reboot kills what was running
+        self.emulator.events.emit(REBOOT)  # a reboot kills what was running
         self.booting_until = self.emulator.clock.now() + seconds
         if not self.listener.listening:
             self.listener.reopen()
@@ -155,6 +190,7 @@ class FleetDevice(DeviceAddress):
         self.booting_until = -math.inf
         if not self.listener.listening:
             self.listener.reopen()
+        self.emulator.events.emit(ONLINE)
 
     def apply(self, action: str, seconds: float = 0.0) -> None:
         if action == "reboot":
@@ -181,23 +217,26 @@ class FleetDevice(DeviceAddress):
 
 class Fleet:
     """Serves devices in a background thread of this process: one event loop for all of them on the
-    asyncio core (the default), a server per device on the threads core. Options as EmbeddedServer's
-    (`limits`: idle_timeout, request_timeout, write_timeout, max_body_size); `control_address`: where the
-    fleet control API listens (None: nowhere)."""
+    asyncio core (the default), a server per device on the threads core. `options`: the serving options
+    (idle_timeout, request_timeout, write_timeout, max_body_size), and any device option (e.g. max_jobs,
+    seed, faults) for every device, over its DeviceConfig's; `control_address`: where the fleet control
+    API listens (None: nowhere); `clock`: every device's, "real" or "manual"."""
 
     def __init__(
         self,
-        devices: Sequence[DeviceConfig],
+        devices: Sequence[Any],
         *,
         clock: str = "real",
         core: str = "asyncio",
         quiet: bool = True,
-        max_jobs: int = 1_000_000,
-        seed: int | None = None,
-        faults: Iterable[Mapping[str, Any]] = (),
         control_address: tuple[str, int] | None = None,
-        **limits: float,
+        **options: Any,
     ) -> None:
+        serving, *device_shares = share_out(
+            [ServingOptions, *device_option_kinds()], {**options, "core": core}
+        )
+        every_device = {name: value for share in device_shares for name, value in share.items()}
+        limits = ServingOptions(**serving).limits()
         if core not in ("asyncio", "threads"):
             raise ValueError(f"core must be asyncio or threads, not {core!r}")
         if core == "threads" and (control_address is not None or any(d.schedule for d in devices)):
@@ -208,17 +247,18 @@ class Fleet:
         self._server_options = server_options(quiet, **limits)
         contexts: dict[tuple[str, str], ssl.SSLContext] = {}  # one per certificate, however many devices
         self.devices: list[FleetDevice] = []
-        faults = list(faults)
         for config in devices:
+            config = replace(config, **every_device)
             # What the device data does not give is generated from the index in the whole fleet and the seed.
-            config = replace(config, device_data=with_identity(config.device_data, config.index, seed))
+            data = with_identity(config.device_data or {}, config.index, config.seed)
+            config = replace(config, device_data=data)
             tls = None
             if (config.tls_cert is None) != (config.tls_key is None):
                 raise ValueError(f"device {config.index}: HTTPS needs both a TLS certificate and its key")
             if config.tls_cert is not None:
                 pair = (config.tls_cert, config.tls_key)
                 tls = contexts[pair] = contexts.get(pair) or tls_context(*pair)
-            self.devices.append(FleetDevice(config, self._emulator(config, tls, max_jobs, seed, faults), tls))
+            self.devices.append(FleetDevice(config, self._emulator(config, tls), tls))
         self.by_index = {device.index: device for device in self.devices}
         self.hub: LoopHub | None = None
         self.failed: FleetDevice | None = None  # the device whose address could not be listened on
@@ -226,34 +266,9 @@ class Fleet:
         self._servers: list[EmulatorHTTPServer] = []
         self._threads: list[threading.Thread] = []
 
-    def _emulator(
-        self,
-        config: DeviceConfig,
-        tls: ssl.SSLContext | None,
-        max_jobs: int,
-        seed: int | None,
-        faults: list[Mapping[str, Any]],
-    ) -> Emulator:
-        emulator = Emulator(
-            api_revision=config.api_revision,
-            job_duration=config.jobs.get("duration"),
-            clock=WatchedClock() if self.clock_kind == "manual" else "real",
-            users=config.users or None,
-            secure=tls is not None,
-            state_file=config.state_file,
-            max_jobs=max_jobs,
-            seed=seed,
-            device_data=config.device_data,
-            usb_key=config.usb_key,
-            device_time=config.device_time,
-        )
-        if config.jobs:
-            default = emulator.simulator.default_scenario
-            scenario = Scenario(**{"duration": default.duration, "status": default.status, **config.jobs})
-            emulator.simulator.default_scenario = scenario
-        for fault in faults:
-            emulator.add_fault(**fault)
-        return emulator
+    def _emulator(self, config: Any, tls: ssl.SSLContext | None) -> Emulator:
+        clock = WatchedClock() if self.clock_kind == "manual" else "real"
+        return Emulator(**{**config.device_options(), "clock": clock, "secure": tls is not None})
 
     # Serving
 
@@ -291,9 +306,7 @@ class Fleet:
         options = self._server_options
         for device in self.devices:
             self.failed = device
-            server = EmulatorHTTPServer(
-                (device.host, device.port), device.emulator, tls=device.tls, **options
-            )
+            server = EmulatorHTTPServer((device.host, device.port), device, tls=device.tls, **options)
             self._servers.append(server)
             device.port = server.server_address[1]
         self.failed = None
@@ -387,7 +400,7 @@ class Fleet:
 
     def advance(self, seconds: float) -> float:
         """Move every device's manual clock forward; answers the latest device time."""
-        return max(device.emulator.advance(seconds) for device in self.devices)
+        return max(device.emulator.feature(ClockFeature).advance(seconds) for device in self.devices)
 
     def requests(self, index: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         """The device-API requests of every device (or one), the latest `limit`, oldest first, each
@@ -396,14 +409,14 @@ class Fleet:
         entries = (
             {"device": device.index, "address": f"{device.host}:{device.port}", **entry}
             for device in devices
-            for entry in device.emulator.requests()
+            for entry in device.emulator.feature(FaultsFeature).requests()
         )
         latest = heapq.nlargest(limit, entries, key=lambda entry: entry["time"])
         return latest[::-1]
 
     def clear_requests(self) -> None:
         for device in self.devices:
-            device.emulator.clear_requests()
+            device.emulator.feature(FaultsFeature).clear_requests()
 
 
 def state_file(state: str | Path | None, index: int, devices: int) -> str | None:

@@ -29,11 +29,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-from .auth import parse_user
+from ..core.options import Option, fleet_options
+from .fleet import device_option_kinds
 from .miniyaml import YamlError, loads
 
-FIELDS = ("address", "users", "api_revision", "tls_cert", "tls_key", "jobs", "device_data", "schedule")
-JOB_FIELDS = ("duration", "status", "fail_at", "never_finish")
 CSV_HEADER = ["address", "username", "password"]
 
 
@@ -41,23 +40,26 @@ class FleetFileError(ValueError):
     pass
 
 
-def read_fleet(path: Path) -> list[dict[str, Any]]:
+def read_fleet(path: Path, options: dict[str, Option] | None = None) -> list[dict[str, Any]]:
     """The entries of a fleet file, defaults applied, checked for shape; FleetFileError naming the
-    file and the device or line."""
+    file and the device or line. `options`: the device options an entry may give, by key, besides its
+    address and its schedule (by default those of every device of a fleet)."""
+    if options is None:
+        options = fleet_options(device_option_kinds())
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise FleetFileError(f"cannot read the fleet file {path}: {error}") from None
-    entries = _read_csv(text, path) if path.suffix.lower() == ".csv" else _read_yaml(text, path)
+    entries = _read_csv(text, path) if path.suffix.lower() == ".csv" else _read_yaml(text, path, options)
     if not entries:
         raise FleetFileError(f"{path}: the fleet file lists no device")
     folder = path.parent
     for number, entry in enumerate(entries):
-        _check(entry, f"{path}: device {number}", folder)
+        _check(entry, f"{path}: device {number}", folder, options)
     return entries
 
 
-def _read_yaml(text: str, path: Path) -> list[dict[str, Any]]:
+def _read_yaml(text: str, path: Path, options: dict[str, Option]) -> list[dict[str, Any]]:
     try:
         document = loads(text)
     except YamlError as error:
@@ -72,11 +74,11 @@ def _read_yaml(text: str, path: Path) -> list[dict[str, Any]]:
     defaults = document.get("defaults") or {}
     if not isinstance(defaults, dict):
         raise FleetFileError(f"{path}: `defaults:` must be a mapping")
-    _check(defaults, f"{path}: defaults", path.parent, resolve=False)
+    _check(defaults, f"{path}: defaults", path.parent, options, resolve=False)
     entries = []
     for number, entry in enumerate(document["devices"]):
         if not isinstance(entry, dict):
-            raise FleetFileError(f"{path}: device {number} must be a mapping of {', '.join(FIELDS)}")
+            raise FleetFileError(f"{path}: device {number} must be a mapping of {', '.join(fields(options))}")
         entries.append({**defaults, **entry})
     return entries
 
@@ -96,46 +98,39 @@ def _read_csv(text: str, path: Path) -> list[dict[str, Any]]:
     return list(by_address.values())
 
 
-def _check(entry: dict[str, Any], where: str, folder: Path, resolve: bool = True) -> None:
-    """Fail on what a device entry cannot mean; make its users a mapping and its TLS paths absolute."""
-    unknown = set(entry) - set(FIELDS)
+def fields(options: dict[str, Option]) -> list[str]:
+    """What a device entry may give."""
+    return ["address", *options, "schedule"]
+
+
+def _check(
+    entry: dict[str, Any], where: str, folder: Path, options: dict[str, Option], resolve: bool = True
+) -> None:
+    """Fail on what a device entry cannot mean; read each option as it declares (users a mapping, paths
+    made absolute)."""
+    known = fields(options)
+    unknown = set(entry) - set(known)
     if unknown:
         raise FleetFileError(
-            f"{where}: unknown field(s) {', '.join(sorted(unknown))} (known: {', '.join(FIELDS)})"
+            f"{where}: unknown field(s) {', '.join(sorted(unknown))} (known: {', '.join(known)})"
         )
-    for name in ("address", "api_revision", "tls_cert", "tls_key"):
-        if entry.get(name) is not None and not isinstance(entry[name], (str, int, float)):
-            raise FleetFileError(f"{where}: {name} must be a string")
-        if entry.get(name) is not None:
-            entry[name] = str(entry[name])
-    entry["users"] = _users(entry.get("users"), where)
-    for name in ("tls_cert", "tls_key"):
-        if resolve and entry.get(name) is not None:
-            entry[name] = str(folder / entry[name])
-    jobs = entry.get("jobs") or {}
-    if not isinstance(jobs, dict) or set(jobs) - set(JOB_FIELDS):
-        raise FleetFileError(f"{where}: jobs must be a mapping of {', '.join(JOB_FIELDS)}")
-    data = entry.get("device_data") or {}
-    if not isinstance(data, dict) or not all(isinstance(k, str) and k.startswith("/") for k in data):
-        raise FleetFileError(f"{where}: device_data must map device paths (from /) to their values")
+    if entry.get("address") is not None:
+        if not isinstance(entry["address"], (str, int, float)):
+            raise FleetFileError(f"{where}: address must be a string")
+        entry["address"] = str(entry["address"])
+    for name, how in options.items():
+        if entry.get(name) is None:
+            continue
+        try:
+            value = how.read(entry[name]) if how.read is not None else entry[name]
+        except ValueError as error:
+            raise FleetFileError(f"{where}: {error}") from None
+        entry[name] = str(folder / value) if how.path and resolve else value
     schedule = entry.get("schedule") or []
     if not isinstance(schedule, list) or not all(
         isinstance(event, dict) and set(event) <= {"at", "fault", "seconds"} for event in schedule
     ):
         raise FleetFileError(f"{where}: schedule must be a list of {{at: SECONDS, fault: NAME, seconds: N}}")
-
-
-def _users(users: Any, where: str) -> dict[str, str]:
-    if users is None:
-        return {}
-    if isinstance(users, dict):
-        return {str(name): str(password) for name, password in users.items()}
-    if isinstance(users, list):
-        try:
-            return dict(parse_user(str(user)) for user in users)
-        except ValueError as error:
-            raise FleetFileError(f"{where}: {error}") from None
-    raise FleetFileError(f"{where}: users must be a mapping of name: password, or a list of NAME:PASSWORD")
 
 
 def shard(total: int, spec: tuple[int, int]) -> range:

@@ -14,9 +14,9 @@ import math
 import random
 from typing import Any, Mapping
 
-from ..generated import handler as api
+from ...generated import handler as api
 
-from .state import resolve
+from ..device.resources import resolve
 
 DEVICE_PATH = "/info/device"
 BACNET_PATH = "/info/bacnet"

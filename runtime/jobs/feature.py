@@ -1,36 +1,107 @@
-"""The device's hooks: the functions that resources of kind `hook` name in spec/resources.yaml.
-
-Each answers the object's values by property name (None: no such entity), called with the route, the
-request body (or None), whether raw bytes are asked for, and the path and query parameters. A hook the
-spec names but this class lacks is an error at start-up (behaviours.Behaviours). Errors are raised
-through the handler module, whose classes a spec reload replaces.
-"""
+"""The jobs: the simulator behind every job resource, its hooks, its control operations and its options."""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Mapping
 
-from ..generated import handler as api
+from ...generated import handler as api
+from ..core.camel import camel_keys
+from ..core.deviceapi import Route
+from ..core.options import option, positive, seconds
+from ..clock.feature import ClockFeature
+from ..core.wire import ApiError
+from ..device.events import REBOOT
+from ..device.feature import BodyField, Device, Feature, Hook, Operation
+from .simulator import Job, JobSimulator, JobState, Scenario
 
-from .backups import Backups
-from .device_clock import DateTimeError, DeviceClock
-from .simulator import JobSimulator
+NUMBER = (int, float)
+JOB_FIELDS = ("duration", "status", "fail_at", "never_finish")
 
 
-class DeviceBackend:
-    def __init__(
-        self,
-        simulator: JobSimulator,
-        api_revision: str,
-        backup_job_type: str,
-        backups: Backups,
-        device_clock: DeviceClock,
-    ) -> None:
-        self.simulator = simulator
-        self.api_revision = api_revision
-        self.backup_job_type = backup_job_type
-        self.backups = backups
-        self.device_clock = device_clock
+def job_scenario(given: Any) -> Mapping[str, Any]:
+    """A fleet file's default job scenario: a mapping of JOB_FIELDS; ValueError otherwise."""
+    if not isinstance(given, dict) or set(given) - set(JOB_FIELDS):
+        raise ValueError(f"jobs must be a mapping of {', '.join(JOB_FIELDS)}")
+    return given
+
+
+@dataclass(frozen=True)
+class JobsOptions:
+    job_duration: float | None = option(
+        flag="--job-duration",
+        parse=seconds,
+        metavar="SECONDS",
+        help="seconds a backup job takes from 0 to 100 %% "
+        f"(default: {api.CHOICES['default_job_duration']:g})",
+    )
+    max_jobs: int = option(
+        1_000_000,
+        flag="--max-jobs",
+        parse=positive,
+        help="evict the oldest finished jobs beyond this many (default: 1000000)",
+    )
+    # The default job scenario (duration, status, fail_at, never_finish) over job_duration.
+    jobs: Mapping[str, Any] = option(
+        factory=dict,
+        fleet=True,
+        read=job_scenario,
+        merge=lambda lower, upper: {**(lower or {}), **(upper or {})},
+    )
+
+
+def job_document(job: Job, state: JobState) -> dict[str, Any]:
+    """A job as the control API shows it (camelCase keys, like the device API's JSON)."""
+    scenario = {key: value for key, value in asdict(job.scenario).items() if value is not None}
+    return {
+        "jobId": job.id,
+        "progress": state.progress,
+        "status": state.status,
+        "running": state.running,
+        "dataTypes": list(job.data_types),
+        "startedAt": job.started,
+        "scenario": camel_keys(scenario),
+    }
+
+
+class JobsFeature(Feature):
+    """The device's jobs: created by the device API (a `job` resource, a backup) or the control API,
+    progressing on the emulator's clock; a reboot fails those running."""
+
+    options = JobsOptions
+
+    def __init__(self, device: Device, options: JobsOptions) -> None:
+        duration = (
+            api.CHOICES["default_job_duration"] if options.job_duration is None else options.job_duration
+        )
+        if not (math.isfinite(duration) and duration >= 0):
+            raise ValueError(f"job duration must be a number of seconds >= 0, not {options.job_duration!r}")
+        if options.max_jobs < 1:
+            raise ValueError(f"max_jobs must be at least 1, not {options.max_jobs!r}")
+        self.backup_job_type = api.CHOICES["backup_job_type"]
+        self.simulator = JobSimulator(
+            device.feature(ClockFeature).clock,
+            default_duration=duration,
+            success_status=api.SUCCESS_STATUS,
+            running_status=api.CHOICES["running_status"],
+            failure_status=api.CHOICES["failure_status"],
+            cancelled_status=api.CHOICES["cancelled_status"],
+            max_jobs=options.max_jobs,
+            store=device.file,
+        )
+        if options.jobs:
+            default = self.simulator.default_scenario
+            given = {"duration": default.duration, "status": default.status, **options.jobs}
+            self.simulator.default_scenario = Scenario(**given)
+        device.events.subscribe(REBOOT, self.simulator.fail_running)
+        # Who makes a job that leaves a file (the backups feature, when the device has it).
+        self.file_jobs: Callable[[dict[str, Any], Scenario], str] | None = None
+
+    # Hooks
+
+    def hooks(self) -> Mapping[str, Hook]:
+        return {"backup_job": self.backup_job, "job": self.job_resource, "cancel_job": self.cancel_job}
 
     def backup_job(self, job_id: str, **_: Any) -> dict[str, Any] | None:
         job = self.simulator.get(job_id)
@@ -39,7 +110,7 @@ class DeviceBackend:
         state = self.simulator.state(job)
         return {"Progress": state.progress, "Status": state.status}
 
-    def job(self, job_id: str, **_: Any) -> dict[str, Any] | None:
+    def job_resource(self, job_id: str, **_: Any) -> dict[str, Any] | None:
         job = self.simulator.get(job_id)
         if job is None:
             return None
@@ -55,42 +126,76 @@ class DeviceBackend:
             raise api.ApiError("conflict", reason=f"job {job.id} is not running: it cannot be cancelled")
         return {}
 
-    def info(self, **_: Any) -> dict[str, Any]:
-        # The links are the spec's defaults; the revision is the runtime's (--api-revision).
-        return {"ApiRevision": self.api_revision}
+    def start(self, route: Route, body: dict[str, Any]) -> dict[str, Any]:
+        """A resource of kind `job`: start a job of the type it names; answers its id."""
+        job = self.simulator.create(
+            data_types=tuple(body.get("DataTypes", ())), job_type=route.behaviour["type"]
+        )
+        id_field = next(f for f in route.response.fields if f.kind.format == "uuid")
+        return {id_field.name: job.id}
 
-    # The backup workflow (runtime/backups.py)
+    # Control operations
 
-    def create_backup(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return {"JobId": self.backups.create(body)}
+    def create_job(
+        self,
+        *,
+        duration: float | None = None,
+        status: str | None = None,
+        fail_at: int | None = None,
+        never_finish: bool = False,
+        data_types: tuple[str, ...] = (),
+        file_name: str | None = None,
+        target: str = "Device",
+    ) -> str:
+        """Start a job that unfolds as the scenario says (status: the final one, by default the spec's
+        success status); answers its id. With a `file_name`, a backup job that leaves that file on
+        `target` when it ends OK, as one created through the device API does."""
+        duration = self.simulator.default_scenario.duration if duration is None else duration
+        status = self.simulator.success_status if status is None else status
+        scenario = Scenario(duration, status, fail_at, never_finish)
+        if scenario == self.simulator.default_scenario:
+            scenario = self.simulator.default_scenario  # one object for every default job: 64 bytes a job
+        if file_name is not None:
+            if self.file_jobs is None:
+                raise ValueError("this device keeps no files: a job cannot leave one")
+            body = {"FileName": file_name, "Target": target, "DataTypes": list(data_types)}
+            return self.file_jobs(body, scenario)
+        return self.simulator.create(scenario, data_types).id
 
-    def backup_files(self, target: str, **_: Any) -> list[dict[str, Any]]:
-        return self.backups.files(target)
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        """A job as the control API shows it; None when there is no such job."""
+        job = self.simulator.get(job_id)
+        return None if job is None else job_document(job, self.simulator.state(job))
 
-    def backup_file(self, target: str, file_name: str, **_: Any) -> dict[str, Any] | None:
-        return self.backups.file(target, file_name)
+    def jobs(self) -> list[dict[str, Any]]:
+        """Every job, as the control API shows it."""
+        return [job_document(job, self.simulator.state(job)) for job in self.simulator.jobs()]
 
-    def delete_backup_file(self, target: str, file_name: str, **_: Any) -> dict[str, Any] | None:
-        return {} if self.backups.delete(target, file_name) else None
-
-    def files(self, **_: Any) -> dict[str, Any]:
-        return self.backups.root_folder()
-
-    def backup_folder(self, **_: Any) -> dict[str, Any]:
-        return self.backups.backup_folder()
-
-    def backup_archive(self, file_name: str, binary: bool, **_: Any) -> bytes | dict[str, Any] | None:
-        """A backup file's metadata, or its bytes when encode=bin asks for them."""
-        return self.backups.archive(file_name) if binary else self.backups.file_metadata(file_name)
-
-    # The device's clock (runtime/device_clock.py)
-
-    def date_time(self, **_: Any) -> dict[str, Any]:
-        return self.device_clock.values()
-
-    def set_date_time(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
-        try:
-            self.device_clock.set(body)
-        except DateTimeError as error:
-            raise api.ApiError("invalid_date_time", reason=str(error)) from None
-        return self.device_clock.values()
+    operations = (
+        Operation("GET", "/jobs", "jobs", shows=lambda _, jobs: {"jobs": jobs}),
+        Operation(
+            "POST",
+            "/jobs",
+            "create_job",
+            body=(
+                BodyField("duration", "duration", NUMBER),
+                BodyField("status", "status", str),
+                BodyField("failAt", "fail_at", int),
+                BodyField("neverFinish", "never_finish", bool),
+                BodyField("dataTypes", "data_types", list),  # of strings
+                # A backup job that leaves this file when it ends OK (the device API's create body).
+                BodyField("fileName", "file_name", str),
+                BodyField("target", "target", str),
+            ),
+            what="scenario",
+            status=201,
+            shows=lambda jobs, job_id: jobs.job(job_id),
+        ),
+        Operation(
+            "GET",
+            "/jobs/{job_id}",
+            "job",
+            shows=lambda _, job: job,
+            missing=lambda path, parameters: ApiError("job_not_found", value=parameters["job_id"]),
+        ),
+    )

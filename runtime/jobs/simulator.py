@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol
 
-from .clock import Clock
+from ..clock.clocks import Clock
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 The thread-per-connection http.server core spends its time switching threads under load (its p99
 reaches hundreds of milliseconds at 64 connections on 2 cores). This core reads requests with the same
-incremental reader as the threads core (generated/http1.py), answers them with the same
+incremental reader as the threads core (runtime/core/http1.py), answers them with the same
 `Emulator.answer` — the generated handler — and keeps an idle connection for the price of a buffer. An
 injected latency waits on a timer, never in the loop.
 
@@ -27,10 +27,9 @@ import threading
 import time
 from typing import Any, Callable, Protocol
 
-from ..generated import handler as api
-from .core.http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
-
-from .app import Emulator
+from ...generated import handler as api
+from ..core.http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
+from ..core.wire import Request, Response, origin_form
 
 logger = logging.getLogger("runtime")
 
@@ -132,23 +131,21 @@ class HttpProtocol(asyncio.Protocol):
         if isinstance(event, Refusal):
             self._send(event, api.error_response(event.key, **event.fields))
             return
-        request = api.Request(event.method, api.origin_form(event.target), event.headers, event.body)
-        emulator = self.listener.host
-        if emulator.blocking:
+        request = Request(event.method, origin_form(event.target), event.headers, event.body)
+        host = self.listener.host
+        if host.blocking:
             # An answer may wait on the state file (maybe on another process's lock), a GET too (reading
             # the backup files settles finished backups into files): in a worker thread.
             self.holding = True
             self.deadline = math.inf
-            future = asyncio.get_running_loop().run_in_executor(
-                self.server.executor(), emulator.answer, request
-            )
+            future = asyncio.get_running_loop().run_in_executor(self.server.executor(), host.answer, request)
             future.add_done_callback(lambda done: self._answered(event, *done.result()))
             return
-        response, delay = emulator.answer(request)
+        response, delay = host.answer(request)
         self._answered(event, response, delay, held=False)
 
     def _answered(
-        self, event: RequestEvent, response: api.Response | None, delay: float, held: bool = True
+        self, event: RequestEvent, response: Response | None, delay: float, held: bool = True
     ) -> None:
         if response is SILENT:  # a hung device: the connection stays open, unanswered, until it goes
             self.holding = True
@@ -163,14 +160,14 @@ class HttpProtocol(asyncio.Protocol):
         else:
             self._send(event, response)
 
-    def _send_held(self, event: RequestEvent, response: api.Response | None) -> None:
+    def _send_held(self, event: RequestEvent, response: Response | None) -> None:
         self.holding = False
         self._send(event, response)
         if self.reader.busy:
             self._request_begun()
         self._process()
 
-    def _send(self, event: RequestEvent | Refusal, response: api.Response | None) -> None:
+    def _send(self, event: RequestEvent | Refusal, response: Response | None) -> None:
         transport = self.transport
         if transport.is_closing():
             return
@@ -197,7 +194,7 @@ class Host(Protocol):
     @property
     def blocking(self) -> bool: ...
 
-    def answer(self, request: api.Request) -> tuple[api.Response | None, float]: ...
+    def answer(self, request: Request) -> tuple[Response | None, float]: ...
 
 
 def listening_socket(address: tuple[str, int]) -> socket.socket:
@@ -385,20 +382,19 @@ class LoopHub:
 
 
 class EventLoopServer(LoopHub):
-    """Serves one Emulator on its own loop: the same surface as the threaded server (server_address,
-    serve_forever, shutdown, server_close)."""
+    """Serves one host (a device's endpoint) on its own loop: the same surface as the threaded server
+    (server_address, serve_forever, shutdown, server_close)."""
 
     def __init__(
         self,
         address: tuple[str, int],
-        emulator: Emulator,
+        host: Host,
         *,
         tls: ssl.SSLContext | None = None,
         **options: Any,
     ) -> None:
         super().__init__(**options)
-        self.emulator = emulator
-        self.server_address = self.listen(address, emulator, tls).server_address
+        self.server_address = self.listen(address, host, tls).server_address
 
 
 def _quiet_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
