@@ -1,8 +1,6 @@
 """`python -m codegen [--check] [--spec DIR] [--out DIR]`: regenerate `generated/` from `spec/`.
 
 `python -m codegen import PAGE.txt [...] [--into DIR]` writes vendor pages into the spec (codegen/importer.py).
-`python -m codegen data FILE` prints a YAML data file (the emulator's --device-data) as JSON, for the
-server, which reads JSON only (it imports the standard library alone).
 
 In a checkout the folders default to its own spec/ and generated/; installed, `--out` and `--into` must
 be given, so that nothing is written into site-packages (`eclypse-emulator --spec DIR` generates into a
@@ -15,7 +13,6 @@ extras are not installed).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -34,8 +31,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{PROG} needs {missing.name}: {EXTRAS_HINT}", file=sys.stderr)
             return 2
         return import_main(argv[1:], prog=f"{PROG} import")
-    if argv[:1] == ["data"] and len(argv) == 2:
-        return data_as_json(Path(argv[1]))
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Generate the server's handler, serialisers, models and client from a spec folder.",
@@ -68,23 +63,6 @@ def main(argv: list[str] | None = None) -> int:
     except SpecError as error:
         print(f"spec error: {error}", file=sys.stderr)
         return 2
-    return 0
-
-
-def data_as_json(path: Path) -> int:
-    """Print the YAML file `path` as JSON (a YAML date or time as its text); exit 2 naming what is wrong."""
-    try:
-        import yaml
-    except ModuleNotFoundError as missing:
-        print(f"reading YAML needs {missing.name}: {EXTRAS_HINT}; or write {path} as JSON", file=sys.stderr)
-        return 2
-    try:
-        with path.open(encoding="utf-8") as stream:
-            document = yaml.safe_load(stream)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        print(f"cannot read {path}: {' '.join(str(error).split())}", file=sys.stderr)
-        return 2
-    print(json.dumps(document, default=str))
     return 0
 
 

@@ -29,8 +29,8 @@ ACTION_ERRORS = (
 )
 # The patterns below say exactly what the handler accepts, in the regular-expression syntax that ECMA-262 and
 # Python's `re` read alike: it strips whitespace (str.strip) around `encode` and around each `$select` name,
-# matches `encode` as str.lower does and property names as str.casefold does (`ſtatus` is `status`).
-# Every character that is whitespace or folds to ASCII lies in the Basic Multilingual Plane.
+# matches `encode` and property names case-insensitively in ASCII only (`ſtatus` is not `status`).
+# Every character that is whitespace lies in the Basic Multilingual Plane.
 BMP = 0x10000
 
 
@@ -69,33 +69,12 @@ def _whitespace() -> str:
     return _char_class([chr(c) for c in range(BMP) if chr(c).isspace()]) + "*"
 
 
-@functools.cache
-def _folds(fold: str) -> dict[str, tuple[str, ...]]:
-    """ASCII text -> the characters that `str.<fold>` turns into it."""
-    found: dict[str, list[str]] = {}
-    for code in range(BMP):
-        folded = getattr(chr(code), fold)()
-        if folded and folded.isascii():
-            found.setdefault(folded, []).append(chr(code))
-    return {text: tuple(chars) for text, chars in found.items()}
-
-
-def _caseless(text: str, fold: str = "casefold") -> str:
-    """A pattern of every string that `str.<fold>` turns into `text`'s folding (e.g. `[Ss\\u017f]` for s)."""
-    target, folds = getattr(text, fold)(), _folds(fold)
-
-    @functools.cache
-    def rest(start: int) -> str:
-        if start == len(target):
-            return ""
-        branches = [
-            _char_class(folds[target[start:end]]) + rest(end)
-            for end in range(start + 1, min(start + 3, len(target)) + 1)
-            if target[start:end] in folds
-        ]
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-    return rest(0)
+def _caseless(text: str) -> str:
+    """A pattern of every spelling of `text` that differs in the case of its ASCII letters (`[Ss]tatus`): the
+    handler matches names in ASCII only (codec.ascii_fold)."""
+    return "".join(
+        f"[{c.upper()}{c.lower()}]" if c.isascii() and c.isalpha() else _regex_char(c) for c in text
+    )
 
 
 def _names_pattern(obj: Object) -> str:
@@ -226,7 +205,7 @@ def _parameters(spec: Spec, resource: Resource, binary: bool = False) -> list[di
             "description": encode["description"] + f" One of {', '.join(names)}, in any case.",
             "schema": {
                 "type": "string",
-                "pattern": f"^{space}(?:{'|'.join(_caseless(n, 'lower') for n in names)}){space}$",
+                "pattern": f"^{space}(?:{'|'.join(_caseless(n) for n in names)}){space}$",
                 "examples": names,
             },
         }

@@ -12,7 +12,14 @@ from pathlib import Path
 from ..generated import handler
 from .core.deviceapi import parse_revision
 from .core.options import add_arguments, from_arguments, positive
-from .fleet.cli import add_fleet_arguments, address_argument, announce, check_fleet_arguments, device_configs
+from .fleet.cli import (
+    add_fleet_arguments,
+    address_argument,
+    announce,
+    check_fleet_arguments,
+    device_configs,
+    host_argument,
+)
 from .fleet.fleet import Fleet, device_option_kinds, raise_descriptor_limit
 from .reload import PACKAGED_SPEC, ReloadError, SpecReloader, serve_spec
 from .serving.embedded import stderr_log
@@ -55,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="serve",
         help="serve the emulator (the default, may be left out)",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", type=host_argument, help="address to listen on (default: 127.0.0.1)"
+    )
     parser.add_argument(
         "--port", type=_port, default=8080, help="port to listen on; 0 picks a free one (default: 8080)"
     )
@@ -130,6 +139,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         configs, total = device_configs(args)
+    except ValueError as error:
+        parser.error(str(error))
+    # Before any device is built: a fleet too large for the open-files limit fails at once.
+    shortage = raise_descriptor_limit(len(configs))
+    if shortage is not None:
+        print(f"error: {shortage}", file=sys.stderr)
+        return 1
+    try:
         serving = ServingOptions(**from_arguments(ServingOptions, args))
         fleet = Fleet(
             configs,
@@ -141,10 +158,6 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ValueError as error:
         parser.error(str(error))
-    shortage = raise_descriptor_limit(len(configs))
-    if shortage is not None:
-        print(f"error: {shortage}", file=sys.stderr)
-        return 1
     try:
         fleet.start()
     except OSError as error:

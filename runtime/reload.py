@@ -14,17 +14,20 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
 from typing import Callable
 
 from .. import generated
-from .device.generator import CHECKOUT, PACKAGE, last_line, run_codegen
 
 # In dependency order: the handler imports the serialisers, the client the models.
 MODULES = tuple(f"{generated.__name__}.{name}" for name in ("serializers", "models", "handler", "client"))
+# The folder holding runtime/, generated/ and spec/: a checkout's root, or the installed package.
+PACKAGE = Path(generated.__file__).resolve().parent.parent
 PACKAGED_SPEC = PACKAGE / "spec"
+CHECKOUT = (PACKAGE / "pyproject.toml").is_file()
 
 
 class ReloadError(Exception):
@@ -43,6 +46,21 @@ def output_folder(spec_dir: Path) -> Path:
 def spec_snapshot(spec_dir: Path) -> dict[str, tuple[int, int]]:
     """Each spec file's modification time and size: what a change alters."""
     return {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(spec_dir.glob("*.yaml"))}
+
+
+def run_codegen(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m <package>.codegen ARGS` in a subprocess (the codegen extras stay out of the server)."""
+    return subprocess.run(
+        [sys.executable, "-m", f"{__package__.rpartition('.')[0]}.codegen", *args],
+        cwd=PACKAGE if CHECKOUT else PACKAGE.parent,
+        capture_output=True,
+        text=True,
+    )
+
+
+def last_line(result: subprocess.CompletedProcess[str]) -> str:
+    """What a failed codegen run said last: its message."""
+    return ((result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["codegen failed"])[0]
 
 
 def generate(spec_dir: Path, out_dir: Path) -> None:

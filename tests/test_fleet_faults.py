@@ -156,6 +156,15 @@ def test_the_fleet_control_api_fails_devices_and_its_journal_names_who_answered(
         ("DELETE", "/devices", "", 405),
         ("GET", "/devices?limit=x", "", 400),
         ("GET", "/requests?device=7", "", 404),
+        # Numbers no fleet has, beyond what int() converts or a float holds: a 4xx, never a dropped connection.
+        ("GET", "/devices?limit=" + "9" * 5000, "", 400),
+        ("GET", "/devices?offset=" + "9" * 5000, "", 400),
+        ("GET", "/requests?device=" + "9" * 5000, "", 400),
+        ("GET", "/devices/" + "9" * 5000, "", 404),
+        ("POST", "/clock/advance", '{"seconds": 1e308}', 400),
+        ("POST", "/clock/advance", '{"seconds": 1' + "0" * 400 + "}", 400),
+        ("POST", "/devices/1/reboot", '{"seconds": 1' + "0" * 400 + "}", 400),
+        ("POST", "/devices/1/reboot", '{"seconds": 1e308}', 400),
     ],
 )
 def test_the_fleet_control_api_refuses_what_it_cannot_do(

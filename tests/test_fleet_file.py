@@ -21,7 +21,7 @@ from eclypse_emulator.runtime.device.devicedata import DeviceDataError, device_s
 from eclypse_emulator.runtime.fleet.cli import device_configs
 from eclypse_emulator.runtime.fleet.fleetfile import read_fleet
 from eclypse_emulator.runtime.fleet.identity import with_identity
-from eclypse_emulator.runtime.fleet.miniyaml import loads
+from eclypse_emulator.runtime.core.miniyaml import loads
 
 JSON_BODY = {"Content-Type": "application/json"}
 URL = re.compile(r"http://[\d.]+:\d+/api/rest/v1")
@@ -232,22 +232,22 @@ def test_a_fleet_file_names_each_device_its_tls_certificate_relative_to_itself(t
         assert call("GET", URL.search(plain).group(0) + "/info").status == 200
 
 
-def _readme_block(after: str, language: str) -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def _docs_block(after: str, language: str) -> str:
+    text = (ROOT / "docs" / "fleets.md").read_text(encoding="utf-8")
     section = text[text.index(after) :]
     start = section.index(f"```{language}\n") + len(language) + 4
     return section[start : section.index("```", start)]
 
 
-def test_the_readmes_fleet_file_and_python_example_work_as_written(tmp_path: Path) -> None:
+def test_the_docs_fleet_file_and_python_example_work_as_written(tmp_path: Path) -> None:
     fleet = tmp_path / "site.yaml"
-    fleet.write_text(_readme_block("**The fleet file**", "yaml"))
+    fleet.write_text(_docs_block("## The fleet file", "yaml"))
     entries = read_fleet(fleet)
     assert entries[0]["users"] == {"admin": "site-secret"} and entries[0]["api_revision"] == "7.0"
     assert entries[0]["schedule"][1] == {"at": 120, "fault": "reboot", "seconds": 30}
     assert entries[1]["jobs"] == {"duration": 30}
     exec(
-        _readme_block("fleet.advance", "python").replace("fleet.devices[5].url, fleet.requests(5)", "pass"),
+        _docs_block("In Python:", "python").replace("fleet.devices[5].url, fleet.requests(5)", "pass"),
         {},
     )
 

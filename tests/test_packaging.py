@@ -124,6 +124,8 @@ def test_the_sdist_carries_what_its_tests_need(dists) -> None:
         "codegen/templates/client.py.jinja",
         "generated/openapi.json",
         "MANIFEST.in",
+        "mkdocs.yml",
+        "docs/index.md",
     ):
         assert name in names, name
 

@@ -12,13 +12,21 @@ import io
 import json
 import zipfile
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Mapping
 
 MANIFEST = "manifest.json"
 
 
 def build(record: Mapping[str, Any]) -> bytes:
-    """The archive of one backup record (see backups.py)."""
+    """The archive of one backup record (see backups.py), built once for its size and then served from a
+    small cache to the downloads that follow."""
+    return _build(json.dumps(record, sort_keys=True))
+
+
+@lru_cache(maxsize=64)  # a few KB each: data types are folded, names bounded
+def _build(record_json: str) -> bytes:
+    record = json.loads(record_json)
     created = datetime.fromisoformat(record["CreatedIso"])
     stamp = (
         max(created.year, 1980),

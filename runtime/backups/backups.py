@@ -9,7 +9,6 @@ a state file keeps them); the bytes are made again from the record on each downl
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable, Mapping
 from urllib.parse import quote
 
@@ -59,7 +58,7 @@ class Backups:
         self.simulator, self.store, self.clock = simulator, store, clock
         self.identity, self.job_type, self.timestamp_format = identity, job_type, timestamp_format
         self.usb_key = usb_key  # whether a USB key is inserted (configuration, not device state)
-        self._lock = threading.Lock()
+        self._lock = store.lock  # the device state's own: a reset never lands between a settle's reads
         self._creations = 0  # since the last bound check
 
     # Creating
@@ -75,7 +74,7 @@ class Backups:
         if not file_name or any(part in file_name for part in FORBIDDEN_IN_NAMES):
             raise api.ApiError("invalid_file_name", value=file_name)
         self.check_target(target)
-        data_types = list(body.get("DataTypes", ()))
+        data_types = list(dict.fromkeys(body.get("DataTypes", ())))  # a type given twice is backed up once
         job = self.simulator.create(scenario, tuple(data_types), job_type=self.job_type)
         utc, local = self.clock.moment()
         local = local.replace(microsecond=0)
@@ -102,23 +101,34 @@ class Backups:
         return job.id
 
     def _settle(self) -> None:
-        """Turn the pending backups whose job ended OK into files; drop those that failed or are gone."""
+        """Turn the pending backups whose job ended OK into files; drop those that failed or are gone.
+        Each target's file list is read and written once, however many backups ended (O(1) per file), and
+        the changes are stored together."""
+        ended, by_target = [], {}  # by_target: a target's files by name, in order
+        identity = None
         for path in self.store.paths(PENDING_PREFIX):
             record = self.store.get(path, dict)
             job = self.simulator.get(record["JobId"])
             state = self.simulator.state(job) if job is not None else None
             if state is not None and state.running:
                 continue
-            if state is not None and state.status == self.simulator.success_status:
-                # The device's identity when the file is written (read once per file, not per creation).
-                file = {key: value for key, value in record.items() if key != "JobId"}
-                file["Device"] = self.identity()
-                file["Size"] = len(archive.build(file))
-                files_at = files_path(file["Target"])
-                files = [f for f in self.store.get(files_at, list) if f["Name"] != file["Name"]]
-                files.append(file)
-                self.store.put(files_at, files[-MAX_FILES:])
-            self.store.forget(path)
+            ended.append(path)
+            if state is None or state.status != self.simulator.success_status:
+                continue
+            # The device's identity when the files are written (read once per settling, not per creation).
+            identity = self.identity() if identity is None else identity
+            file = {key: value for key, value in record.items() if key != "JobId"}
+            file["Device"] = identity
+            file["Size"] = len(archive.build(file))
+            files_at = files_path(file["Target"])
+            if files_at not in by_target:
+                by_target[files_at] = {f["Name"]: f for f in self.store.get(files_at, list)}
+            files = by_target[files_at]
+            files.pop(file["Name"], None)  # a file of the same name is replaced, and goes last
+            files[file["Name"]] = file
+        if ended:
+            changes = {at: list(files.values())[-MAX_FILES:] for at, files in by_target.items()}
+            self.store.change(changes, ended)
 
     # Reading
 

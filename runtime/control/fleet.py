@@ -15,10 +15,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable, Mapping, Protocol, Sequence
 from urllib.parse import parse_qs
 
 from ...generated.handler import error_response
+from ..core.codec import finite_number
 from ..core.router import Router, segments_of
 from ..core.wire import ApiError, Request, Response
 from .emulator import Params, json_body, json_response, json_type
@@ -30,7 +32,9 @@ class Device(Protocol):
     """What the fleet control API sees of a device of the fleet (runtime/fleet/fleet.py FleetDevice)."""
 
     index: int
-    device_data: Mapping[str, Any]
+
+    @property
+    def device_data(self) -> Mapping[str, Any]: ...
 
     def describe(self) -> dict[str, Any]: ...
 
@@ -57,21 +61,35 @@ class Fleet(Protocol):
 
 PREFIX = "/_fleet"
 PAGE = 1000  # devices or journal entries in one answer unless `limit` says otherwise
+MAX_DIGITS = 9  # of a number in the query or the path: beyond any fleet's size, and cheap to convert
+logger = logging.getLogger("runtime")
+
+
+def _whole_number(text: str) -> int | None:
+    """`text` as a whole number >= 0 of at most MAX_DIGITS digits; None when it is not one."""
+    if text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS:
+        return int(text)
+    return None
 
 
 def _query(request: Request, name: str, default: int | None) -> int | None:
     values = parse_qs(request.target.partition("?")[2]).get(name)
     if not values:
         return default
-    if not (values[-1].isascii() and values[-1].isdigit()):
-        raise ApiError("invalid_body", object="query", reason=f"{name} must be a whole number >= 0")
-    return int(values[-1])
+    number = _whole_number(values[-1])
+    if number is None:
+        raise ApiError(
+            "invalid_body",
+            object="query",
+            reason=f"{name} must be a whole number from 0 to {'9' * MAX_DIGITS}",
+        )
+    return number
 
 
 def _seconds(request: Request, what: str) -> float:
     seconds = json_body(request, what).get("seconds")
-    if not json_type(seconds, NUMBER) or not 0 <= seconds < float("inf"):
-        raise ApiError("invalid_body", object=what, reason="seconds must be a number >= 0")
+    if not (json_type(seconds, NUMBER) and finite_number(seconds) and seconds >= 0):
+        raise ApiError("invalid_body", object=what, reason="seconds must be a finite number >= 0")
     return float(seconds)
 
 
@@ -90,12 +108,15 @@ class FleetControl:
             return action(self, request, params), 0.0
         except ApiError as error:
             return error_response(error.key, headers=error.headers, **error.fields), 0.0
+        except Exception as error:  # a bug of the emulator: log it, answer in the API's words, keep serving
+            logger.exception("error answering %s %s", request.method, request.target)
+            return error_response("internal_error", reason=type(error).__name__), 0.0
 
     def _device(self, params: Params) -> Device:
-        index = params["index"]
-        if not (index.isascii() and index.isdigit() and int(index) in self.fleet.by_index):
-            raise ApiError("not_found", path=f"{PREFIX}/devices/{index}")
-        return self.fleet.device(int(index))
+        index = _whole_number(params["index"])
+        if index is None or index not in self.fleet.by_index:
+            raise ApiError("not_found", path=f"{PREFIX}/devices/{params['index'][:40]}")
+        return self.fleet.device(index)
 
     def devices(self, request: Request, params: Params) -> Response:
         offset, limit = _query(request, "offset", 0), _query(request, "limit", PAGE)
@@ -111,7 +132,10 @@ class FleetControl:
         if action not in ACTIONS:
             raise ApiError("not_found", path=f"{PREFIX}/devices/{params['index']}/{action}")
         seconds = _seconds(request, "reboot") if action == "reboot" else 0.0
-        device.apply(action, seconds)  # on the loop's thread, where this answers
+        try:
+            device.apply(action, seconds)  # on the loop's thread, where this answers
+        except ValueError as error:
+            raise ApiError("invalid_body", object=action, reason=str(error)) from None
         return json_response(200, device.describe())
 
     def requests(self, request: Request, params: Params) -> Response:
@@ -130,6 +154,8 @@ class FleetControl:
             return json_response(200, {"now": self.fleet.advance(seconds)})
         except RuntimeError as error:
             raise ApiError("conflict", reason=str(error)) from None
+        except ValueError as error:  # beyond the manual clock's range
+            raise ApiError("invalid_body", object="clock advance", reason=str(error)) from None
 
 
 Action = Callable[[FleetControl, Request, Params], Response]

@@ -8,6 +8,7 @@ list. JSON is written compactly with `/` escaped as `\\/`, as the device's Java 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -30,10 +31,17 @@ FORMATS = {
     "time": re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),  # HH:mm:ss
     "datetime": re.compile(r"(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/\d{4} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),
     "iso-datetime": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?"),
-    # A name that stays in its folder: no `/`, no `\\`, no `..`.
-    "file-name": re.compile(r"(?![\s\S]*\.\.)[^/\\]+"),
+    # A name that stays in its folder (no `/`, no `\\`, no `..`), of at most 255 characters (a file system's).
+    "file-name": re.compile(r"(?![\s\S]*\.\.)[^/\\]{1,255}"),
 }
 LINK_KEYS = (("href", "Href"), ("name", "Name"))
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_fold(text: str) -> str:
+    """`text` with ASCII letters lower-cased and nothing else changed: names match case-insensitively in
+    ASCII only, so that no other character (`ſ`, the Kelvin sign) stands for a letter of a name."""
+    return text.translate(_ASCII_LOWER)
 
 
 class BodyError(ValueError):
@@ -56,10 +64,38 @@ def _no_constants(name: str) -> Any:
     raise BodyError(f"{name} is not a JSON number")
 
 
+def finite_number(value: int | float) -> bool:
+    """Whether a number is one a device keeps: finite, and an integer within a float's range (±1.8e308),
+    which every reader of the answer (JSON Schema validators, JavaScript) can take."""
+    try:
+        return math.isfinite(value)  # an int beyond a float's range raises OverflowError
+    except OverflowError:
+        return False
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise BodyError(f"{text[:40]} is beyond the range of a number")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if not finite_number(value):
+        raise BodyError(f"{text[:40]}... is beyond the range of a number")
+    return value
+
+
 def parse_json(data: bytes) -> Any:
     """Strict JSON: UTF-8, no NaN or Infinity, and no lone surrogate (which no answer could encode)."""
     try:
-        document = json.loads(data.decode("utf-8"), parse_constant=_no_constants)
+        document = json.loads(
+            data.decode("utf-8"),
+            parse_constant=_no_constants,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+        )
         json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise BodyError(
@@ -164,9 +200,9 @@ class Codec:
         self.names = ", ".join(f.name for f in fields)
         self.registry = registry  # every codec by object name: nested objects are looked up here
         self.prolog = prolog  # the XML declaration every XML answer starts with
-        self._by_name = {f.name.casefold(): f for f in fields}
-        self._by_key = {f.key.casefold(): f for f in fields}
-        self._by_element = {f.element.casefold(): f for f in fields}
+        self._by_name = {ascii_fold(f.name): f for f in fields}
+        self._by_key = {ascii_fold(f.key): f for f in fields}
+        self._by_element = {ascii_fold(f.element): f for f in fields}
         # An object of scalars only is written as its values are: no kind to look at per property.
         scalar = all(f.kind.type not in ("object", "array", "link") for f in fields)
         self._scalars = tuple((f.key, f.name, f.default) for f in fields) if scalar else None
@@ -182,7 +218,7 @@ class Codec:
 
     def field(self, name: str) -> Field | None:
         """The property called `name` (or its JSON key), matched case-insensitively as the device does."""
-        folded = name.casefold()
+        folded = ascii_fold(name)
         return self._by_name.get(folded) or self._by_key.get(folded)
 
     def defaults(self) -> dict[str, Any]:
@@ -282,7 +318,7 @@ class Codec:
             raise BodyError(f"{where} must be a JSON object with {self.names}, got {_json_type(document)}")
         values = {}
         for key, value in document.items():
-            f = self._by_key.get(key.casefold())
+            f = self._by_key.get(ascii_fold(key))
             if f is None:
                 raise BodyError(f"unknown property {key!r} (known: {', '.join(f.key for f in self.fields)})")
             here = f"{place}.{f.key}" if place else f.key
@@ -318,14 +354,16 @@ class Codec:
             root = ElementTree.fromstring(data)
         except ElementTree.ParseError as error:
             raise BodyError(f"not well-formed XML ({error})") from None
-        if root.tag.casefold() != self.element.casefold():
+        except (ValueError, LookupError) as error:  # a declared encoding expat cannot read (UTF-7, unknown)
+            raise BodyError(f"the XML declares an encoding this device cannot read ({error})") from None
+        if ascii_fold(root.tag) != ascii_fold(self.element):
             raise BodyError(f"expected the root element <{self.element}>, got <{root.tag}>")
         return self.read_xml(root)
 
     def read_xml(self, element: ElementTree.Element) -> dict[str, Any]:
         values = {}
         for child in element:
-            f = self._by_element.get(child.tag.casefold())
+            f = self._by_element.get(ascii_fold(child.tag))
             if f is None:
                 raise BodyError(
                     f"unknown element <{child.tag}> (known: {', '.join(f.element for f in self.fields)})"
@@ -341,7 +379,7 @@ class Codec:
         if kind.type == "array":
             return [self._from_element(kind.items, item) for item in element]
         if kind.type == "link":
-            found = {child.tag.casefold(): child.text or "" for child in element}
+            found = {ascii_fold(child.tag): child.text or "" for child in element}
             return {key: found.get(key, "") for key, _ in LINK_KEYS}
         return check_primitive(kind, from_text(element.text or "", kind, element.tag), f"<{element.tag}>")
 
@@ -358,7 +396,9 @@ def check_primitive(kind: Kind, value: Any, place: str) -> Any:
         if value not in kind.values:
             raise BodyError(f"{place} must be one of {', '.join(kind.values)}, got {value!r}")
         return value
-    if kind.type == "integer" and is_type(value, "number") and float(value).is_integer():
+    if is_type(value, "number") and not finite_number(value):
+        raise BodyError(f"{place} is beyond the range of a number")
+    if kind.type == "integer" and isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON Schema's integers include 58.0, as the OpenAPI document's readers expect
     if not is_type(value, kind.type):
         raise BodyError(f"{place} must be of type {kind.type}, got {_json_type(value)}")
@@ -377,7 +417,7 @@ FORMAT_EXAMPLES = {
     "time": "HH:mm:ss",
     "datetime": "MM/dd/yyyy HH:mm:ss",
     "iso-datetime": "ISO 8601, e.g. 2026-12-01T10:00:00Z",
-    "file-name": "a name without /, \\ or ..",
+    "file-name": "a name of 1 to 255 characters without /, \\ or ..",
 }
 
 
@@ -420,8 +460,8 @@ def parse_parameter(kind: Kind, value: str) -> Any:
         return number
     if kind.type == "enum":
         # The vendor writes kebab-case where clients also send camelCase: both name the same value.
-        folded = {camel_case(v).casefold(): v for v in kind.values}
-        found = folded.get(camel_case(value).casefold())
+        folded = {ascii_fold(camel_case(v)): v for v in kind.values}
+        found = folded.get(ascii_fold(camel_case(value)))
         if found is None:
             raise ValueError(value)
         return found

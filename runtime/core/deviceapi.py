@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, quote, unquote
 
-from .codec import BodyError, Codec, Field, Kind, parse_parameter
+from .codec import BodyError, Codec, Field, Kind, ascii_fold, parse_parameter
 from .router import Router, Segments
 from .wire import ApiError, Request, Response
 
@@ -209,7 +209,7 @@ class DeviceApi:
         """The media type to answer with (None: nothing acceptable) and the one errors use."""
         if options and self.encode_option in options:
             given = options[self.encode_option][-1]
-            chosen = given.strip().lower()
+            chosen = ascii_fold(given.strip())
             if (
                 chosen == self.binary_encoding
             ):  # whether the resource has bytes to answer is known once routed
@@ -360,10 +360,10 @@ OWN, PROPERTY, VALUE = "", "_property", "_value"
 
 
 def _query_options(query: str) -> dict[str, list[str]]:
-    """Query options by lower-cased name; repeated options keep every value."""
+    """Query options by name, ASCII letters lower-cased; repeated options keep every value."""
     options: dict[str, list[str]] = {}
     for name, value in parse_qsl(query, keep_blank_values=True):
-        options.setdefault(name.lower(), []).append(value)
+        options.setdefault(ascii_fold(name), []).append(value)
     return options
 
 
@@ -394,9 +394,9 @@ def _arguments(route: Route, arguments: dict[str, str], options: dict[str, list[
     kwargs: dict[str, Any] = {}
     for p in route.parameters:
         if p.location == "query":
-            if p.name.lower() not in options:
+            if ascii_fold(p.name) not in options:
                 continue
-            text = options[p.name.lower()][-1]
+            text = options[ascii_fold(p.name)][-1]
         else:
             text = arguments[p.name]
         try:

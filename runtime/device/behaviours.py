@@ -19,10 +19,12 @@ from typing import Any, Callable, Mapping
 from ...generated import handler as api
 from ..core.deviceapi import Route
 from .feature import Hook
-from .resources import Resource, resource_of
+from .resources import MAX_MEMBERS, Resource, resource_of
 from .store import StateStore
 
 JobStarter = Callable[[Route, dict[str, Any]], dict[str, Any]]
+
+MAX_ENTITIES = 1024  # of one route with path parameters (see Behaviours._check_room)
 
 
 class Behaviours:
@@ -55,9 +57,21 @@ class Behaviours:
         if body is None:
             return resource.read(self.store.get)
         with self.store.lock:
+            self._check_room(route, resource)
             values = {**resource.read(self.store.get), **body}
             resource.write(self.store, values)
         return values
+
+    def _check_room(self, route: Any, resource: Resource) -> None:
+        """A route with path parameters (`mstp-ports/{id}/`) keeps at most MAX_ENTITIES entities: each id
+        written is stored, and ids are many."""
+        family = route.path.partition("{")[0]
+        if family == route.path or self.store.holds(resource.path):
+            return
+        if len(self.store.paths(family)) >= MAX_ENTITIES:
+            raise api.ApiError(
+                "conflict", reason=f"the device keeps at most {MAX_ENTITIES} entities of {route.path}"
+            )
 
     def collection(self, route: Any, kwargs: dict[str, Any], body: dict[str, Any] | None) -> Any:
         resource = resource_of(route, kwargs)
@@ -79,6 +93,8 @@ class Behaviours:
     def _create(self, collection: Resource, body: dict[str, Any]) -> dict[str, Any]:
         created, key = {**collection.codec.defaults(), **body}, collection.key
         members = collection.read(self.store.get)
+        if len(members) >= MAX_MEMBERS:
+            raise api.ApiError("conflict", reason=f"a collection holds at most {MAX_MEMBERS} members")
         if any(m.get(key) == created.get(key) for m in members):
             raise api.ApiError("conflict", reason=f"a member with {key} {created.get(key)!r} exists already")
         collection.write(self.store, [*members, created])

@@ -10,20 +10,21 @@ makes no difference); each value is what the state API's PUT takes there: an ent
 not given keep the spec's defaults), or a collection's list of members. The keys are the device's JSON
 keys (matched case-insensitively). A fleet file holds one such mapping per device.
 
-The file is JSON or YAML. The server imports the standard library only, so YAML is read by
-`python -m codegen data FILE` in a subprocess (as --spec generates), which needs the codegen extras.
+The file is JSON or YAML, read in process by the standard library (YAML by the reader fleet files use,
+which refuses anchors and aliases), at most MAX_FILE_BYTES: a hostile file is an error naming it, never a
+memory bomb or a traceback.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..core.codec import BodyError
-
-from .generator import last_line, run_codegen
+from ..core.codec import BodyError, parse_json
+from ..core.miniyaml import YamlError, loads
 from .resources import resolve
+
+MAX_FILE_BYTES = 16 << 20
 
 
 class DeviceDataError(ValueError):
@@ -31,19 +32,24 @@ class DeviceDataError(ValueError):
 
 
 def read_document(path: Path) -> Any:
-    """The file's document: JSON as it is, YAML through codegen."""
+    """The file's document: JSON when it is JSON, else YAML."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
         raise DeviceDataError(f"cannot read the device data file {path}: {error}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DeviceDataError(f"the device data file {path} is larger than {MAX_FILE_BYTES >> 20} MiB")
     try:
-        return json.loads(text)
-    except ValueError:
-        pass  # not JSON: YAML
-    result = run_codegen("data", str(path.resolve()))  # codegen runs in the package's folder
-    if result.returncode != 0:
-        raise DeviceDataError(f"cannot read the device data file {path}: {last_line(result)}")
-    return json.loads(result.stdout)
+        return parse_json(data)  # the codec's strict reader: bounded numbers and nesting
+    except BodyError:
+        pass  # not JSON: YAML (a superset, whose reader names the line of what is wrong)
+    try:
+        return loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise DeviceDataError(f"cannot read the device data file {path}: {error}") from None
+    except YamlError as error:
+        raise DeviceDataError(f"cannot read the device data file {path}: {error}") from None
 
 
 def device_seeds(source: Any, where: str | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ clock): they have no state to set.
 from __future__ import annotations
 
 import copy
+from collections import Counter
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -22,6 +23,7 @@ from ..core.deviceapi import OWN
 from .store import StateStore, normal_path
 
 KINDS = ("entity", "collection")  # the behaviour kinds that keep state
+MAX_MEMBERS = 1024  # of one collection: each change stores the whole list
 PARAMETER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -80,9 +82,11 @@ class Resource:
             return values
         if not isinstance(document, list):
             raise BodyError("a collection's state must be a JSON array of its members")
+        if len(document) > MAX_MEMBERS:
+            raise BodyError(f"a collection holds at most {MAX_MEMBERS} members, not {len(document)}")
         members = [self._values(item, f"[{index}]") for index, item in enumerate(document)]
         keys = [str(member.get(self.key)) for member in members]
-        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        repeated = sorted(key for key, count in Counter(keys).items() if count > 1)
         if repeated:
             raise BodyError(f"two members have the same {self.key}: {', '.join(repeated)}")
         return members

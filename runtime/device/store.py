@@ -192,6 +192,23 @@ class SqliteStore:
     def forget_value(self, path: str) -> None:
         self._write("DELETE FROM resources WHERE path = ?", (path,))
 
+    def change_values(self, puts: dict[str, str], forgets: list[str]) -> None:
+        """Several values put and forgotten in one transaction: all or none."""
+        try:
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO resources (path, value) VALUES (?, ?)", puts.items()
+                    )
+                    self._db.executemany("DELETE FROM resources WHERE path = ?", [(p,) for p in forgets])
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+        except sqlite3.OperationalError as error:  # locked (busy), or the disk failing
+            raise StoreUnavailable(f"the state file {self.path} is unavailable ({error})") from None
+
     def clear_values(self) -> None:
         self._write("DELETE FROM resources")
 
@@ -239,6 +256,20 @@ class StateStore:
             self.file.put_value(path, text)
         self._values[path] = text
 
+    def change(self, puts: Mapping[str, Any], forgets: Iterable[str]) -> None:
+        """`put` each of `puts` and `forget` each of `forgets`, as one change (one transaction of a state file)."""
+        texts = {normal_path(path): json.dumps(value, allow_nan=False) for path, value in puts.items()}
+        gone = [normal_path(path) for path in forgets]
+        if self.file is not None:
+            self.file.change_values(texts, gone)
+        for path in gone:
+            self._values.pop(path, None)
+        self._values.update(texts)
+
+    def holds(self, path: str) -> bool:
+        """Whether a value was put at `path` (its seed aside)."""
+        return normal_path(path) in self._values
+
     def paths(self, prefix: str) -> list[str]:
         """The paths below `prefix` that hold a value put (seeds aside), oldest first."""
         prefix = normal_path(prefix) + "/"
@@ -251,6 +282,7 @@ class StateStore:
         self._values.pop(path, None)
 
     def reset(self) -> None:
-        if self.file is not None:
-            self.file.clear_values()
-        self._values.clear()
+        with self.lock:
+            if self.file is not None:
+                self.file.clear_values()
+            self._values.clear()

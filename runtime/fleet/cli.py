@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from ...generated import handler as api
-
 from ..control.fleet import PREFIX as FLEET_PREFIX
 from ..core.options import fleet_options, from_arguments
 from ..device.devicedata import device_seeds, read_document
@@ -59,13 +58,20 @@ def check_fleet_arguments(parser: argparse.ArgumentParser, args: argparse.Namesp
         parser.error("--fleet excludes --devices and --device-address: the fleet file lists the devices")
 
 
+def host_argument(text: str) -> str:
+    """A host name or address: printable ASCII without spaces (a NUL would reach the socket layer)."""
+    if not text or not text.isascii() or not text.isprintable() or " " in text:
+        raise argparse.ArgumentTypeError(f"not a host name or address: {text!r}")
+    return text
+
+
 def address_argument(text: str) -> tuple[str, int]:
     """`HOST:PORT` (`[::1]:PORT` for IPv6) -> (host, port)."""
     host, colon, port = text.rpartition(":")
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not colon or not host or not port.isdigit() or int(port) > 65535:
+    if not colon or not host or not port.isascii() or not port.isdigit() or int(port) > 65535:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
-    return host, int(port)
+    return host_argument(host), int(port)
 
 
 def _ipv4(text: str) -> ipaddress.IPv4Address:
@@ -113,7 +119,10 @@ def _entry_address(text: str, port: int) -> tuple[str, int]:
     except argparse.ArgumentTypeError:
         if ":" in text.strip("[]") and not text.startswith("["):
             raise ValueError(f"not HOST or HOST:PORT: {text!r}") from None
-        return text.strip("[]"), port
+    try:
+        return host_argument(text.strip("[]")), port
+    except argparse.ArgumentTypeError as error:
+        raise ValueError(str(error)) from None
 
 
 def device_configs(args: argparse.Namespace) -> tuple[list[DeviceConfig], int]:
@@ -139,20 +148,20 @@ def device_configs(args: argparse.Namespace) -> tuple[list[DeviceConfig], int]:
     given.update({name: None for name in merges if name not in given})  # a fleet file's alone
     base_data: dict[str, Any] = {}  # --device-data: every device's, under its fleet-file entry's
     if args.device_data is not None:
-        base_data = read_document(Path(args.device_data))  # read once (YAML costs a subprocess)
+        base_data = read_document(Path(args.device_data))  # read once
         device_seeds(base_data, where=f"device data file {args.device_data}")  # checked once, naming the file
     configs = []
     for index in indices:
         entry = entries[index]
         where = f"{args.fleet}: device {index}" if args.fleet else f"device {index}"
-        host, port = (
-            _entry_address(entry["address"], args.port)
-            if entry.get("address")
-            else _generated_address(args, index)
-        )
-        if port > 65535:
-            raise ValueError(f"{where}: port {port} is beyond 65535: start lower (--port)")
         try:
+            host, port = (
+                _entry_address(entry["address"], args.port)
+                if entry.get("address")
+                else _generated_address(args, index)
+            )
+            if port > 65535:
+                raise ValueError(f"port {port} is beyond 65535: start lower (--port)")
             schedule = tuple(
                 ScheduledFault(event.get("at", 0), event.get("fault", ""), event.get("seconds", 0))
                 for event in entry.get("schedule") or ()

@@ -39,6 +39,8 @@ from ..serving.threads import EmulatorHTTPServer
 from ..serving.tls import TlsOptions, tls_context
 from .identity import with_identity
 
+MAX_REBOOT_SECONDS = 86_400  # a day: longer is a device offline
+
 
 @dataclass(frozen=True)
 class ScheduledFault:
@@ -55,6 +57,8 @@ class ScheduledFault:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")
+        if self.seconds > MAX_REBOOT_SECONDS:
+            raise ValueError(f"a reboot takes 0 to {MAX_REBOOT_SECONDS} seconds, not {self.seconds!r}")
 
 
 def device_option_kinds() -> list[type]:
@@ -174,8 +178,8 @@ class FleetDevice(DeviceAddress, DeviceEndpoint):
         self.hung = True
 
     def reboot(self, seconds: float) -> None:
-        if not (math.isfinite(seconds) and seconds >= 0):
-            raise ValueError(f"a reboot takes a number of seconds >= 0, not {seconds!r}")
+        if not 0 <= seconds <= MAX_REBOOT_SECONDS:
+            raise ValueError(f"a reboot takes 0 to {MAX_REBOOT_SECONDS} seconds, not {seconds!r}")
         self.hung = False
         self.listener.drop_connections()
         self.emulator.events.emit(REBOOT)  # a reboot kills what was running

@@ -31,7 +31,7 @@ from typing import Any
 
 from ..core.options import Option, fleet_options
 from .fleet import device_option_kinds
-from .miniyaml import YamlError, loads
+from ..core.miniyaml import YamlError, loads
 
 CSV_HEADER = ["address", "username", "password"]
 

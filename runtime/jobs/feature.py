@@ -17,13 +17,20 @@ from ..device.feature import BodyField, Device, Feature, Hook, Operation
 from .simulator import Job, JobSimulator, JobState, Scenario
 
 NUMBER = (int, float)
+# The object of a backup creation's body (spec/objects.yaml), whose checks the control API's jobs share.
+BACKUP_BODY = "Backup"
 JOB_FIELDS = ("duration", "status", "fail_at", "never_finish")
 
 
 def job_scenario(given: Any) -> Mapping[str, Any]:
-    """A fleet file's default job scenario: a mapping of JOB_FIELDS; ValueError otherwise."""
+    """A fleet file's default job scenario: a mapping of JOB_FIELDS whose values the job's own rules
+    take; ValueError otherwise."""
     if not isinstance(given, dict) or set(given) - set(JOB_FIELDS):
         raise ValueError(f"jobs must be a mapping of {', '.join(JOB_FIELDS)}")
+    try:
+        Scenario(**{"duration": 0, "status": "-", **given})
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"jobs: {error}") from None
     return given
 
 
@@ -155,12 +162,17 @@ class JobsFeature(Feature):
         scenario = Scenario(duration, status, fail_at, never_finish)
         if scenario == self.simulator.default_scenario:
             scenario = self.simulator.default_scenario  # one object for every default job: 64 bytes a job
+        # The device API's own checks of a creation body (data types of its list, a file name that stays
+        # in its folder, a known target): a job made here shows nothing the device could not.
+        given: dict[str, Any] = {"dataTypes": list(data_types)}
+        if file_name is not None:
+            given.update(fileName=file_name, target=target)
+        body = api.CODECS[BACKUP_BODY].read_json(given, "")
         if file_name is not None:
             if self.file_jobs is None:
                 raise ValueError("this device keeps no files: a job cannot leave one")
-            body = {"FileName": file_name, "Target": target, "DataTypes": list(data_types)}
             return self.file_jobs(body, scenario)
-        return self.simulator.create(scenario, data_types).id
+        return self.simulator.create(scenario, tuple(dict.fromkeys(body["DataTypes"]))).id
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         """A job as the control API shows it; None when there is no such job."""

@@ -27,12 +27,22 @@ class Scenario:
     never_finish: bool = False
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.duration) and self.duration >= 0):
-            raise ValueError("duration must be a finite number of seconds >= 0")
-        if not self.status:
-            raise ValueError("status must be a non-empty string")
-        if self.fail_at is not None and not 0 <= self.fail_at <= 100:
-            raise ValueError("fail_at must be a progress from 0 to 100")
+        # Checked here, for every source alike (control API, fleet file, Python): a value of the wrong type
+        # would otherwise be served as it is (a status of 5, a progress of 50.5).
+        if not (_is_number(self.duration) and math.isfinite(self.duration) and self.duration >= 0):
+            raise ValueError(f"duration must be a finite number of seconds >= 0, not {self.duration!r}")
+        if not (isinstance(self.status, str) and self.status):
+            raise ValueError(f"status must be a non-empty string, not {self.status!r}")
+        if self.fail_at is not None and not (
+            isinstance(self.fail_at, int) and not isinstance(self.fail_at, bool) and 0 <= self.fail_at <= 100
+        ):
+            raise ValueError(f"fail_at must be a whole progress from 0 to 100, not {self.fail_at!r}")
+        if not isinstance(self.never_finish, bool):
+            raise ValueError(f"never_finish must be true or false, not {self.never_finish!r}")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True, slots=True)

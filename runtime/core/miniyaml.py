@@ -2,15 +2,23 @@
 on a bare Python): block mappings and sequences (`- key: value` items too), flow `[...]` and `{...}`,
 plain, 'single' and "double" quoted scalars, booleans, null/~, integers and floats (as PyYAML reads them),
 and # comments.
-Anchors, tags, multi-line scalars and several documents are refused with the line that has them.
+Anchors, tags, multi-line scalars and several documents are refused with the line that has them, and so
+are collections nested deeper than MAX_DEPTH and numbers beyond a float's range: a hostile file costs time
+linear in its size and never a traceback.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
+
+
+def _shown(text: str) -> str:
+    """Text quoted in a message, cut short: a message never echoes a hostile line whole."""
+    return repr(text if len(text) <= 60 else text[:60] + "...")
 
 
 class YamlError(ValueError):
@@ -38,6 +46,7 @@ CONSTANTS = {
     "": None,
 }
 UNSUPPORTED = ("&", "*", "!", "|", ">", "%", "@", "`")
+MAX_DEPTH = 100  # nested collections; a configuration file needs a handful
 
 
 def loads(text: str) -> Any:
@@ -55,7 +64,7 @@ def loads(text: str) -> Any:
             lines.append(_Line(number, len(content) - len(content.lstrip(" ")), content.strip(" \t")))
     if not lines:
         return None
-    value, end = _block(lines, 0, lines[0].indent)
+    value, end = _block(lines, 0, lines[0].indent, 0)
     if end < len(lines):
         raise YamlError(lines[end].number, "indented less than its block, or more than its neighbours")
     return value
@@ -78,31 +87,38 @@ def _is_item(text: str) -> bool:
     return text == "-" or text.startswith("- ")
 
 
-def _block(lines: list[_Line], index: int, indent: int) -> tuple[Any, int]:
+def _deeper(depth: int, number: int) -> int:
+    if depth >= MAX_DEPTH:
+        raise YamlError(number, f"collections nested deeper than {MAX_DEPTH} levels")
+    return depth + 1
+
+
+def _block(lines: list[_Line], index: int, indent: int, depth: int) -> tuple[Any, int]:
+    depth = _deeper(depth, lines[index].number)
     if lines[index].text[0] in "[{'\"" and _key_split(lines[index].text, lines[index].number) is None:
-        return _scalar(lines[index].text, lines[index].number), index + 1  # a flow or quoted value
+        return _scalar(lines[index].text, lines[index].number, depth), index + 1  # a flow or quoted value
     if _is_item(lines[index].text):
-        return _sequence(lines, index, indent)
-    return _mapping(lines, index, indent)
+        return _sequence(lines, index, indent, depth)
+    return _mapping(lines, index, indent, depth)
 
 
-def _sequence(lines: list[_Line], index: int, indent: int) -> tuple[list[Any], int]:
+def _sequence(lines: list[_Line], index: int, indent: int, depth: int) -> tuple[list[Any], int]:
     items = []
     while index < len(lines) and lines[index].indent == indent and _is_item(lines[index].text):
         line = lines[index]
         rest = line.text[1:].lstrip(" ")
         if not rest:
             if index + 1 < len(lines) and lines[index + 1].indent > indent:
-                value, index = _block(lines, index + 1, lines[index + 1].indent)
+                value, index = _block(lines, index + 1, lines[index + 1].indent, depth)
             else:
                 value, index = None, index + 1
         elif _is_item(rest) or _key_split(rest, line.number) is not None:
             # `- key: value` or `- - item`: a block whose first line begins after the dash
             inner = indent + len(line.text) - len(rest)
             lines[index] = _Line(line.number, inner, rest)
-            value, index = _block(lines, index, inner)
+            value, index = _block(lines, index, inner, depth)
         else:
-            value, index = _scalar(rest, line.number), index + 1
+            value, index = _scalar(rest, line.number, depth), index + 1
         items.append(value)
     return items, index
 
@@ -112,8 +128,8 @@ def _key_split(text: str, number: int) -> tuple[str, str] | None:
     if text[0] in "[{":
         return None
     if text[:1] in "'\"":
-        end = _closing_quote(text, number)
-        key, after = _scalar(text[: end + 1], number), text[end + 1 :]
+        end = _closing_quote(text, 0, number)
+        key, after = _quoted(text[: end + 1], number), text[end + 1 :]
         if after == ":" or after.startswith(": "):
             return str(key), after[1:].strip(" \t")
         return None
@@ -123,30 +139,32 @@ def _key_split(text: str, number: int) -> tuple[str, str] | None:
     return text[: match.start()].strip(" \t"), text[match.end() :].strip(" \t")
 
 
-def _mapping(lines: list[_Line], index: int, indent: int) -> tuple[dict[str, Any], int]:
+def _mapping(lines: list[_Line], index: int, indent: int, depth: int) -> tuple[dict[str, Any], int]:
     mapping: dict[str, Any] = {}
     while index < len(lines) and lines[index].indent == indent and not _is_item(lines[index].text):
         line = lines[index]
         split = _key_split(line.text, line.number)
         if split is None:
-            raise YamlError(line.number, f"expected `key: value`, got {line.text!r}")
+            raise YamlError(line.number, f"expected `key: value`, got {_shown(line.text)}")
         key, rest = split
         if key in mapping:
-            raise YamlError(line.number, f"the key {key!r} appears twice")
+            raise YamlError(line.number, f"the key {_shown(key)} appears twice")
         index += 1
         if rest:
-            mapping[key] = _scalar(rest, line.number)
+            mapping[key] = _scalar(rest, line.number, depth)
         elif index < len(lines) and lines[index].indent > indent:
-            mapping[key], index = _block(lines, index, lines[index].indent)
+            mapping[key], index = _block(lines, index, lines[index].indent, depth)
         elif index < len(lines) and lines[index].indent == indent and _is_item(lines[index].text):
-            mapping[key], index = _sequence(lines, index, indent)
+            mapping[key], index = _sequence(lines, index, indent, _deeper(depth, lines[index].number))
         else:
             mapping[key] = None
     return mapping, index
 
 
-def _closing_quote(text: str, number: int) -> int:
-    quote, position = text[0], 1
+def _closing_quote(text: str, start: int, number: int) -> int:
+    """The position of the quote closing the string that opens at `start` (no slicing: a line of many
+    strings is read in linear time)."""
+    quote, position = text[start], start + 1
     while position < len(text):
         if text[position] == "\\" and quote == '"':
             position += 2
@@ -160,16 +178,16 @@ def _closing_quote(text: str, number: int) -> int:
     raise YamlError(number, "a quoted string that does not end on its line")
 
 
-def _scalar(text: str, number: int) -> Any:
+def _scalar(text: str, number: int, depth: int) -> Any:
     if text[0] in "[{":
-        value, end = _flow(text, 0, number)
+        value, end = _flow(text, 0, number, depth)
         if text[end:].strip(" \t"):
-            raise YamlError(number, f"unexpected text after a flow collection: {text[end:]!r}")
+            raise YamlError(number, f"unexpected text after a flow collection: {_shown(text[end:])}")
         return value
     if text[0] in "'\"":
-        end = _closing_quote(text, number)
+        end = _closing_quote(text, 0, number)
         if text[end + 1 :].strip(" \t"):
-            raise YamlError(number, f"unexpected text after a quoted string: {text[end + 1:]!r}")
+            raise YamlError(number, f"unexpected text after a quoted string: {_shown(text[end + 1:])}")
         return _quoted(text[: end + 1], number)
     return _plain(text, number)
 
@@ -180,7 +198,9 @@ def _quoted(text: str, number: int) -> str:
     try:
         return json.loads(text)
     except ValueError:
-        raise YamlError(number, f"a double-quoted string with an escape this reader does not know: {text}")
+        raise YamlError(
+            number, f"a double-quoted string with an escape this reader does not know: {_shown(text)}"
+        )
 
 
 def _plain(text: str, number: int) -> Any:
@@ -188,15 +208,24 @@ def _plain(text: str, number: int) -> Any:
         raise YamlError(number, f"{text[0]!r} (anchors, aliases, tags, block scalars) is not read here")
     if text in CONSTANTS:
         return CONSTANTS[text]
-    if INTEGER.fullmatch(text):
-        return int(text)
-    if FLOAT.fullmatch(text):
-        return float(text)
+    if INTEGER.fullmatch(text) or FLOAT.fullmatch(text):
+        return _number(text, number)
     return text
 
 
-def _flow(text: str, position: int, number: int) -> tuple[Any, int]:
+def _number(text: str, number: int) -> int | float:
+    try:
+        value = int(text) if INTEGER.fullmatch(text) else float(text)
+        if math.isfinite(value):  # an int beyond a float's range raises OverflowError
+            return value
+    except (ValueError, OverflowError):  # ValueError: more digits than Python converts
+        pass
+    raise YamlError(number, f"the number {text[:40]} is beyond the range of a number")
+
+
+def _flow(text: str, position: int, number: int, depth: int) -> tuple[Any, int]:
     """A flow collection starting at `position`; answers it and the position after it."""
+    depth = _deeper(depth, number)
     closing = "]" if text[position] == "[" else "}"
     items: list[Any] = []
     mapping: dict[str, Any] = {}
@@ -207,12 +236,12 @@ def _flow(text: str, position: int, number: int) -> tuple[Any, int]:
             raise YamlError(number, f"a flow collection without its {closing!r}")
         if text[position] == closing:
             return (items if closing == "]" else mapping), position + 1
-        value, position = _flow_value(text, position, number, closing)
+        value, position = _flow_value(text, position, number, closing, depth)
         if closing == "}":
             position = _skip_spaces(text, position)
             if text[position : position + 1] != ":":
-                raise YamlError(number, f"expected `key: value` in {{...}}, got {str(value)!r}")
-            item, position = _flow_value(text, _skip_spaces(text, position + 1), number, closing)
+                raise YamlError(number, f"expected `key: value` in {{...}}, got {_shown(str(value))}")
+            item, position = _flow_value(text, _skip_spaces(text, position + 1), number, closing, depth)
             mapping[str(value)] = item
         else:
             items.append(value)
@@ -229,11 +258,11 @@ def _skip_spaces(text: str, position: int) -> int:
     return position
 
 
-def _flow_value(text: str, position: int, number: int, closing: str) -> tuple[Any, int]:
+def _flow_value(text: str, position: int, number: int, closing: str, depth: int) -> tuple[Any, int]:
     if position < len(text) and text[position] in "[{":
-        return _flow(text, position, number)
+        return _flow(text, position, number, depth)
     if position < len(text) and text[position] in "'\"":
-        end = position + _closing_quote(text[position:], number)
+        end = _closing_quote(text, position, number)
         return _quoted(text[position : end + 1], number), end + 1
     stops = ",]}" if closing == "]" else ",}"
     end = position
