@@ -14,26 +14,30 @@ from typing import Callable
 
 import pytest
 
+from eclypse_emulator.runtime.device.emulator import FEATURES
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("runtime", "generated", "codegen")
 FACE = "eclypse_emulator"  # the installed name; `eclypse_emulator.runtime` is `runtime`
 # The face's alias helper (standard library only), which every package's `__init__` calls.
 FACE_MODULES = {"eclypse_emulator.checkout"}
 
+# The packages of the device's features, as the device assembles them.
+FEATURE_PACKAGES = tuple(sorted({kind.__module__.split(".")[-2] for kind in FEATURES}))
 # Each layer by the module-name prefixes it holds (the longest prefix decides), and the layers it may import.
 # The device and its features are one layer; above them, each of control, serving and fleet uses those
-# below it; the command line (runtime's own modules) everything.
-FEATURES = ("jobs", "backups", "clock", "info", "auth", "faults")
+# below it; the command line everything. A module of none of them has no layer, and fails.
 LAYERS = {
     "core": ("runtime.core",),
     "generated": ("generated",),
-    "device": ("runtime.device", *(f"runtime.{feature}" for feature in FEATURES)),
+    "device": ("runtime.device", *(f"runtime.{package}" for package in FEATURE_PACKAGES)),
     "control": ("runtime.control",),
     "serving": ("runtime.serving",),
     "fleet": ("runtime.fleet",),
-    "command line": ("runtime",),
+    "command line": ("runtime.cli", "runtime.reload", "runtime.__main__"),
     "codegen": ("codegen",),
 }
+PACKAGES_OF_LAYERS = {"runtime": "command line"}  # a package's `__init__` whose subpackages are in others
 MAY_IMPORT = {
     "core": {"core"},
     "generated": {"core", "generated"},
@@ -112,6 +116,8 @@ def imports_of(module: str) -> list[Import]:
 
 def layer_of(module: str) -> str | None:
     """The layer holding a project module (the longest matching prefix), None for anything else."""
+    if module in PACKAGES_OF_LAYERS:
+        return PACKAGES_OF_LAYERS[module]
     matches = [
         (len(prefix), layer)
         for layer, prefixes in LAYERS.items()
@@ -124,6 +130,7 @@ def layer_of(module: str) -> str | None:
 def test_every_module_has_a_layer():
     assert {module: layer_of(module) for module in MODULES if layer_of(module) is None} == {}
     assert "runtime.core.codec" in MODULES and "generated.handler" in MODULES
+    assert {"jobs", "backups", "clock", "info", "auth", "faults"} <= set(FEATURE_PACKAGES)
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
