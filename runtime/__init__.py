@@ -22,7 +22,7 @@ __all__ = ["EmbeddedServer", "Emulator", "ManualClock", "RealClock"]
 # Each public name's module.
 _HOMES = {
     "EmbeddedServer": ".serving.embedded",
-    "Emulator": ".device.emulator",
+    "Emulator": ".control.emulator",  # the device, answering its control API beside its own
     "ManualClock": ".clock.clocks",
     "RealClock": ".clock.clocks",
 }

@@ -2,13 +2,13 @@
 
 Like moto's /moto-api/, it lives outside the device's namespace and speaks JSON only. Its routes are the
 control operations the device and its features declare (runtime/device/feature.py `Operation`), served
-through the same router as the device API.
+through the same router as the device API. Importing this module makes every Emulator answer it, beside
+its device API, behind the same authentication.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any, Callable, Mapping
 
 from ...generated.handler import CONTENT_TYPES, error_response
@@ -129,11 +129,6 @@ for _method, _path, _action in ROUTES:
     ROUTER.add(_method, segments_of(_path), _action)
 
 
-def is_control(target: str) -> bool:
-    """Whether a request's target is the control API's."""
-    return target.startswith(PREFIX + "/") or target == PREFIX
-
-
 def respond(emulator: Emulator, request: Request) -> Response:
     """Answer a request whose path starts with PREFIX."""
     path = request.target.partition("?")[0]
@@ -144,25 +139,4 @@ def respond(emulator: Emulator, request: Request) -> Response:
         return error_response(error.key, headers=error.headers, **error.fields)
 
 
-class DeviceEndpoint:
-    """A device as served at its address: the control API under /_emulator/, the device API elsewhere,
-    both behind the device's authentication."""
-
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
-
-    @property
-    def blocking(self) -> bool:
-        return self.emulator.blocking
-
-    def answer(self, request: Request) -> tuple[Response | None, float]:
-        if is_control(request.target):
-            return self.emulator.answer(request, lambda asked: respond(self.emulator, asked))
-        return self.emulator.answer(request)
-
-    def respond(self, request: Request) -> Response | None:
-        """The answer, an injected latency waited out in the calling thread (the threads core's way)."""
-        response, delay = self.answer(request)
-        if delay:
-            time.sleep(delay)
-        return response
+Emulator.serve_beside(PREFIX, respond)  # the device answers its control API beside its own

@@ -15,23 +15,28 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, TypeVar
+from urllib.parse import unquote
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, TypeVar
 
 from ...generated import handler as api
+from ..auth.authenticator import Authenticator
 from ..auth.feature import AuthFeature
+from ..backups.backups import Backups
 from ..backups.feature import BackupsFeature
+from ..clock.clocks import Clock
 from ..clock.feature import ClockFeature
 from ..core.deviceapi import Route, parse_revision
 from ..core.negotiation import Negotiator
 from ..core.options import share_out
 from ..core.wire import Request, Response
+from ..faults.faults import FaultInjector, RequestJournal
 from ..faults.feature import FaultsFeature
 from ..info.feature import InfoFeature
 from ..jobs.feature import JobsFeature
-from ..jobs.simulator import StoreUnavailable
+from ..jobs.simulator import JobSimulator, StoreUnavailable
 from .behaviours import Behaviours
 from .devicedata import device_seeds
-from .events import RESET, Events
+from .events import CHANGED, RESET, Events
 from .feature import Feature, Hook, Operation
 from .options import DeviceOptions
 from .resources import Resource, resolve
@@ -90,6 +95,9 @@ class Emulator:
 
         def __getattr__(self, name: str) -> Any: ...
 
+    # APIs answered beside the device API, by path prefix (see serve_beside).
+    beside: ClassVar[dict[str, Callable[[Emulator, Request], Response]]] = {}
+
     def __init__(self, **options: Any) -> None:
         own, *shares = share_out(option_kinds(), options)
         self.options = DeviceOptions(**own)
@@ -99,7 +107,7 @@ class Emulator:
         self.events = Events()
         # One state file for the device: its resources and its features' (the jobs').
         self.file = SqliteStore(self.options.state_file) if self.options.state_file is not None else None
-        self.state = StateStore(seeds, self.file)
+        self.state = StateStore(seeds, self.file, lambda path: self.events.emit(CHANGED, path=path))
         self._features: dict[type[Feature], Feature] = {}
         kinds = iter(shares)
         try:
@@ -126,34 +134,30 @@ class Emulator:
         """The device's feature of this class (KeyError: not assembled yet, or not a feature of it)."""
         return self._features[kind]  # type: ignore[return-value]  # keyed by its own class
 
-    @property
-    def features(self) -> Iterator[Feature]:
-        return iter(self._features.values())
-
-    # What the upper layers use, by the features' names (tests and the fleet read them).
+    # The features' parts that tests and scripts reach for, by their names.
 
     @property
-    def clock(self) -> Any:
+    def clock(self) -> Clock:
         return self.feature(ClockFeature).clock
 
     @property
-    def simulator(self) -> Any:
+    def simulator(self) -> JobSimulator:
         return self.feature(JobsFeature).simulator
 
     @property
-    def backups(self) -> Any:
+    def backups(self) -> Backups:
         return self.feature(BackupsFeature).backups
 
     @property
-    def auth(self) -> Any:
+    def auth(self) -> Authenticator | None:
         return self.feature(AuthFeature).authenticator
 
     @property
-    def faults(self) -> Any:
+    def faults(self) -> FaultInjector:
         return self.feature(FaultsFeature).injector
 
     @property
-    def journal(self) -> Any:
+    def journal(self) -> RequestJournal:
         return self.feature(FaultsFeature).journal
 
     @property
@@ -175,14 +179,25 @@ class Emulator:
             time.sleep(delay)
         return response
 
-    def answer(
-        self, request: Request, other: Callable[[Request], Response] | None = None
-    ) -> tuple[Response | None, float]:
-        """The answer to one request of the device API, and the seconds an injected latency holds it back
-        (an event loop waits them out without blocking); None: hang up. Device-API requests go into the
-        journal, refused ones included. `other`: an API answering on the device's behalf (its control
-        API), authenticated as the device API is, neither faulted nor journaled."""
+    @classmethod
+    def serve_beside(cls, prefix: str, respond: Callable[[Emulator, Request], Response]) -> None:
+        """Answer the paths below `prefix` by `respond`, beside the device API (the control API registers
+        /_emulator so, in runtime/control/emulator.py): authenticated as the device API is, neither
+        faulted nor journaled."""
+        cls.beside[prefix] = respond
+
+    def _beside(self, target: str) -> Callable[[Emulator, Request], Response] | None:
+        for prefix, respond in self.beside.items():
+            if target.startswith(prefix + "/") or target == prefix:
+                return respond
+        return None
+
+    def answer(self, request: Request) -> tuple[Response | None, float]:
+        """The answer to one request, and the seconds an injected latency holds it back (an event loop
+        waits them out without blocking); None: hang up. Device-API requests go into the journal,
+        refused ones included; an API served beside the device's answers those below its prefix."""
         faults = self.feature(FaultsFeature)
+        other = self._beside(request.target)
         delay = 0.0
         try:
             added = self.feature(AuthFeature).authenticate(request)
@@ -190,7 +205,7 @@ class Emulator:
                 challenge = [("WWW-Authenticate", f'basic realm="{api.AUTH_REALM}"')]
                 response = api.negotiated_error(request, self, "unauthorized", challenge)
             elif other is not None:
-                response = other(request)
+                response = other(self, request)
             else:
                 response, delay = faults.answer(request, lambda: api.handle(request, self), self)
             if response is not None and added:
@@ -268,25 +283,24 @@ class Emulator:
 
 def state_path(text: str) -> str:
     """The device path of the control API's /state/{path*}: the rest of the request's path, decoded."""
-    from urllib.parse import unquote
-
     return "/" + unquote(text, errors="replace")
 
 
-def _json(_: Any, document: Any) -> Any:
+def as_it_is(_: object, document: Any) -> Any:
+    """An operation's answer that is its method's result as it is."""
     return document
 
 
 # The device's own control operations: its reset, its resources' state, its OpenAPI document.
 OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/reset", "reset", shows=lambda _, removed: {"removedJobs": removed}),
-    Operation("GET", "/openapi.json", "openapi", shows=_json),
+    Operation("GET", "/openapi.json", "openapi", shows=as_it_is),
     Operation(
         "GET",
         "/state/{path*}",
         "get_state",
         parameters={"path": state_path},
-        shows=_json,
+        shows=as_it_is,
         refused="state of {path}",
         where="/state{path}",
     ),
@@ -298,7 +312,7 @@ OPERATIONS: tuple[Operation, ...] = (
         document=True,
         what="state",
         refused="state of {path}",
-        shows=_json,
+        shows=as_it_is,
         where="/state{path}",
     ),
     Operation(

@@ -229,12 +229,19 @@ class StateStore:
     file, when there is one, has committed when it returns); `forget` restores the seed; `reset` every
     seed. A path never put answers its seed: `seed()` (the spec's defaults), with the device data for the
     path on top (an object's properties over the defaults, any other value instead). Hold `lock` around a
-    get ... put that must not interleave with another's.
+    get ... put that must not interleave with another's. `changed(path)` hears of each path a change made
+    (the device's CHANGED event).
     """
 
-    def __init__(self, seeds: Mapping[str, Any] | None = None, file: SqliteStore | None = None) -> None:
+    def __init__(
+        self,
+        seeds: Mapping[str, Any] | None = None,
+        file: SqliteStore | None = None,
+        changed: Callable[[str], None] = lambda path: None,
+    ) -> None:
         self.seeds = {normal_path(path): json.dumps(value) for path, value in (seeds or {}).items()}
         self.file = file
+        self.changed = changed
         self.lock = threading.RLock()
         self._values: dict[str, str] = file.load_values() if file is not None else {}
 
@@ -255,6 +262,7 @@ class StateStore:
         if self.file is not None:
             self.file.put_value(path, text)
         self._values[path] = text
+        self.changed(path)
 
     def change(self, puts: Mapping[str, Any], forgets: Iterable[str]) -> None:
         """`put` each of `puts` and `forget` each of `forgets`, as one change (one transaction of a state file)."""
@@ -265,6 +273,8 @@ class StateStore:
         for path in gone:
             self._values.pop(path, None)
         self._values.update(texts)
+        for path in [*gone, *texts]:
+            self.changed(path)
 
     def holds(self, path: str) -> bool:
         """Whether a value was put at `path` (its seed aside)."""
@@ -280,6 +290,7 @@ class StateStore:
         if self.file is not None:
             self.file.forget_value(path)
         self._values.pop(path, None)
+        self.changed(path)
 
     def reset(self) -> None:
         with self.lock:

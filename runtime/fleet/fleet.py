@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, Sequence
 from ...generated import handler as api
 from ..clock.clocks import ManualClock
 from ..clock.feature import ClockFeature
-from ..control.emulator import PREFIX, DeviceEndpoint
+from ..control.emulator import PREFIX
 from ..control.fleet import ACTIONS, FleetControl
 from ..core.options import OPTION, names, share_out
 from ..core.wire import Request, Response
@@ -124,12 +124,11 @@ class WatchedClock(ManualClock):
         return now
 
 
-class FleetDevice(DeviceAddress, DeviceEndpoint):
-    """One device of a fleet: what its listener serves (its endpoint, unless the device is failing)."""
+class FleetDevice(DeviceAddress):
+    """One device of a fleet: what its listener serves (the Emulator, unless the device is failing)."""
 
     def __init__(self, config: Any, emulator: Emulator, tls: ssl.SSLContext | None) -> None:
-        DeviceEndpoint.__init__(self, emulator)
-        self.config, self.index, self.tls = config, config.index, tls
+        self.config, self.index, self.emulator, self.tls = config, config.index, emulator, tls
         self.listener: Listener | None = None  # the asyncio core's
         self.host, self.port = config.host, config.port
         self.scheme = "https" if tls is not None else "http"
@@ -137,6 +136,10 @@ class FleetDevice(DeviceAddress, DeviceEndpoint):
         self.booting_until = -math.inf  # on the emulator's clock
         self.schedule = sorted(config.schedule, key=lambda event: event.at)
         self.started = 0.0  # the clock's time when the fleet started: the schedule counts from it
+
+    @property
+    def blocking(self) -> bool:
+        return self.emulator.blocking
 
     @property
     def device_data(self) -> Mapping[str, Any]:
@@ -165,7 +168,7 @@ class FleetDevice(DeviceAddress, DeviceEndpoint):
             )
             journal.record(request, response.status)
             return response, 0.0
-        return super().answer(request)
+        return self.emulator.answer(request)
 
     # Device faults: on the loop's thread (Fleet runs them there).
 
@@ -310,7 +313,9 @@ class Fleet:
         options = self._server_options
         for device in self.devices:
             self.failed = device
-            server = EmulatorHTTPServer((device.host, device.port), device, tls=device.tls, **options)
+            server = EmulatorHTTPServer(
+                (device.host, device.port), device.emulator, tls=device.tls, **options
+            )
             self._servers.append(server)
             device.port = server.server_address[1]
         self.failed = None

@@ -8,7 +8,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from ...generated.handler import BASE_PATH
-from ..control.emulator import PREFIX, DeviceEndpoint
+from ..control.emulator import PREFIX
 from ..core.options import share_out
 from ..device.emulator import Emulator, operations, option_kinds
 from .evloop import EventLoopServer
@@ -92,7 +92,6 @@ class EmbeddedServer(DeviceAddress):
             else None
         )
         self.emulator = Emulator(secure=tls is not None, **device)
-        self.endpoint = DeviceEndpoint(self.emulator)
         self.host, self.port = host, port
         self.scheme = "https" if tls is not None else "http"
         self._server_options = server_options(quiet, **self.serving.limits(), tls=tls)
@@ -101,7 +100,7 @@ class EmbeddedServer(DeviceAddress):
 
     def start(self) -> EmbeddedServer:
         core = CORES[self.serving.core]
-        self._server = core((self.host, self.port), self.endpoint, **self._server_options)
+        self._server = core((self.host, self.port), self.emulator, **self._server_options)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="eclypse-emulator", daemon=True

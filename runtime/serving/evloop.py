@@ -382,7 +382,7 @@ class LoopHub:
 
 
 class EventLoopServer(LoopHub):
-    """Serves one host (a device's endpoint) on its own loop: the same surface as the threaded server
+    """Serves one host (an Emulator) on its own loop: the same surface as the threaded server
     (server_address, serve_forever, shutdown, server_close)."""
 
     def __init__(

@@ -16,7 +16,7 @@ from ..core.wire import Request, Response
 
 
 class Host(Protocol):
-    """What the threads core serves: a device's endpoint (or an Emulator alone, its device API)."""
+    """What the threads core serves: an Emulator."""
 
     def respond(self, request: Request) -> Response | None: ...
 
