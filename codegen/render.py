@@ -13,6 +13,7 @@ import jinja2
 from ..runtime.core.codec import Kind, camel_case
 from ..runtime.core.deviceapi import parse_revision
 from .model import Object, Property, Resource, Spec
+from .model.names import is_keyword
 from .openapi import build_openapi
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -121,6 +122,7 @@ def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "binary": resource.binary,
         "xml_root": resource.xml_root,
         "behaviour": resource.behaviour,
+        "exclusive": resource.exclusive,
         # A collection's initial members as the store holds them (by property name, defaults filled).
         "seed": (
             ()
@@ -162,7 +164,7 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     """What the client template needs of one operation: signatures and calls, worked out here."""
     params = [(p.name, p.attr) for p in resource.parameters]
     parameter_signature = "".join(f", {attr}: str" for _, attr in params)
-    body_fields = list(resource.request.properties) if resource.request else []
+    body_fields = writable_fields(resource)
     names = {p.name for p in resource.response.properties} if resource.response else set()
     docstring = resource.summary
     if resource.deprecated:
@@ -196,7 +198,10 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "request": resource.request.name if resource.request else None,
         "signature": signature,
         "parameter_signature": parameter_signature,
-        "fill_args": "".join(f", {name}={attr}" for name, attr in params),
+        # A parameter named like a Python keyword (`{lambda}`) is passed by a mapping.
+        "fill_args": "".join(
+            f", **{{{name!r}: {attr}}}" if is_keyword(name) else f", {name}={attr}" for name, attr in params
+        ),
         "body_args": ", ".join(f"{p.attr}={p.attr}" for p in body_fields),
         "docstring": docstring,
         "deprecated": resource.deprecated,
@@ -258,9 +263,14 @@ def command_views(resource: Resource) -> list[dict[str, Any]]:
     return views
 
 
+def writable_fields(resource: Resource) -> list[Property]:
+    """What a request body may set: a read-only property (no POST or PUT among its methods) is no argument."""
+    return [p for p in resource.request.properties if p.writable] if resource.request else []
+
+
 def command_view(resource: Resource) -> dict[str, Any]:
     """One subcommand of the client's CLI: an operation, its positional parameters and its options."""
-    fields = resource.request.properties if resource.request else ()
+    fields = writable_fields(resource)
     return {
         "command": resource.operation.replace("_", "-"),
         "method": resource.operation,

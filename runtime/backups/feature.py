@@ -49,6 +49,10 @@ class BackupsFeature(Feature):
         jobs.file_jobs = self.backups.create  # a control-API job that names a file is a backup
         device.events.subscribe(RESET, lambda: self.set_usb_key(options.usb_key))
 
+    def busy(self) -> bool:
+        """Backups may have ended since the last read: reading the files settles them, thousands maybe."""
+        return self.backups.unsettled > 0
+
     def _identity(self) -> dict[str, Any]:
         """The device's identity (the DeviceInfo entity, JSON keys), as a backup records it."""
         route = next((r for r in api.ROUTES if r.response is not None and r.response.name == IDENTITY), None)

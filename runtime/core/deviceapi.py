@@ -61,6 +61,7 @@ class Route:
     xml_root: str | None  # the root element of an array answer
     behaviour: Mapping[str, str]  # what answers it in the runtime: {kind: ..., ...}
     seed: tuple[Mapping[str, Any], ...] = ()  # a collection's initial members, by property name
+    exclusive: tuple[tuple[str, ...], ...] = ()  # groups of request properties a body gives one of at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,11 +348,19 @@ class DeviceApi:
                 "unsupported_media_type", content_type=content_type, supported=", ".join(supported)
             )
         try:
-            if media_type in self.json_media_types:
-                return codec.from_json(request.body)
-            return codec.from_xml(request.body)
+            values = (
+                codec.from_json(request.body)
+                if media_type in self.json_media_types
+                else codec.from_xml(request.body)
+            )
         except BodyError as error:
             raise ApiError("invalid_body", object=codec.name, reason=str(error)) from None
+        for group in route.exclusive:
+            given = [name for name in group if name in values]
+            if len(given) > 1:
+                reason = f"{' and '.join(given)} cannot be given together"
+                raise ApiError("invalid_body", object=codec.name, reason=reason)
+        return values
 
 
 # What a route's table entry answers: the route's own path, a property below an entity, or its raw value.

@@ -115,3 +115,7 @@ class Feature:
     def hooks(self) -> Mapping[str, Hook]:
         """The hooks this feature provides, by the name the spec gives them."""
         return {}
+
+    def busy(self) -> bool:
+        """Whether an answer may take long now (an event loop then answers in a worker thread)."""
+        return False

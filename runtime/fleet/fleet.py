@@ -35,7 +35,7 @@ from ..faults.feature import FaultsFeature
 from ..serving.embedded import DeviceAddress, server_options
 from ..serving.evloop import SILENT, Listener, LoopHub
 from ..serving.options import ServingOptions
-from ..serving.threads import EmulatorHTTPServer
+from ..serving.threads import AcceptHub, EmulatorHTTPServer
 from ..serving.tls import TlsOptions, tls_context
 from .identity import with_identity
 
@@ -271,6 +271,7 @@ class Fleet:
         self.failed: FleetDevice | None = None  # the device whose address could not be listened on
         self.control_listener: Listener | None = None
         self._servers: list[EmulatorHTTPServer] = []
+        self.accepter: AcceptHub | None = None  # the threads core's one accepting thread
         self._threads: list[threading.Thread] = []
 
     def _emulator(self, config: Any, tls: ssl.SSLContext | None) -> Emulator:
@@ -319,10 +320,12 @@ class Fleet:
             self._servers.append(server)
             device.port = server.server_address[1]
         self.failed = None
-        for server in self._servers:
-            thread = threading.Thread(target=server.serve_forever, name="eclypse-emulator", daemon=True)
-            self._threads.append(thread)
-            thread.start()
+        self.accepter = AcceptHub(self._servers)
+        thread = threading.Thread(
+            target=self.accepter.serve_forever, name="eclypse-fleet-accept", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
 
     def stop(self) -> None:
         serving = bool(self._threads)  # a failed start listened, but did not serve
@@ -330,12 +333,9 @@ class Fleet:
             if serving:
                 self.hub.shutdown()
             self.hub.server_close()
-        if serving:  # each waits up to its poll interval: all at once, not one after the other
-            stoppers = [threading.Thread(target=server.shutdown) for server in self._servers]
-            for stopper in stoppers:
-                stopper.start()
-            for stopper in stoppers:
-                stopper.join()
+        if serving and self.accepter is not None:
+            self.accepter.shutdown()
+        self.accepter = None
         for server in self._servers:
             server.server_close()
         for thread in self._threads:
