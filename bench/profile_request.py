@@ -8,7 +8,7 @@ Stages, each timed without the profiler (microseconds per request, best of 5):
 - the full `http.server` path: `DeviceRequestHandler` reading N pipelined requests from an in-memory
   "socket" and writing the answers to a sink (request line and header parsing included);
 - the same for the benchmark's reference handler (bench/reference_server.py), for scale;
-- the product's event-loop core (runtime.evloop.HttpProtocol, when present): each request arriving in
+- the product's event-loop core (runtime.serving.evloop.HttpProtocol, when present): each request arriving in
   its own `data_received`, answers written to a fake transport (timers and parsing included).
 Then cProfile of `handle()` and of both full paths, sorted by own time.
 """
@@ -37,7 +37,7 @@ from eclypse_emulator.generated.handler import (
     response_bytes,
 )  # noqa: E402
 from eclypse_emulator.runtime import Emulator  # noqa: E402
-from eclypse_emulator.runtime.server import EmulatorHTTPServer  # noqa: E402
+from eclypse_emulator.runtime.serving.threads import EmulatorHTTPServer  # noqa: E402
 
 import reference_server  # noqa: E402
 
@@ -88,7 +88,7 @@ def serve_pipelined(handler_class: type, server: object, data: bytes) -> FakeSoc
 
 
 class FakeTransport:
-    """Enough of an asyncio transport for runtime.evloop.HttpProtocol: counts what is written."""
+    """Enough of an asyncio transport for runtime.serving.evloop.HttpProtocol: counts what is written."""
 
     def __init__(self) -> None:
         self.written = 0
@@ -121,12 +121,12 @@ class FakeTransport:
 
 
 def serve_evloop(emulator: Emulator, one_request: bytes, count: int) -> FakeTransport:
-    """The product's event-loop core (runtime.evloop.HttpProtocol) answering `count` requests, each
+    """The product's event-loop core (runtime.serving.evloop.HttpProtocol) answering `count` requests, each
     arriving in its own data_received as on a keep-alive connection, written to a fake transport."""
     import asyncio
     from types import SimpleNamespace
 
-    from eclypse_emulator.runtime.evloop import HttpProtocol
+    from eclypse_emulator.runtime.serving.evloop import HttpProtocol
 
     server = SimpleNamespace(
         emulator=emulator, max_body_size=1 << 20, idle_timeout=15.0, request_timeout=10.0,
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
 
     one_request = raw_requests(path, 1)
     try:
-        import eclypse_emulator.runtime.evloop  # noqa: F401
+        import eclypse_emulator.runtime.serving.evloop  # noqa: F401
     except ImportError:
         run_evloop = None
     else:
@@ -210,12 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"full http.server path (reference) {best_of(5, run_reference, n // 10):7.2f} µs/request")
     if run_evloop is not None:
         print(
-            f"full event-loop path (runtime.evloop, fake transport) {best_of(5, run_evloop, n // 10):7.2f} µs/request"
+            f"full event-loop path (runtime.serving.evloop, fake transport) {best_of(5, run_evloop, n // 10):7.2f} µs/request"
         )
     if not args.no_profile:
         paths = [("handle()", run_handle), ("full http.server path", run_http)]
         if run_evloop is not None:
-            paths.append(("full event-loop path (runtime.evloop)", run_evloop))
+            paths.append(("full event-loop path (runtime.serving.evloop)", run_evloop))
         for title, function in paths:
             profile = cProfile.Profile()
             profile.runcall(function)

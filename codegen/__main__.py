@@ -17,20 +17,10 @@ import argparse
 import sys
 from pathlib import Path
 
-# The folder holding spec/ and generated/: a checkout's root, or the installed package.
-ROOT = Path(__file__).resolve().parent.parent
-# Installed, ROOT is inside site-packages, which the generator never writes into.
-CHECKOUT = (ROOT / "pyproject.toml").is_file()
+from .folders import CHECKOUT, ROOT, add_output_folder
+
 PROG = f"python -m {__package__}"  # codegen in a checkout, eclypse_emulator.codegen installed
 EXTRAS_HINT = "pip install 'eclypse-emulator[codegen]' (in a checkout: pip install -e '.[codegen]')"
-
-
-def add_output_folder(parser: argparse.ArgumentParser, flag: str, folder: str, what: str) -> None:
-    """A folder the generator writes into: in a checkout its own `folder` by default; installed, given."""
-    if CHECKOUT:
-        parser.add_argument(flag, type=Path, default=ROOT / folder, help=f"{what} (default: {folder}/)")
-    else:
-        parser.add_argument(flag, type=Path, required=True, help=f"{what} (installed: a folder of yours)")
 
 
 def main(argv: list[str] | None = None) -> int:

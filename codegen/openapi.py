@@ -6,7 +6,7 @@ import functools
 import json
 from typing import Any
 
-from .static.codec import FORMATS, Kind
+from ..runtime.core.codec import FORMATS, Kind
 from .model import Object, Property, Resource, Spec
 
 JSON_TYPES = {"integer": "integer", "number": "number", "string": "string", "boolean": "boolean"}
@@ -233,7 +233,7 @@ def _parameters(spec: Spec, resource: Resource, binary: bool = False) -> list[di
     return params
 
 
-# String formats, with the patterns the handler and the codec check (static/codec.py FORMATS).
+# String formats, with the patterns the handler and the codec check (runtime/core/codec.py FORMATS).
 _FORMATS = {
     name: {**({"format": name} if name in ("uuid",) else {}), "pattern": f"^{pattern.pattern}$"}
     for name, pattern in FORMATS.items()

@@ -10,16 +10,13 @@ from typing import Any
 import black
 import jinja2
 
+from ..runtime.core.codec import Kind, camel_case
+from ..runtime.core.deviceapi import parse_revision
 from .model import Object, Property, Resource, Spec
 from .model.names import is_keyword
-from .static.codec import Kind, camel_case
-from .static.deviceapi import parse_revision
 from .openapi import build_openapi
 
 TEMPLATES = Path(__file__).parent / "templates"
-# Spec-independent modules: ordinary Python, linted and tested as such, copied into generated/ as they are
-# (behind the header), so that generated/ stays standard-library-only and self-contained.
-STATIC = Path(__file__).parent / "static"
 LINE_LENGTH = 110
 ANNOTATIONS = {"integer": "int", "number": "float", "string": "str", "boolean": "bool"}
 PYTHON_MODULES = ("__init__.py", "models.py", "serializers.py", "handler.py", "client.py")
@@ -351,7 +348,5 @@ def render(spec: Spec) -> dict[str, str]:
     for name in PYTHON_MODULES:
         source = env.get_template(f"{name}.jinja").render(values)
         files[name] = black.format_str(source, mode=mode)
-    for path in sorted(STATIC.glob("*.py")):
-        files[path.name] = header(spec) + "\n" + path.read_text(encoding="utf-8")
     files["openapi.json"] = json.dumps(build_openapi(spec), indent=2, ensure_ascii=False) + "\n"
     return files

@@ -2,17 +2,17 @@
 # Do not edit: change spec/ and run `python -m codegen`.
 """The device API as the spec declares it: its conventions, error catalogue and routes.
 
-The request path is `deviceapi.py` (spec-independent, copied as it is); `handle(request, host)` answers one
-request without touching a socket. `DeviceRequestHandler` adapts it to `http.server` (see `httpserver.py`).
+The request path is `runtime/core/deviceapi.py` (spec-independent); `handle(request, host)` answers one request
+without touching a socket. `DeviceRequestHandler` adapts it to `http.server` (`runtime/core/httpserver.py`).
 """
 
 from __future__ import annotations
 
-from . import httpserver
-from .codec import FORMATS, Kind
-from .deviceapi import DeviceApi, Parameter, Route
+from eclypse_emulator.runtime.core import httpserver
+from eclypse_emulator.runtime.core.codec import FORMATS, Kind
+from eclypse_emulator.runtime.core.deviceapi import DeviceApi, Parameter, Route
+from eclypse_emulator.runtime.core.wire import ApiError, Request, Response, ResponseWriter, origin_form
 from .serializers import CODECS, ERROR_CODEC
-from .wire import ApiError, Request, Response, ResponseWriter, origin_form
 
 __all__ = ["ApiError", "DeviceRequestHandler", "Request", "Response", "ROUTES", "handle", "origin_form"]
 

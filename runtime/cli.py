@@ -8,84 +8,22 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 from ..generated import handler
-from ..generated.handler import DEFAULT_REVISION
-
-from ..generated.deviceapi import parse_revision
-from .auth import parse_user
-from .device_clock import parse_instant
-from .faults import Fault
-from .reload import PACKAGED_SPEC, ReloadError, SpecReloader, serve_spec
-from .fleet import Fleet, raise_descriptor_limit
-from .fleet_cli import (
+from .core.deviceapi import parse_revision
+from .core.options import add_arguments, from_arguments, positive
+from .fleet.cli import (
     add_fleet_arguments,
     address_argument,
-    host_argument,
     announce,
     check_fleet_arguments,
     device_configs,
+    host_argument,
 )
-from .server import stderr_log
-
-
-def _revision(text: str) -> str:
-    try:
-        parse_revision(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    return text
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"not a number of seconds >= 0: {text!r}")
-    return value
-
-
-def _user(text: str) -> tuple[str, str]:
-    try:
-        return parse_user(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-FAULT_KEYS = {field: kind for field, kind in Fault.__annotations__.items()}
-
-
-def _fault(text: str) -> dict[str, Any]:
-    """`path=/info,error_rate=0.5` -> the keyword arguments of Fault, checked by building one."""
-    arguments: dict[str, Any] = {}
-    for item in filter(None, text.split(",")):
-        key, equals, value = item.partition("=")
-        key = key.strip()
-        if not equals or key not in FAULT_KEYS:
-            raise argparse.ArgumentTypeError(
-                f"expected KEY=VALUE with KEY one of {', '.join(FAULT_KEYS)}: {item!r}"
-            )
-        kind = FAULT_KEYS[key]
-        try:
-            arguments[key] = int(value) if "int" in kind else float(value) if "float" in kind else value
-        except (ValueError, OverflowError):
-            raise argparse.ArgumentTypeError(f"{key} needs a number, not {value!r}") from None
-    try:
-        Fault(**arguments)
-    except (ValueError, OverflowError) as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    return arguments
-
-
-def _device_time(text: str) -> str:
-    try:
-        parse_instant(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    return text
+from .fleet.fleet import Fleet, device_option_kinds, raise_descriptor_limit
+from .reload import PACKAGED_SPEC, ReloadError, SpecReloader, serve_spec
+from .serving.embedded import stderr_log
+from .serving.options import ServingOptions
 
 
 def _port(text: str) -> int:
@@ -107,14 +45,8 @@ def prog() -> str:
 
 def highest_revision() -> str:
     """The highest API revision the spec knows: its default, or a resource's from-revision."""
-    known = [parse_revision(DEFAULT_REVISION), *(route.revision for route in handler.ROUTES)]
+    known = [parse_revision(handler.DEFAULT_REVISION), *(route.revision for route in handler.ROUTES)]
     return "%d.%d" % max(known)
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"not a whole number >= 1: {text!r}")
-    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,104 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--port", type=_port, default=8080, help="port to listen on; 0 picks a free one (default: 8080)"
     )
-    parser.add_argument(
-        "--api-revision",
-        type=_revision,
-        default=DEFAULT_REVISION,
-        help=f"API revision served (default: {DEFAULT_REVISION})",
-    )
-    parser.add_argument(
-        "--job-duration",
-        type=_seconds,
-        metavar="SECONDS",
-        help=f"seconds a backup job takes from 0 to 100 %% (default: {handler.CHOICES['default_job_duration']:g})",
-    )
-    parser.add_argument(
-        "--clock",
-        choices=["real", "manual"],
-        default="real",
-        help="manual: time moves only through the control API (default: real)",
-    )
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
-    parser.add_argument(
-        "--idle-timeout", type=_seconds, default=15.0, help="close a connection idle this long (default: 15)"
-    )
-    parser.add_argument(
-        "--request-timeout",
-        type=_seconds,
-        default=10.0,
-        help="cut off a client that takes longer to send a request (default: 10)",
-    )
-    parser.add_argument(
-        "--write-timeout",
-        type=_seconds,
-        default=10.0,
-        help="abort a connection whose answers the client has not read for this long (default: 10)",
-    )
-    parser.add_argument(
-        "--user",
-        action="append",
-        type=_user,
-        default=[],
-        metavar="NAME:PASSWORD",
-        help="require HTTP Basic authentication with these credentials (repeatable)",
-    )
-    parser.add_argument(
-        "--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (with --tls-key)"
-    )
-    parser.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
-    parser.add_argument(
-        "--state",
-        metavar="FILE",
-        help="keep the device's state (resources and jobs) in this SQLite file across restarts",
-    )
-    parser.add_argument(
-        "--device-data",
-        metavar="FILE",
-        help="initial resource values: a YAML or JSON mapping of device paths to values (see docs/serving.md)",
-    )
-    parser.add_argument(
-        "--max-jobs",
-        type=_positive,
-        default=1_000_000,
-        help="evict the oldest finished jobs beyond this many (default: 1000000)",
-    )
-    parser.add_argument(
-        "--max-body", type=_positive, default=1 << 20, help="largest request body in bytes (default: 1 MiB)"
-    )
-    parser.add_argument(
-        "--fault",
-        action="append",
-        type=_fault,
-        default=[],
-        metavar="KEY=VALUE,...",
-        help="inject a fault into the device API (repeatable), e.g. "
-        "path=/system/backup/jobs/*,error_rate=0.2,status=503,retry_after=2 or latency=0.05,latency_max=0.2 "
-        "or drop_rate=0.1; keys: " + ", ".join(FAULT_KEYS),
-    )
-    parser.add_argument(
-        "--usb-key",
-        action="store_true",
-        help="start with a USB key inserted (the backup target USB needs one)",
-    )
-    parser.add_argument(
-        "--device-time",
-        type=_device_time,
-        metavar="ISO8601",
-        help="the device's clock at start, e.g. 2026-12-01T10:00:00Z (default: the host's time); "
-        "the host's clock is never changed",
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        help="seed of the faults' random choices and of the devices' generated identities, for repeatable runs",
-    )
-    parser.add_argument(
-        "--core",
-        choices=["asyncio", "threads"],
-        default="asyncio",
-        help="serving core: asyncio (an event loop, the default) or threads (http.server, a thread per connection)",
-    )
+    # Each option as its feature declares it (runtime/core/options.py): the device's, its features', TLS.
+    for kind in [ServingOptions, *device_option_kinds()]:
+        add_arguments(parser, kind)
     parser.add_argument(
         "--spec",
         type=Path,
@@ -267,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    try:
+        return positive(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -284,9 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     except ReloadError as error:
         print(f"error: cannot serve the spec {spec_dir}: {error}", file=sys.stderr)
         return 2
-    if parse_revision(args.api_revision) > parse_revision(highest_revision()):
+    revision = args.api_revision or handler.DEFAULT_REVISION
+    if parse_revision(revision) > parse_revision(highest_revision()):
         print(
-            f"warning: --api-revision {args.api_revision} is above the highest revision the spec knows, "
+            f"warning: --api-revision {revision} is above the highest revision the spec knows, "
             f"{highest_revision()}: it serves the same resources as {highest_revision()}",
             file=sys.stderr,
             flush=True,
@@ -301,19 +147,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {shortage}", file=sys.stderr)
         return 1
     try:
+        serving = ServingOptions(**from_arguments(ServingOptions, args))
         fleet = Fleet(
             configs,
             clock=args.clock,
-            core=args.core,
+            core=serving.core,
             quiet=args.quiet,
-            idle_timeout=args.idle_timeout,
-            request_timeout=args.request_timeout,
-            write_timeout=args.write_timeout,
-            max_body_size=args.max_body,
-            max_jobs=args.max_jobs,
-            seed=args.seed,
-            faults=args.fault,
             control_address=args.fleet_control,
+            **serving.limits(),
         )
     except ValueError as error:
         parser.error(str(error))

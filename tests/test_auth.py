@@ -11,7 +11,7 @@ import pytest
 from _support import Answer, assert_error_body, basic, call, run_cli, Cli
 from eclypse_emulator.generated.client import EclypseClient, EclypseError
 from eclypse_emulator.runtime import EmbeddedServer
-from eclypse_emulator.runtime.auth import Authenticator
+from eclypse_emulator.runtime.auth.authenticator import Authenticator
 
 USER, PASSWORD = "admin", "secret"
 COOKIE = "ECLYPSERESTSESSIONID"

@@ -291,8 +291,8 @@ def test_reset_forgets_the_files(base, http, server):
 
 
 def test_pending_backups_are_bounded(monkeypatch):
-    from eclypse_emulator.runtime import backups
-    from eclypse_emulator.runtime.app import Emulator
+    from eclypse_emulator.runtime.backups import backups
+    from eclypse_emulator.runtime.device.emulator import Emulator
 
     monkeypatch.setattr(backups, "MAX_PENDING", 8)
     emulator = Emulator(clock="manual", job_duration=10)

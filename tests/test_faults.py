@@ -409,7 +409,7 @@ def test_the_journal_cuts_large_headers_and_bodies_and_says_so(server: EmbeddedS
 
 def test_the_journal_is_bounded_in_bytes() -> None:
     from eclypse_emulator.generated.handler import Request
-    from eclypse_emulator.runtime.faults import RequestJournal
+    from eclypse_emulator.runtime.faults.faults import RequestJournal
 
     journal = RequestJournal(size=1000, max_bytes=1 << 20)
     for number in range(1000):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from _support import ROOT, Cli, basic, call, run_cli
-from eclypse_emulator.runtime.fleet import DeviceConfig, Fleet
+from eclypse_emulator.runtime.fleet.fleet import DeviceConfig, Fleet
 
 URL = re.compile(r"http://127\.0\.0\.1:(\d+)/api/rest/v1")
 JSON_BODY = {"Content-Type": "application/json"}

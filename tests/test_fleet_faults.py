@@ -14,7 +14,7 @@ import pytest
 
 from _support import Cli, call, connect, exchange, run_cli
 from eclypse_emulator.runtime import Emulator
-from eclypse_emulator.runtime.fleet import DeviceConfig, Fleet, ScheduledFault
+from eclypse_emulator.runtime.fleet.fleet import DeviceConfig, Fleet, ScheduledFault
 
 JSON_BODY = {"Content-Type": "application/json"}
 PORT = "/protocols/bacnet/communication/network/mstp-ports/1/"

@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from _support import ROOT, Cli, basic, call, make_certificate, run_cli
 from eclypse_emulator.runtime.cli import build_parser
-from eclypse_emulator.runtime.devicedata import DeviceDataError, device_seeds
-from eclypse_emulator.runtime.fleet_cli import device_configs
-from eclypse_emulator.runtime.fleetfile import read_fleet
-from eclypse_emulator.runtime.identity import with_identity
-from eclypse_emulator.runtime.miniyaml import loads
+from eclypse_emulator.runtime.device.devicedata import DeviceDataError, device_seeds
+from eclypse_emulator.runtime.fleet.cli import device_configs
+from eclypse_emulator.runtime.fleet.fleetfile import read_fleet
+from eclypse_emulator.runtime.fleet.identity import with_identity
+from eclypse_emulator.runtime.core.miniyaml import loads
 
 JSON_BODY = {"Content-Type": "application/json"}
 URL = re.compile(r"http://[\d.]+:\d+/api/rest/v1")

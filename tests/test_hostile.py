@@ -438,7 +438,7 @@ def test_a_connection_asked_to_close_closes_after_one_answer(server, data):
 def test_the_chunked_reader_consumes_as_it_goes():
     """Fed one byte at a time, a body of one-byte chunks never leaves more than a size line in the
     buffer: every byte is looked at once (no re-parse from the body's start)."""
-    from eclypse_emulator.generated.http1 import RequestEvent, RequestReader
+    from eclypse_emulator.runtime.core.http1 import RequestEvent, RequestReader
 
     reader = RequestReader(1 << 20)
     reader.feed(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")

@@ -177,7 +177,7 @@ PORTS = "/protocols/bacnet/communication/network/mstp-ports"
 
 
 def test_an_entity_route_with_parameters_keeps_a_bounded_number_of_entities(server):
-    from eclypse_emulator.runtime.behaviours import MAX_ENTITIES
+    from eclypse_emulator.runtime.device.behaviours import MAX_ENTITIES
 
     connection = connect(server.url)
     try:
@@ -210,7 +210,7 @@ def test_a_fleet_too_large_for_the_open_files_limit_fails_before_any_device_is_b
 
 
 def test_checking_basic_credentials_costs_the_same_with_a_million_users():
-    from eclypse_emulator.runtime.auth import Authenticator
+    from eclypse_emulator.runtime.auth.authenticator import Authenticator
 
     def seconds_per_check(users: int) -> float:
         authenticator = Authenticator({f"user{n}": "secret" for n in range(users)}, cookie_name="s")

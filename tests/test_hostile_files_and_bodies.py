@@ -13,7 +13,7 @@ import pytest
 
 from _support import call, run_cli
 from eclypse_emulator.runtime import EmbeddedServer
-from eclypse_emulator.runtime.miniyaml import YamlError, loads
+from eclypse_emulator.runtime.core.miniyaml import YamlError, loads
 
 MSTP = "/protocols/bacnet/communication/network/mstp-ports/1/"
 STATE = "/_emulator/state/protocols/bacnet/communication/network/mstp-ports/1"

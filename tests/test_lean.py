@@ -9,10 +9,11 @@ import json
 
 import pytest
 
-from eclypse_emulator.generated import deviceapi, handler, http1
-from eclypse_emulator.generated.codec import dump_json
+from eclypse_emulator.generated import handler
+from eclypse_emulator.runtime.core import deviceapi, http1
+from eclypse_emulator.runtime.core.codec import dump_json
 from eclypse_emulator.generated.handler import BASE_PATH, Request
-from eclypse_emulator.generated.http1 import RequestReader
+from eclypse_emulator.runtime.core.http1 import RequestReader
 from eclypse_emulator.generated.serializers import CODECS
 from eclypse_emulator.runtime import Emulator
 

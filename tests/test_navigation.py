@@ -110,7 +110,7 @@ def test_the_api_revision_value_keeps_working(base, http):
 
 
 def test_identity_values_come_from_the_device_data():
-    from eclypse_emulator.runtime.app import Emulator
+    from eclypse_emulator.runtime.device.emulator import Emulator
     from eclypse_emulator.generated.handler import Request, handle
 
     emulator = Emulator(device_data={"/info/device": {"Hostname": "ahu-7", "SerialNumber": "S-7"}})

@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import ignored_auth
 from eclypse_emulator.codegen.model import load_spec
 from eclypse_emulator.generated.handler import BASE_PATH, PARAMETER_FORMATS, Request, handle
 from eclypse_emulator.runtime import EmbeddedServer
-from eclypse_emulator.runtime.app import Emulator
+from eclypse_emulator.runtime.device.emulator import Emulator
 
 from _support import basic, call
 

@@ -101,7 +101,7 @@ def test_the_wheel_installs_two_top_level_names_and_carries_the_spec(dists) -> N
         assert f"eclypse_emulator/spec/{name}.yaml" in names
     for name in ("__init__.py", "client.py", "handler.py", "models.py", "serializers.py"):
         assert f"eclypse_emulator/codegen/templates/{name}.jinja" in names
-    assert "eclypse_emulator/codegen/static/README.md" in names
+    assert "eclypse_emulator/runtime/core/codec.py" in names
     assert "eclypse_emulator/generated/openapi.json" in names
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names), "the license text travels"
     assert "License-Expression: MIT" in metadata

@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from _support import parse_body
-from eclypse_emulator.generated.codec import ascii_fold
+from eclypse_emulator.runtime.core.codec import ascii_fold
 from eclypse_emulator.generated.serializers import CODECS
 from eclypse_emulator.generated.handler import BASE_PATH, CHOICES, MEDIA_TYPES, Request, handle
 from eclypse_emulator.runtime import Emulator
-from eclypse_emulator.runtime.negotiation import Negotiator
+from eclypse_emulator.runtime.core.negotiation import Negotiator
 
 SETTINGS = settings(
     max_examples=200,

@@ -11,13 +11,14 @@ import sys
 
 import pytest
 
-from eclypse_emulator.generated import handler, router
-from eclypse_emulator.generated.deviceapi import DeviceApi
+from eclypse_emulator.generated import handler
+from eclypse_emulator.runtime.core import router
+from eclypse_emulator.runtime.core.deviceapi import DeviceApi
 from eclypse_emulator.generated.handler import BASE_PATH, Request
-from eclypse_emulator.generated.router import Router, segments_of
-from eclypse_emulator.generated.wire import ApiError
+from eclypse_emulator.runtime.core.router import Router, segments_of
+from eclypse_emulator.runtime.core.wire import ApiError
 from eclypse_emulator.runtime import Emulator
-from eclypse_emulator.runtime import control
+from eclypse_emulator.runtime.control import emulator as control
 
 SEED = handler.ROUTES[0]  # GET /system/backup/jobs/{JobId}/
 

@@ -226,7 +226,7 @@ def test_a_corrupt_or_foreign_state_file_is_a_clear_error(tmp_path, kind):
 
 @pytest.mark.parametrize("core", ["asyncio", "threads"])
 def test_a_locked_state_file_answers_503_with_retry_after(tmp_path, core, monkeypatch):
-    from eclypse_emulator.runtime import store
+    from eclypse_emulator.runtime.device import store
 
     monkeypatch.setattr(store, "BUSY_TIMEOUT", 3.0)
     path = tmp_path / "state.sqlite"

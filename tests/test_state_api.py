@@ -154,7 +154,7 @@ def test_reset_before_each_test(eclypse):
 
 @pytest.mark.parametrize("core", ["asyncio", "threads"])
 def test_a_locked_state_file_answers_503_for_every_kind_of_change(tmp_path, core, monkeypatch):
-    from eclypse_emulator.runtime import store
+    from eclypse_emulator.runtime.device import store
 
     monkeypatch.setattr(store, "BUSY_TIMEOUT", 0.5)
     path = tmp_path / "state.sqlite"

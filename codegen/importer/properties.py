@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..emit import Notes
-from ..static.codec import FORMATS, BodyError, Kind, check_primitive
+from ...runtime.core.codec import FORMATS, BodyError, Kind, check_primitive
 from .names import lower_camel
 from .pages import Page, Row, description_format, description_range, description_supported, description_values
 from .samples import Samples, value_type, xml_value

@@ -168,12 +168,12 @@ def load_problem(spec_dir: Path, texts: dict[str, str]) -> SpecError | None:
 def main(argv: list[str], prog: str) -> int:
     import argparse
 
-    from .. import __main__ as cli
+    from ..folders import add_output_folder
 
     parser = argparse.ArgumentParser(
         prog=prog, description="Turn copies of the vendor's API pages into spec YAML."
     )
     parser.add_argument("pages", nargs="+", type=Path, help="text copies of vendor pages")
-    cli.add_output_folder(parser, "--into", "spec", "the spec folder to write into")
+    add_output_folder(parser, "--into", "spec", "the spec folder to write into")
     args = parser.parse_args(argv)
     return run(args.pages, args.into)

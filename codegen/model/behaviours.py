@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..loader import LocatedList
-from ..static.codec import BodyError, Kind
+from ...runtime.core.codec import BodyError, Kind
 from .checker import Checker, unique
 from .kinds import check_value
 from .names import OPERATION, PATH_PARAMETER

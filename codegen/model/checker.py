@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..loader import LocatedDict, LocatedList, SpecError
-from ..static.codec import has_type
+from ...runtime.core.codec import has_type
 
 
 class Checker:

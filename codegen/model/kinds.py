@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..loader import LocatedList
-from ..static.codec import FORMATS, PRIMITIVES, BodyError, Kind, check_primitive
+from ...runtime.core.codec import FORMATS, PRIMITIVES, BodyError, Kind, check_primitive
 from .checker import Checker, unique
 from .names import XML_NAME
 from .spec import Object
 
-# The kinds of a property (static/codec.py writes and reads each).
+# The kinds of a property (runtime/core/codec.py writes and reads each).
 TYPES = (*PRIMITIVES, "enum", "object", "link", "array")
 # What an array's items are when the spec does not name their XML element (the vendor is silent).
 DEFAULT_ITEM_ELEMENT = "Item"

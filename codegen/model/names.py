@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyword
 import re
 
-from ..static.deviceapi import parse_revision
+from ...runtime.core.deviceapi import parse_revision
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..loader import LocatedList
-from ..static.codec import BodyError
+from ...runtime.core.codec import BodyError
 from .checker import Checker, unique
 from .kinds import KIND_FIELDS, check_value, read_kind
 from .names import HTTP_METHODS, IDENTIFIER, XML_NAME, is_keyword, snake_case

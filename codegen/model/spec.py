@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..static.codec import Kind
-from ..static.deviceapi import parse_revision
+from ...runtime.core.codec import Kind
+from ...runtime.core.deviceapi import parse_revision
 from .names import snake_case
 
 

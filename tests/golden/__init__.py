@@ -2,7 +2,8 @@
 # Do not edit: change spec/ and run `python -m codegen`.
 """Code generated from the spec: the device API's handler, serialisers, models and client.
 
-Standard library only. Regenerate with `python -m codegen`; never edit by hand.
+It imports the standard library and the runtime's stdlib-only core (`runtime/core/`) alone.
+Regenerate with `python -m codegen`; never edit by hand.
 """
 
 from eclypse_emulator.checkout import alias

@@ -20,8 +20,22 @@ import warnings
 from typing import Any, Callable, Iterable
 from urllib.parse import quote
 
-from .httpclient import ClientBase, EclypseError, Progress, client_of, fill, main_guard, parser, print_result
-from .httpclient import add_backup_command, property_value, run_backup, run_command
+from eclypse_emulator.runtime.core.httpclient import (
+    ClientBase,
+    EclypseError,
+    Progress,
+    client_of,
+    fill,
+    main_guard,
+    parser,
+    print_result,
+)
+from eclypse_emulator.runtime.core.httpclient import (
+    add_backup_command,
+    property_value,
+    run_backup,
+    run_command,
+)
 from .models import Address, Backup, BackupCreate, Error, Info, Job, Member, Port
 
 __all__ = ["EclypseClient", "EclypseError", "main"]

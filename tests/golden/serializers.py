@@ -2,12 +2,12 @@
 # Do not edit: change spec/ and run `python -m codegen`.
 """The spec's objects as codecs: how each is written on the wire (JSON, XML, raw `$value`) and read from a body.
 
-The machinery is `codec.py` (spec-independent, copied as it is); this module declares what the spec decides.
+The machinery is `runtime/core/codec.py` (spec-independent); this module declares what the spec decides.
 """
 
 from __future__ import annotations
 
-from .codec import BodyError, Codec, Field, Kind, parse_json
+from eclypse_emulator.runtime.core.codec import BodyError, Codec, Field, Kind, parse_json
 
 __all__ = ["BodyError", "CODECS", "Codec", "ERROR_CODEC", "Field", "Kind", "XML_PROLOG", "parse_json"]
 

@@ -1,0 +1,1 @@
+"""Authentication: HTTP Basic and the device's session cookie."""

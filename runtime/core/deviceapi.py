@@ -1,0 +1,415 @@
+"""The device API's request path: routing, negotiation, parameters, bodies and errors, spec-independent.
+
+The generated handler declares what the spec decides (routes, encodings, query options, the error
+catalogue) and builds one `DeviceApi` of them. `DeviceApi.handle(request, host)` answers one request
+without touching a socket, so any serving core can use it. The host provides:
+- `backend`: `invoke(route, kwargs, body, binary)` answering the route's values by property name, or None
+  when the entity does not exist;
+- `revision`: the API revision served, as a (major, minor) tuple; newer resources do not exist;
+- `negotiate(accept)`: the media type an Accept header prefers, or None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+from urllib.parse import parse_qsl, quote, unquote
+
+from .codec import BodyError, Codec, Field, Kind, ascii_fold, parse_parameter
+from .router import Router, Segments
+from .wire import ApiError, Request, Response
+
+
+def parse_revision(revision: str) -> tuple[int, int]:
+    """`"8.0"` -> (8, 0); ValueError for anything else."""
+    major, dot, minor = revision.partition(".")
+    if not (dot and major.isascii() and major.isdigit() and minor.isascii() and minor.isdigit()):
+        raise ValueError(f"not an API revision like 8.0: {revision!r}")
+    return int(major), int(minor)
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    attr: str
+    kind: Kind  # what a valid value is
+    invalid_error: str
+    location: str  # path or query
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    operation: str
+    method: str
+    path: str  # as the spec writes it, below the base path
+    segments: Segments  # the path as the router's table holds it
+    parameters: tuple[Parameter, ...]
+    revision: tuple[int, int]
+    response: Codec | None  # None: 204 No Content
+    request: Codec | None
+    not_found_error: str
+    deprecated: bool
+    # The Link to the successor, from the successor's revision on: a template over this route's parameters.
+    successor_revision: tuple[int, int] | None
+    successor_link: str | None
+    entity: bool  # a GET of an object: also $select
+    properties: bool  # also its properties and their $value below it (not at the API's root)
+    xml_body_revision: tuple[int, int] | None  # from which revision an XML request body is accepted
+    shape: str  # object, array (a bare list of the response object) or none
+    status: int  # the success status
+    binary: bool  # encode=bin answers the raw bytes
+    xml_root: str | None  # the root element of an array answer
+    behaviour: Mapping[str, str]  # what answers it in the runtime: {kind: ..., ...}
+    seed: tuple[Mapping[str, Any], ...] = ()  # a collection's initial members, by property name
+    exclusive: tuple[tuple[str, ...], ...] = ()  # groups of request properties a body gives one of at most
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What answering a request takes before the backend is asked: the same for every repeat of a GET."""
+
+    route: Route
+    asked: str  # OWN, PROPERTY or VALUE
+    property_name: str | None
+    field: Field | None  # the property asked for, None when there is none or no such property
+    arguments: dict[str, str]  # the path parameters, as sent
+    kwargs: dict[str, Any]  # the operation's keyword arguments
+    binary: bool
+    encoding: str
+    content_type: str
+    error_media_type: str
+    headers: tuple[tuple[str, str], ...]
+    selected: frozenset[str] | None
+    path: str
+
+
+# A GET or HEAD's plan is kept, for up to MAX_PLANS distinct (target, Accept, revision) whose target and
+# Accept have at most MAX_PLANNED characters each (4 MiB of keys at most). The backend is asked every time:
+# answers follow the state.
+CACHED_METHODS = frozenset(("GET", "HEAD"))
+MAX_PLANS = 4096
+MAX_PLANNED = 512
+
+
+class DeviceApi:
+    """The device API of one spec: `encodings` maps an encoding to its default media type (what `encode=`
+    asks for), `media_types` a media type to its encoding, `content_types` a media type to the Content-Type
+    answered; `query` is the spec's query options; `errors` maps a key to (status, code, message template)."""
+
+    def __init__(
+        self,
+        *,
+        base_path: str,
+        encodings: Mapping[str, str],
+        media_types: Mapping[str, str],
+        content_types: Mapping[str, str],
+        query: Mapping[str, Mapping[str, str]],
+        errors: Mapping[str, tuple[int, str, str]],
+        error_codec: Codec,
+        routes: tuple[Route, ...],
+        deprecation: str,
+    ) -> None:
+        self.base_path = base_path
+        self.base_prefix = base_path + "/"
+        self.encodings, self.media_types, self.content_types = encodings, media_types, content_types
+        self.json = encodings["json"]
+        self.json_media_types = tuple(m for m, e in media_types.items() if e == "json")
+        self.xml_media_types = tuple(m for m, e in media_types.items() if e == "xml")
+        self.encode_option = query["encode"]["name"]
+        self.binary_encoding = query["encode"]["binary_value"]
+        self.binary_media_type = query["encode"]["binary_media_type"]
+        self.select_option = query["select"]["name"]
+        self.select_all = query["select"]["all"]
+        self.select_separator = query["select"]["separator"]
+        self.value_content_type = query["value"]["content_type"]
+        self.errors, self.error_codec = errors, error_codec
+        self.routes = routes
+        self.router = Router()
+        value = (query["value"]["segment"],)
+        for route in routes:
+            self.router.add(route.method, route.segments, (route, OWN))
+            if route.properties:  # its properties, and their raw values, below it
+                self.router.add(route.method, route.segments + (PROPERTY,), (route, PROPERTY), rank=1)
+                self.router.add(route.method, route.segments + (PROPERTY, value), (route, VALUE), rank=1)
+        # Routes newer than a revision do not exist for it; a host serving the newest revision filters none.
+        self.newest = max((route.revision for route in routes), default=(0, 0))
+        self.deprecation = deprecation
+        self.expected_encodings = ", ".join(encodings)
+        self._plans: dict[tuple[str, str | None, tuple[int, int]], _Plan] = {}  # bounded by MAX_PLANS
+
+    def error_response(
+        self,
+        key: str,
+        media_type: str | None = None,
+        headers: list[tuple[str, str]] | None = None,
+        **fields: Any,
+    ) -> Response:
+        """The spec's error `key` as a response of `media_type` (JSON by default), its message filled from
+        `fields`."""
+        media_type = media_type or self.json
+        status, code, message = self.errors[key]
+        document = {"Code": code, "Message": message.format(**fields)}
+        body = self.error_codec.encode(self.media_types[media_type], document)
+        return Response(status, body, self.content_types[media_type], list(headers or ()))
+
+    def negotiated_error(
+        self,
+        request: Request,
+        host: Any,
+        key: str,
+        headers: list[tuple[str, str]] | None = None,
+        **fields: Any,
+    ) -> Response:
+        """The spec's error `key` in the encoding the request asks for (`encode`, else Accept, else JSON)."""
+        try:
+            media_type = self._media_type(_query_options(request.target.partition("?")[2]), request, host)[1]
+        except ApiError:
+            media_type = host.negotiate(request.headers.get("Accept")) or self.json
+        return self.error_response(key, media_type, headers, **fields)
+
+    def handle(self, request: Request, host: Any) -> Response:
+        """Answer one device-API request (the target starts with the base path or is not found)."""
+        key = None
+        accept = request.headers.get("Accept")
+        if (
+            request.method in CACHED_METHODS
+            and len(request.target) <= MAX_PLANNED
+            and (accept is None or len(accept) <= MAX_PLANNED)
+        ):
+            # A client polling asks the same thing again and again: what is worked out before the backend
+            # is asked (route, arguments, encoding, headers) depends on the target, Accept and the revision.
+            key = (request.target, accept, host.revision)
+            plan = self._plans.get(key)
+            if plan is not None:
+                return self._answer(plan, request, host, None)
+        raw_path, _, query = request.target.partition("?")
+        options = _query_options(query) if query else NO_OPTIONS
+        try:
+            media_type, error_media_type = self._media_type(options, request, host)
+        except ApiError as error:
+            return self.negotiated_error(request, host, error.key, **error.fields)
+        path = unquote(raw_path, errors="replace") if "%" in raw_path else raw_path
+        try:
+            plan = self._plan(request, host, path, options, media_type, error_media_type)
+            body = (
+                self._read_body(request, plan.route, host.revision)
+                if plan.route.request is not None
+                else None
+            )
+        except ApiError as error:
+            return self.error_response(error.key, error_media_type, error.headers, **error.fields)
+        if key is not None:
+            if len(self._plans) >= MAX_PLANS:
+                self._plans.clear()  # many distinct targets: start again (the repeated ones come back)
+            self._plans[key] = plan
+        return self._answer(plan, request, host, body)
+
+    def _media_type(
+        self, options: dict[str, list[str]], request: Request, host: Any
+    ) -> tuple[str | None, str]:
+        """The media type to answer with (None: nothing acceptable) and the one errors use."""
+        if options and self.encode_option in options:
+            given = options[self.encode_option][-1]
+            chosen = ascii_fold(given.strip())
+            if (
+                chosen == self.binary_encoding
+            ):  # whether the resource has bytes to answer is known once routed
+                return self.binary_media_type, self.json
+            if chosen not in self.encodings:
+                raise ApiError(
+                    "invalid_query", option=self.encode_option, value=given, expected=self.expected_encodings
+                )
+            return self.encodings[chosen], self.encodings[chosen]
+        accepted = host.negotiate(request.headers.get("Accept"))
+        return accepted, accepted or self.json
+
+    def _selection(self, options: dict[str, list[str]], codec: Codec) -> frozenset[str] | None:
+        """The property names `$select` asks for; None means all (absent, empty or `*`)."""
+        values = options.get(self.select_option) if options else None
+        if not values:
+            return None
+        names = [n.strip() for value in values for n in value.split(self.select_separator)]
+        names = [n for n in names if n]
+        selected = set()
+        for name in names:
+            if name == self.select_all:
+                continue
+            found = codec.field(name)
+            if found is None:
+                raise ApiError("unknown_select", name=name, object=codec.name, known=codec.names)
+            selected.add(found.name)
+        return None if not selected or self.select_all in names else frozenset(selected)
+
+    def _plan(
+        self,
+        request: Request,
+        host: Any,
+        path: str,
+        options: dict[str, list[str]],
+        media_type: str | None,
+        error_media_type: str,
+    ) -> _Plan:
+        """What answering the request takes, as far as the backend's values are not needed; ApiError for a
+        request that cannot be answered whatever the state."""
+        if path != self.base_path and not path.startswith(self.base_prefix):  # the root is a route of "/"
+            raise ApiError("not_found", path=path)
+        # The route (served at the host's revision), what it is asked for (OWN, PROPERTY or VALUE) and its
+        # path arguments. A route whose own path matches wins over an entity's `{property}` below it (as in
+        # OpenAPI, a concrete path over a templated one): /jobs/{jobId}/cancel is not a property of the job.
+        revision = host.revision
+        visible = None if revision >= self.newest else (lambda target: target[0].revision <= revision)
+        local = path[len(self.base_path) :]
+        (route, asked), arguments = self.router.resolve(request.method, local, path, visible)
+        property_name = arguments.pop(PROPERTY, None)
+        headers: list[tuple[str, str]] = []
+        if route.deprecated:
+            headers.append(("Deprecation", self.deprecation))
+            headers.extend(_successor_link(route, arguments, revision))
+        try:
+            kwargs = _arguments(route, arguments, options)
+            binary = media_type == self.binary_media_type
+            if binary and (not route.binary or property_name is not None):  # the bytes are the whole file's
+                raise ApiError(
+                    "invalid_query",
+                    option=self.encode_option,
+                    value=self.binary_encoding,
+                    expected=self.expected_encodings,
+                )
+            if media_type is None and asked != VALUE and route.response is not None:
+                available = ", ".join(self.media_types)
+                raise ApiError("not_acceptable", accept=request.headers.get("Accept"), available=available)
+            selected = None
+            if route.entity and property_name is None:
+                selected = self._selection(options, route.response)
+        except ApiError as error:
+            error.headers = headers + error.headers
+            raise
+        # Bytes are written as they are: the encoding matters only for the other answers.
+        media_type = self.json if binary or media_type is None else media_type
+        found = route.response.field(property_name) if property_name is not None else None
+        return _Plan(
+            route,
+            asked,
+            property_name,
+            found,
+            arguments,
+            kwargs,
+            binary,
+            self.media_types[media_type],
+            self.content_types[media_type],
+            error_media_type,
+            tuple(headers),
+            selected if found is None else frozenset((found.name,)),
+            path,
+        )
+
+    def _answer(self, plan: _Plan, request: Request, host: Any, body: dict[str, Any] | None) -> Response:
+        """The answer of a planned request, from the backend's values."""
+        route = plan.route
+        headers = list(plan.headers)
+        try:
+            values = host.invoke(route, plan.kwargs, body, plan.binary)
+            if values is None:
+                first = route.parameters[0].name if route.parameters else ""
+                value = plan.arguments.get(first, "")
+                raise ApiError(route.not_found_error, name=first, value=value, path=plan.path)
+            if plan.binary:
+                return Response(200, values, self.binary_media_type, headers)
+            if route.shape == "none":
+                return Response(204, b"", None, headers)
+            if route.status == 201:
+                key = route.response.field(route.behaviour["key"])
+                headers.append(("Location", f"{plan.path.rstrip('/')}/{_segment(str(values[key.name]))}"))
+            if route.shape == "array":
+                encoded = route.response.encode_list(plan.encoding, values, route.xml_root)
+                return Response(route.status, encoded, plan.content_type, headers)
+            if plan.property_name is not None:
+                if plan.field is None:
+                    raise ApiError("property_not_found", object=route.response.name, name=plan.property_name)
+                if plan.asked == VALUE:
+                    raw = route.response.raw(plan.field, values)
+                    return Response(200, raw, self.value_content_type, headers)
+            encoded = route.response.encode(plan.encoding, values, plan.selected)
+            return Response(route.status, encoded, plan.content_type, headers)
+        except ApiError as error:
+            return self.error_response(
+                error.key, plan.error_media_type, headers + error.headers, **error.fields
+            )
+
+    def _read_body(self, request: Request, route: Route, revision: tuple[int, int]) -> dict[str, Any]:
+        """The request body as the route's request object, or the spec's 415 / 400."""
+        codec = route.request
+        content_type = request.headers.get("Content-Type") or ""
+        media_type = content_type.split(";")[0].strip().lower()
+        xml_accepted = route.xml_body_revision is not None and revision >= route.xml_body_revision
+        supported = self.json_media_types + (self.xml_media_types if xml_accepted else ())
+        if media_type not in supported:
+            raise ApiError(
+                "unsupported_media_type", content_type=content_type, supported=", ".join(supported)
+            )
+        try:
+            values = (
+                codec.from_json(request.body)
+                if media_type in self.json_media_types
+                else codec.from_xml(request.body)
+            )
+        except BodyError as error:
+            raise ApiError("invalid_body", object=codec.name, reason=str(error)) from None
+        for group in route.exclusive:
+            given = [name for name in group if name in values]
+            if len(given) > 1:
+                reason = f"{' and '.join(given)} cannot be given together"
+                raise ApiError("invalid_body", object=codec.name, reason=reason)
+        return values
+
+
+# What a route's table entry answers: the route's own path, a property below an entity, or its raw value.
+# PROPERTY is also the name of the path parameter holding the property's name.
+OWN, PROPERTY, VALUE = "", "_property", "_value"
+
+
+def _query_options(query: str) -> dict[str, list[str]]:
+    """Query options by name, ASCII letters lower-cased; repeated options keep every value."""
+    options: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        options.setdefault(ascii_fold(name), []).append(value)
+    return options
+
+
+NO_OPTIONS: dict[str, list[str]] = {}  # a request without a query (read, never written)
+# Characters a path segment carries as they are (RFC 3986 unreserved): a job id needs no quoting.
+UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _segment(value: str) -> str:
+    """`value` quoted as one path segment."""
+    return value if UNRESERVED.issuperset(value) else quote(value, safe="")
+
+
+def _successor_link(
+    route: Route, arguments: dict[str, str], revision: tuple[int, int]
+) -> list[tuple[str, str]]:
+    if route.successor_link is None or revision < route.successor_revision:
+        return []
+    if len(arguments) == 1:  # the usual case: one parameter, no mapping to build
+        ((name, value),) = arguments.items()
+        return [("Link", route.successor_link.replace("{" + name + "}", _segment(value)))]
+    quoted = {name: _segment(value) for name, value in arguments.items()}
+    return [("Link", route.successor_link.format(**quoted))]
+
+
+def _arguments(route: Route, arguments: dict[str, str], options: dict[str, list[str]]) -> dict[str, Any]:
+    """The operation's keyword arguments: path and query parameters as values of their kinds."""
+    kwargs: dict[str, Any] = {}
+    for p in route.parameters:
+        if p.location == "query":
+            if ascii_fold(p.name) not in options:
+                continue
+            text = options[ascii_fold(p.name)][-1]
+        else:
+            text = arguments[p.name]
+        try:
+            kwargs[p.attr] = parse_parameter(p.kind, text)
+        except ValueError:
+            raise ApiError(p.invalid_error, name=p.name, value=text) from None
+    return kwargs

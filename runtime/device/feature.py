@@ -1,0 +1,121 @@
+"""The feature mechanism: a device is assembled from features, each an area of the API in a package of its
+own (jobs, backups, clock, info, auth, faults), which brings:
+
+- its hooks: the functions that resources of kind `hook` name in the spec (`behaviour: {kind: hook,
+  hook: NAME}`), by that name;
+- its control operations (`Operation`): each is a route of the control API (/_emulator/), a method of
+  `Emulator` and a method of `EmbeddedServer`, all three made from the one declaration;
+- its options: a dataclass (runtime/core/options.py) that the command line, the fleet file and the
+  embedded server build alike.
+
+A feature sees the device through `Device`: its state store, its events, its options, and the features
+assembled before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping, Protocol, TypeVar
+
+from ..core.deviceapi import Route
+from ..core.wire import ApiError
+from .events import Events
+from .options import DeviceOptions
+from .store import SqliteStore, StateStore
+
+F = TypeVar("F", bound="Feature")
+
+
+class Hook(Protocol):
+    """A hook: called with the route, the request body's values (None without a body), whether raw bytes
+    are asked for (encode=bin) and the path and query parameters by keyword; answers the values of the
+    response's object by property name (None: no such entity), or the bytes asked for."""
+
+    def __call__(
+        self, *, route: Route, body: dict[str, Any] | None, binary: bool, **parameters: Any
+    ) -> Any: ...
+
+
+class Device(Protocol):
+    """What a feature sees of the device it is part of."""
+
+    state: StateStore
+    file: SqliteStore | None  # the state file, which features may keep their own state in
+    events: Events
+    options: DeviceOptions
+    api_revision: str
+
+    def feature(self, kind: type[F]) -> F: ...
+
+
+JsonType = type | tuple[type, ...]
+
+
+@dataclass(frozen=True)
+class BodyField:
+    """A field of a control operation's JSON body: its JSON name, the method's keyword, its JSON type
+    (`list`: of strings, given to the method as a tuple), the reason given when its value has the wrong
+    type (by default `NAME has the wrong type`), and whether the body must give it."""
+
+    name: str
+    keyword: str
+    type: JsonType
+    message: str | None = None
+    required: bool = False
+
+
+def whole_number(text: str) -> int:
+    """A path parameter that is a whole number (ASCII digits only); ValueError otherwise."""
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"not a whole number: {text!r}")
+    return int(text)
+
+
+def not_found(path: str, parameters: Mapping[str, Any]) -> ApiError:
+    """The error of an operation whose method answers None or False: nothing at the request's path."""
+    return ApiError("not_found", path=path)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A control operation, declared once by its feature.
+
+    `method` and `path` (below /_emulator/; a `{name}` segment is the method's keyword `name`, `{name*}`
+    the rest of the path) make its route; `function` names the feature's method, which `Emulator` and
+    `EmbeddedServer` offer by that name. `parameters` convert path parameters (a ValueError: `missing`).
+    `body` declares the JSON body's fields (`strict`: others are refused; `document`: the whole body is
+    one JSON value, the method's keyword `value`); `what` names the body in errors, and `refused` (as a
+    format of the arguments) what the method's ValueError refused. `status` and `shows(feature, result)`
+    make the answer (`shows` None: 204 without a body); a method answering None or False is `missing`'s
+    error; a LookupError is a 404 naming `where` (a format of the arguments); a RuntimeError a 409.
+    """
+
+    method: str
+    path: str
+    function: str
+    body: tuple[BodyField, ...] = ()
+    strict: bool = True
+    document: bool = False
+    what: str = "body"
+    refused: str | None = None
+    parameters: Mapping[str, Callable[[str], Any]] | None = None
+    status: int = 200
+    shows: Callable[[Any, Any], Any] | None = None
+    missing: Callable[[str, Mapping[str, Any]], ApiError] | None = None
+    where: str | None = None
+
+
+class Feature:
+    """One area of the device. Subclasses set `options` (their dataclass, or None) and `operations`, take
+    `(device, options)` when the device assembles itself, and answer their hooks by name."""
+
+    options: ClassVar[type | None] = None
+    operations: ClassVar[tuple[Operation, ...]] = ()
+
+    def hooks(self) -> Mapping[str, Hook]:
+        """The hooks this feature provides, by the name the spec gives them."""
+        return {}
+
+    def busy(self) -> bool:
+        """Whether an answer may take long now (an event loop then answers in a worker thread)."""
+        return False

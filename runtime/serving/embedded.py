@@ -1,0 +1,142 @@
+"""The emulator served in a background thread of this process, for tests and scripts: `EmbeddedServer`."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from ...generated.handler import BASE_PATH
+from ..control.emulator import PREFIX
+from ..core.options import share_out
+from ..device.emulator import Emulator, operations, option_kinds
+from .evloop import EventLoopServer
+from .options import ServingOptions
+from .threads import EmulatorHTTPServer
+from .tls import TlsOptions, tls_context
+
+
+def stderr_log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def server_options(quiet: bool, **options: Any) -> dict[str, Any]:
+    """The keyword arguments of a serving core: `options` (timeouts, sizes, TLS) and the access log."""
+    return {**options, "log_access": None if quiet else stderr_log}
+
+
+# The serving cores, by name: both answer with the same Emulator (the generated handler).
+CORES: dict[str, type[EventLoopServer] | type[EmulatorHTTPServer]] = {
+    "asyncio": EventLoopServer,
+    "threads": EmulatorHTTPServer,
+}
+
+
+class DeviceAddress:
+    """The URLs of a device served at `host`:`port` with `scheme`."""
+
+    scheme: str
+    host: str
+    port: int
+
+    @property
+    def origin(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The device API's base URL, e.g. http://127.0.0.1:8080/api/rest/v1."""
+        return self.origin + BASE_PATH
+
+    @property
+    def control_url(self) -> str:
+        return self.origin + PREFIX
+
+
+class EmbeddedServer(DeviceAddress):
+    """The emulator in a background thread of this process, for tests and scripts.
+
+        with EmbeddedServer(port=0, clock="manual") as server:
+            client = EclypseClient(server.url)
+            job_id = server.create_job(duration=10)
+            server.advance(5)
+
+    The options are the command line's, by their names in Python: those of serving (core: "asyncio", the
+    event-loop core and the default, or "threads", http.server with a thread per connection;
+    idle_timeout, request_timeout, write_timeout: abort a connection whose answers are not read for this
+    long; max_body_size), of TLS (tls_cert and tls_key: HTTPS), of the device (api_revision, state_file:
+    jobs and resources kept in SQLite, device_data: a device data file or its mapping of initial values
+    by device path, seed: of the random choices) and of its features (clock: "real", "manual" or a Clock;
+    device_time: the device's clock at start, ISO 8601; job_duration, max_jobs, users: {name: password}
+    for Basic authentication, faults: keyword dicts of add_fault, usb_key: a USB key is inserted).
+    `quiet` (default True): no access log. The control operations are methods, as on the control API.
+    """
+
+    if TYPE_CHECKING:  # the control operations, made from the device's declarations below the class
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True, **options: Any) -> None:
+        serving, tls_files, *device_shares = share_out([ServingOptions, TlsOptions, *option_kinds()], options)
+        device = {name: value for share in device_shares for name, value in share.items()}
+        self.serving, tls_options = ServingOptions(**serving), TlsOptions(**tls_files)
+        if self.serving.core not in CORES:
+            raise ValueError(f"core must be one of {', '.join(CORES)}, not {self.serving.core!r}")
+        if (tls_options.tls_cert is None) != (tls_options.tls_key is None):
+            raise ValueError("HTTPS needs both tls_cert and tls_key")
+        tls = (
+            tls_context(tls_options.tls_cert, tls_options.tls_key)
+            if tls_options.tls_cert is not None
+            else None
+        )
+        self.emulator = Emulator(secure=tls is not None, **device)
+        self.host, self.port = host, port
+        self.scheme = "https" if tls is not None else "http"
+        self._server_options = server_options(quiet, **self.serving.limits(), tls=tls)
+        self._server: EmulatorHTTPServer | EventLoopServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> EmbeddedServer:
+        core = CORES[self.serving.core]
+        self._server = core((self.host, self.port), self.emulator, **self._server_options)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="eclypse-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+            self._server = self._thread = None
+        self.emulator.close()
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def state(self, path: str) -> Any:
+        """The stored value at a device path (e.g. "/protocols/bacnet/communication/network/mstp-ports/1"),
+        as the device's JSON shows it; LookupError when no entity, collection or member is there."""
+        return self.emulator.get_state(path)
+
+
+def _offer(name: str, method: Any) -> None:
+    """EmbeddedServer.<name>: the emulator's control operation, with its signature and its docstring."""
+
+    @functools.wraps(method)
+    def offered(self: EmbeddedServer, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.emulator, name)(*args, **kwargs)
+
+    setattr(EmbeddedServer, name, offered)
+
+
+for _kind, _operation in operations():
+    _offer(_operation.function, getattr(Emulator if _kind is None else _kind, _operation.function))
