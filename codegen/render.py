@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -84,6 +85,22 @@ def object_view(obj: Object, spec: Spec) -> dict[str, Any]:
     }
 
 
+def codec_row(obj: Object, spec: Spec) -> str:
+    """The object's `Codec(...)` of the serialisers' table, on one line."""
+    return row(
+        "Codec",
+        obj.name,
+        obj.xml_element,
+        tuple(
+            Code(row("Field", p.name, p.json_key, p.xml_element, p.kind, codec_default(p, spec), p.writable))
+            for p in obj.properties
+        ),
+        tuple(obj.properties.index(p) for p in obj.xml_properties),
+        Code("CODECS"),
+        Code("XML_PROLOG"),
+    )
+
+
 def route_segments(resource: Resource) -> tuple[tuple[str, ...] | str, ...]:
     """A resource's path as the router's table holds it: a parameter by its name, a literal segment by its
     spellings (one the vendor writes kebab-case also as its camelCase form)."""
@@ -109,42 +126,48 @@ def successor_link(resource: Resource, spec: Spec) -> tuple[tuple[int, int] | No
     return successor.revision, f'<{spec.api["base_path"]}{path}>; rel="successor-version"'
 
 
-def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
+def route_row(resource: Resource, spec: Spec) -> str:
+    """The resource's `Route(...)` of the handler's table, on one line."""
     revision, link = successor_link(resource, spec)
-    return {
-        "operation": resource.operation,
-        "method": resource.method,
-        "path": resource.path,
-        "segments": route_segments(resource),
-        "parameters": [dict(vars(p), attr=p.attr) for p in resource.parameters],
-        "shape": resource.response_shape,
-        "status": resource.status,
-        "binary": resource.binary,
-        "xml_root": resource.xml_root,
-        "behaviour": resource.behaviour,
-        "exclusive": resource.exclusive,
-        # A collection's initial members as the store holds them (by property name, defaults filled).
-        "seed": (
-            ()
-            if resource.seed is None
-            else tuple(
-                values_of(Kind("object", object=resource.seed.member.name), m, spec)
-                for m in resource.seed.members
-            )
-        ),
-        "revision": resource.revision,
-        "response_codec": f"CODECS[{resource.response.name!r}]" if resource.response else "None",
-        "request_codec": f"CODECS[{resource.request.name!r}]" if resource.request else "None",
-        "entity": resource.is_entity,
-        "properties": resource.serves_properties,
-        "xml_body_revision": (
+    seed = (
+        ()
+        if resource.seed is None
+        else tuple(  # a collection's initial members as the store holds them (by property name, defaults filled)
+            values_of(Kind("object", object=resource.seed.member.name), m, spec)
+            for m in resource.seed.members
+        )
+    )
+    parameters = tuple(
+        Code(row("Parameter", p.name, p.attr, p.kind, p.invalid_error, p.location))
+        for p in resource.parameters
+    )
+    return row(
+        "Route",
+        operation=resource.operation,
+        method=resource.method,
+        path=resource.path,
+        segments=route_segments(resource),
+        parameters=parameters,
+        revision=resource.revision,
+        response=Code(f"CODECS[{literal(resource.response.name)}]" if resource.response else "None"),
+        request=Code(f"CODECS[{literal(resource.request.name)}]" if resource.request else "None"),
+        not_found_error=resource.not_found_error,
+        deprecated=resource.deprecated,
+        successor_revision=revision,
+        successor_link=link,
+        entity=resource.is_entity,
+        properties=resource.serves_properties,
+        xml_body_revision=(
             parse_revision(resource.xml_body_from_revision) if resource.xml_body_from_revision else None
         ),
-        "not_found_error": resource.not_found_error,
-        "deprecated": resource.deprecated,
-        "successor_revision": revision,
-        "successor_link": link,
-    }
+        shape=resource.response_shape,
+        status=resource.status,
+        binary=resource.binary,
+        xml_root=resource.xml_root,
+        behaviour=resource.behaviour,
+        **({"seed": seed} if seed else {}),
+        **({"exclusive": resource.exclusive} if resource.exclusive else {}),
+    )
 
 
 def _method(operation: str, kind: str) -> str:
@@ -305,7 +328,6 @@ def context(spec: Spec) -> dict[str, Any]:
         "error_model": spec.error_object.name,
         "model_names": sorted(spec.objects),
         "session_cookie": spec.api["session_cookie"],
-        "routes": [route_view(r, spec) for r in spec.resources],
         "operations": operations,
         "commands": [view for r in spec.resources for view in command_views(r)],
         # `watch` follows the first job whose object has a Status, so that it can tell failure apart.
@@ -335,6 +357,78 @@ def pyrepr(value: Any) -> str:
     return repr(value)
 
 
+METHOD_START = "\n\n    def "
+DUMMY_CLASS = "class _:\n"
+
+
+def format_methods(source: str, mode: black.Mode) -> str:
+    """`source` formatted by black one method at a time: what black makes of a whole module, in time linear
+    in the module's size (black takes longer per line the longer the module)."""
+    head, *methods = source.split(METHOD_START)
+    parts = [black.format_str(head, mode=mode).rstrip("\n")]
+    for method in methods:  # each formatted as the method of a class of its own
+        formatted = black.format_str(DUMMY_CLASS + METHOD_START.lstrip("\n") + method, mode=mode)
+        parts.append(formatted.removeprefix(DUMMY_CLASS).rstrip("\n"))
+    return "\n\n".join(parts) + "\n"
+
+
+TABLE_LINE = re.compile(r"^( *)# table: (\w+)\n", re.MULTILINE)
+
+
+def tables(spec: Spec) -> dict[str, list[str]]:
+    """The generated tables, one row a line: the handler's routes and the serialisers' codecs. They are put
+    in after black has formatted the code around them (formatting rows of data would take most of the time).
+    """
+    return {
+        "routes": [route_row(r, spec) + "," for r in spec.resources],
+        "models": [
+            f"{o.name}.FIELDS, {o.name}.JSON_KEYS = {literal(tuple((p.attr, p.json_key) for p in o.properties))},"
+            f" {literal({p.name.casefold(): p.json_key for p in o.properties})}"
+            for o in spec.objects.values()
+        ],
+        "codecs": [
+            f"CODECS[{literal(o.name)}] = {constant_name(o.name)} = {codec_row(o, spec)}"
+            for o in spec.objects.values()
+        ],
+    }
+
+
+def fill_tables(source: str, rows: dict[str, list[str]]) -> str:
+    """`source` with each `# table: NAME` line replaced by the rows of NAME, at the comment's indentation."""
+    return TABLE_LINE.sub(lambda m: "".join(f"{m.group(1)}{line}\n" for line in rows[m.group(2)]), source)
+
+
+def literal(value: Any) -> str:
+    """A Python literal of `value` on one line, double-quoted as black writes strings; a `Kind` names only
+    what differs from its defaults. Rows of the generated tables, which black leaves as they are."""
+    if isinstance(value, Code):
+        return value
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Kind):
+        fields = dataclasses.fields(value)
+        given = [(f.name, getattr(value, f.name)) for f in fields if getattr(value, f.name) != f.default]
+        return "Kind(" + ", ".join(f"{name}={literal(item)}" for name, item in given) + ")"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(literal, value)) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(literal, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
+    return repr(value)  # numbers, booleans and None
+
+
+def row(name: str, *args: Any, **kwargs: Any) -> str:
+    """`name(arg, ..., key=value, ...)` on one line; a string in `args` or `kwargs` wrapped in `Code` is
+    written as it is (an expression, not a literal)."""
+    parts = [literal(a) for a in args] + [f"{k}={literal(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+class Code(str):
+    """Python source to write as it is in a row (`CODECS["Info"]`), not as a string literal."""
+
+
 def docstring(text: str) -> str:
     """Text that can stand inside triple double quotes as it reads."""
     return text.replace("\\", "\\\\").replace('"', '\\"')
@@ -345,8 +439,9 @@ def render(spec: Spec) -> dict[str, str]:
     env, values = _environment(), context(spec)
     mode = black.Mode(line_length=LINE_LENGTH, target_versions={black.TargetVersion.PY311})
     files = {}
+    rows = tables(spec)
     for name in PYTHON_MODULES:
         source = env.get_template(f"{name}.jinja").render(values)
-        files[name] = black.format_str(source, mode=mode)
+        files[name] = fill_tables(format_methods(source, mode), rows)
     files["openapi.json"] = json.dumps(build_openapi(spec), indent=2, ensure_ascii=False) + "\n"
     return files

@@ -5,35 +5,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+
+from eclypse_emulator.runtime.core.httpclient import Model
 
 
 @dataclass(slots=True)
-class BackupFileEntry:
+class BackupFileEntry(Model):
     """A backup file stored on a target."""
 
     name: str | None = None
     """The file's name without the extension: <fileName>_<timestamp>."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "name": "name",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> BackupFileEntry:
-        return cls(
-            name=document.get("name"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (("name", self.name),)
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class Folder:
+class Folder(Model):
     """A folder of the device's file tree."""
 
     files: list[FolderFile] | None = None
@@ -45,36 +30,9 @@ class Folder:
     nb_files_dir: int | None = None
     """How many files and folders the folder holds."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "files": "files",
-        "directoryname": "directoryName",
-        "filefolders": "fileFolders",
-        "nbfilesdir": "nbFilesDir",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Folder:
-        return cls(
-            files=document.get("files"),
-            directory_name=document.get("directoryName"),
-            file_folders=document.get("fileFolders"),
-            nb_files_dir=document.get("nbFilesDir"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("files", self.files),
-            ("directoryName", self.directory_name),
-            ("fileFolders", self.file_folders),
-            ("nbFilesDir", self.nb_files_dir),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class FolderFile:
+class FolderFile(Model):
     """A file in a folder, with a link to it."""
 
     path: dict[str, str] | None = None
@@ -84,57 +42,17 @@ class FolderFile:
     size: int | None = None
     """The file's size in bytes."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "path": "path",
-        "modified": "modified",
-        "size": "size",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> FolderFile:
-        return cls(
-            path=document.get("path"),
-            modified=document.get("modified"),
-            size=document.get("size"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("path", self.path),
-            ("modified", self.modified),
-            ("size", self.size),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class FileFolder:
+class FileFolder(Model):
     """A folder in a folder, with a link to it."""
 
     path: dict[str, str] | None = None
     """The folder's resource."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "path": "path",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> FileFolder:
-        return cls(
-            path=document.get("path"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (("path", self.path),)
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class DeviceFile:
+class DeviceFile(Model):
     """A file of the device's file tree."""
 
     file_name: str | None = None
@@ -144,33 +62,9 @@ class DeviceFile:
     modified: str | None = None
     """The file's last change (MM/dd/yyyy HH:mm:ss)."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "filename": "fileName",
-        "size": "size",
-        "modified": "modified",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> DeviceFile:
-        return cls(
-            file_name=document.get("fileName"),
-            size=document.get("size"),
-            modified=document.get("modified"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("fileName", self.file_name),
-            ("size", self.size),
-            ("modified", self.modified),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class DateTime:
+class DateTime(Model):
     """The controller's date, time and time zone."""
 
     time: str | None = None
@@ -182,36 +76,9 @@ class DateTime:
     iso_date_time: str | None = None
     """The date, time and offset in ISO 8601; without an offset, in the device's time zone; Z is +00:00."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "time": "time",
-        "date": "date",
-        "timezone": "timeZone",
-        "isodatetime": "isoDateTime",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> DateTime:
-        return cls(
-            time=document.get("time"),
-            date=document.get("date"),
-            time_zone=document.get("timeZone"),
-            iso_date_time=document.get("isoDateTime"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("time", self.time),
-            ("date", self.date),
-            ("timeZone", self.time_zone),
-            ("isoDateTime", self.iso_date_time),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class ServiceRoot:
+class ServiceRoot(Model):
     """Links to the top-level resources of the API (the emulator's choice of shape)."""
 
     info: dict[str, str] | None = None
@@ -223,36 +90,9 @@ class ServiceRoot:
     date_time: dict[str, str] | None = None
     """The device's clock."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "info": "info",
-        "files": "files",
-        "backupfiles": "backupFiles",
-        "datetime": "dateTime",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> ServiceRoot:
-        return cls(
-            info=document.get("info"),
-            files=document.get("files"),
-            backup_files=document.get("backupFiles"),
-            date_time=document.get("dateTime"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("info", self.info),
-            ("files", self.files),
-            ("backupFiles", self.backup_files),
-            ("dateTime", self.date_time),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class Info:
+class Info(Model):
     """Information about the device and its API, with links to its parts."""
 
     device: dict[str, str] | None = None
@@ -268,42 +108,9 @@ class Info:
     network: dict[str, str] | None = None
     """The device's network settings."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "device": "device",
-        "apirevision": "apiRevision",
-        "bacnet": "bacnet",
-        "extensionmanagement": "extensionManagement",
-        "supportedservices": "supportedServices",
-        "network": "network",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Info:
-        return cls(
-            device=document.get("device"),
-            api_revision=document.get("apiRevision"),
-            bacnet=document.get("bacnet"),
-            extension_management=document.get("extensionManagement"),
-            supported_services=document.get("supportedServices"),
-            network=document.get("network"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("device", self.device),
-            ("apiRevision", self.api_revision),
-            ("bacnet", self.bacnet),
-            ("extensionManagement", self.extension_management),
-            ("supportedServices", self.supported_services),
-            ("network", self.network),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class DeviceInfo:
+class DeviceInfo(Model):
     """The identity of the controller."""
 
     model_name: str | None = None
@@ -317,39 +124,9 @@ class DeviceInfo:
     mac_address: str | None = None
     """The MAC address of the controller's Ethernet port."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "modelname": "modelName",
-        "softwareversion": "softwareVersion",
-        "hostname": "hostname",
-        "serialnumber": "serialNumber",
-        "macaddress": "macAddress",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> DeviceInfo:
-        return cls(
-            model_name=document.get("modelName"),
-            software_version=document.get("softwareVersion"),
-            hostname=document.get("hostname"),
-            serial_number=document.get("serialNumber"),
-            mac_address=document.get("macAddress"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("modelName", self.model_name),
-            ("softwareVersion", self.software_version),
-            ("hostname", self.hostname),
-            ("serialNumber", self.serial_number),
-            ("macAddress", self.mac_address),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class Bacnet:
+class Bacnet(Model):
     """The main BACnet values of the device object."""
 
     location: str | None = None
@@ -359,33 +136,9 @@ class Bacnet:
     description: str | None = None
     """The Description property of the device object."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "location": "location",
-        "deviceinstance": "deviceInstance",
-        "description": "description",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Bacnet:
-        return cls(
-            location=document.get("location"),
-            device_instance=document.get("deviceInstance"),
-            description=document.get("description"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("location", self.location),
-            ("deviceInstance", self.device_instance),
-            ("description", self.description),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class NetworkInfo:
+class NetworkInfo(Model):
     """The controller's IP network settings (the emulator's choice of fields)."""
 
     dhcp: bool | None = None
@@ -399,63 +152,17 @@ class NetworkInfo:
     mac_address: str | None = None
     """The MAC address of the Ethernet port."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "dhcp": "dhcp",
-        "ipaddress": "ipAddress",
-        "subnetmask": "subnetMask",
-        "gateway": "gateway",
-        "macaddress": "macAddress",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> NetworkInfo:
-        return cls(
-            dhcp=document.get("dhcp"),
-            ip_address=document.get("ipAddress"),
-            subnet_mask=document.get("subnetMask"),
-            gateway=document.get("gateway"),
-            mac_address=document.get("macAddress"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("dhcp", self.dhcp),
-            ("ipAddress", self.ip_address),
-            ("subnetMask", self.subnet_mask),
-            ("gateway", self.gateway),
-            ("macAddress", self.mac_address),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class SupportedServices:
+class SupportedServices(Model):
     """The services the controller offers (the emulator's choice of names)."""
 
     services: list[str] | None = None
     """The names of the services."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "services": "services",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> SupportedServices:
-        return cls(
-            services=document.get("services"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (("services", self.services),)
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class ExtensionManagement:
+class ExtensionManagement(Model):
     """The extensions installed on the controller (the emulator's choice of fields)."""
 
     enabled: bool | None = None
@@ -463,30 +170,9 @@ class ExtensionManagement:
     extensions: list[str] | None = None
     """The names of the installed extensions."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "enabled": "enabled",
-        "extensions": "extensions",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> ExtensionManagement:
-        return cls(
-            enabled=document.get("enabled"),
-            extensions=document.get("extensions"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("enabled", self.enabled),
-            ("extensions", self.extensions),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class Job:
+class Job(Model):
     """The status of the backup creation and the creation progress."""
 
     progress: int | None = None
@@ -494,30 +180,9 @@ class Job:
     status: str | None = None
     """This is the status of the backup. \"OK\" if it's a success, otherwise it fails."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "progress": "progress",
-        "status": "status",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Job:
-        return cls(
-            progress=document.get("progress"),
-            status=document.get("status"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("progress", self.progress),
-            ("status", self.status),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class GeneralJob:
+class GeneralJob(Model):
     """A job of the device (a backup among others), which can be cancelled."""
 
     progress: int | None = None
@@ -527,33 +192,9 @@ class GeneralJob:
     state: str | None = None
     """The state of the job (the emulator's choice): RUNNING while it runs, then OK, FAILED (or the scenario's own failure status) or CANCELLED."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "progress": "progress",
-        "type": "type",
-        "state": "state",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> GeneralJob:
-        return cls(
-            progress=document.get("progress"),
-            type=document.get("type"),
-            state=document.get("state"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("progress", self.progress),
-            ("type", self.type),
-            ("state", self.state),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class Backup:
+class Backup(Model):
     """What a backup creation contains, where it goes and what it is called."""
 
     data_types: list[str] | None = None
@@ -565,36 +206,9 @@ class Backup:
     envysion_projects: list[str] | None = None
     """The ENVYSION projects to include in the backup."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "datatypes": "dataTypes",
-        "target": "target",
-        "filename": "fileName",
-        "envysionprojects": "envysionProjects",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Backup:
-        return cls(
-            data_types=document.get("dataTypes"),
-            target=document.get("target"),
-            file_name=document.get("fileName"),
-            envysion_projects=document.get("envysionProjects"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("dataTypes", self.data_types),
-            ("target", self.target),
-            ("fileName", self.file_name),
-            ("envysionProjects", self.envysion_projects),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class BackupFile:
+class BackupFile(Model):
     """What a backup file holds, and whether this device can restore it."""
 
     compatibility: str | None = None
@@ -610,66 +224,17 @@ class BackupFile:
     envysion_projects: list[str] | None = None
     """The ENVYSION projects the backup holds."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "compatibility": "compatibility",
-        "datatypes": "dataTypes",
-        "name": "name",
-        "size": "size",
-        "creationtime": "creationTime",
-        "envysionprojects": "envysionProjects",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> BackupFile:
-        return cls(
-            compatibility=document.get("compatibility"),
-            data_types=document.get("dataTypes"),
-            name=document.get("name"),
-            size=document.get("size"),
-            creation_time=document.get("creationTime"),
-            envysion_projects=document.get("envysionProjects"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("compatibility", self.compatibility),
-            ("dataTypes", self.data_types),
-            ("name", self.name),
-            ("size", self.size),
-            ("creationTime", self.creation_time),
-            ("envysionProjects", self.envysion_projects),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class BackupCreate:
+class BackupCreate(Model):
     """The answer to a backup creation."""
 
     job_id: str | None = None
     """The id of the backup job, to poll at /system/backup/jobs/{JobId}."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "jobid": "jobId",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> BackupCreate:
-        return cls(
-            job_id=document.get("jobId"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (("jobId", self.job_id),)
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class Error:
+class Error(Model):
     """Why a request failed."""
 
     code: str | None = None
@@ -677,30 +242,9 @@ class Error:
     message: str | None = None
     """A human-readable explanation."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "code": "code",
-        "message": "message",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Error:
-        return cls(
-            code=document.get("code"),
-            message=document.get("message"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("code", self.code),
-            ("message", self.message),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class MstpPort:
+class MstpPort(Model):
     """The settings of one BACnet MS/TP port of the controller."""
 
     enabled: bool | None = None
@@ -718,38 +262,28 @@ class MstpPort:
     id: int | None = None
     """The port's number."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "enabled": "enabled",
-        "networknumber": "networkNumber",
-        "baudrate": "baudRate",
-        "macaddress": "macAddress",
-        "maxmaster": "maxMaster",
-        "maxinfoframe": "maxInfoFrame",
-        "id": "id",
-    }
 
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> MstpPort:
-        return cls(
-            enabled=document.get("enabled"),
-            network_number=document.get("networkNumber"),
-            baud_rate=document.get("baudRate"),
-            mac_address=document.get("macAddress"),
-            max_master=document.get("maxMaster"),
-            max_info_frame=document.get("maxInfoFrame"),
-            id=document.get("id"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("enabled", self.enabled),
-            ("networkNumber", self.network_number),
-            ("baudRate", self.baud_rate),
-            ("macAddress", self.mac_address),
-            ("maxMaster", self.max_master),
-            ("maxInfoFrame", self.max_info_frame),
-            ("id", self.id),
-        )
-        return {key: value for key, value in pairs if value is not None}
+# Each model's (attribute, JSON key) of each property, and its JSON keys by case-folded property name: a
+# table, filled in after black (which leaves it as it is).
+# fmt: off
+BackupFileEntry.FIELDS, BackupFileEntry.JSON_KEYS = (("name", "name"),), {"name": "name"}
+Folder.FIELDS, Folder.JSON_KEYS = (("files", "files"), ("directory_name", "directoryName"), ("file_folders", "fileFolders"), ("nb_files_dir", "nbFilesDir")), {"files": "files", "directoryname": "directoryName", "filefolders": "fileFolders", "nbfilesdir": "nbFilesDir"}
+FolderFile.FIELDS, FolderFile.JSON_KEYS = (("path", "path"), ("modified", "modified"), ("size", "size")), {"path": "path", "modified": "modified", "size": "size"}
+FileFolder.FIELDS, FileFolder.JSON_KEYS = (("path", "path"),), {"path": "path"}
+DeviceFile.FIELDS, DeviceFile.JSON_KEYS = (("file_name", "fileName"), ("size", "size"), ("modified", "modified")), {"filename": "fileName", "size": "size", "modified": "modified"}
+DateTime.FIELDS, DateTime.JSON_KEYS = (("time", "time"), ("date", "date"), ("time_zone", "timeZone"), ("iso_date_time", "isoDateTime")), {"time": "time", "date": "date", "timezone": "timeZone", "isodatetime": "isoDateTime"}
+ServiceRoot.FIELDS, ServiceRoot.JSON_KEYS = (("info", "info"), ("files", "files"), ("backup_files", "backupFiles"), ("date_time", "dateTime")), {"info": "info", "files": "files", "backupfiles": "backupFiles", "datetime": "dateTime"}
+Info.FIELDS, Info.JSON_KEYS = (("device", "device"), ("api_revision", "apiRevision"), ("bacnet", "bacnet"), ("extension_management", "extensionManagement"), ("supported_services", "supportedServices"), ("network", "network")), {"device": "device", "apirevision": "apiRevision", "bacnet": "bacnet", "extensionmanagement": "extensionManagement", "supportedservices": "supportedServices", "network": "network"}
+DeviceInfo.FIELDS, DeviceInfo.JSON_KEYS = (("model_name", "modelName"), ("software_version", "softwareVersion"), ("hostname", "hostname"), ("serial_number", "serialNumber"), ("mac_address", "macAddress")), {"modelname": "modelName", "softwareversion": "softwareVersion", "hostname": "hostname", "serialnumber": "serialNumber", "macaddress": "macAddress"}
+Bacnet.FIELDS, Bacnet.JSON_KEYS = (("location", "location"), ("device_instance", "deviceInstance"), ("description", "description")), {"location": "location", "deviceinstance": "deviceInstance", "description": "description"}
+NetworkInfo.FIELDS, NetworkInfo.JSON_KEYS = (("dhcp", "dhcp"), ("ip_address", "ipAddress"), ("subnet_mask", "subnetMask"), ("gateway", "gateway"), ("mac_address", "macAddress")), {"dhcp": "dhcp", "ipaddress": "ipAddress", "subnetmask": "subnetMask", "gateway": "gateway", "macaddress": "macAddress"}
+SupportedServices.FIELDS, SupportedServices.JSON_KEYS = (("services", "services"),), {"services": "services"}
+ExtensionManagement.FIELDS, ExtensionManagement.JSON_KEYS = (("enabled", "enabled"), ("extensions", "extensions")), {"enabled": "enabled", "extensions": "extensions"}
+Job.FIELDS, Job.JSON_KEYS = (("progress", "progress"), ("status", "status")), {"progress": "progress", "status": "status"}
+GeneralJob.FIELDS, GeneralJob.JSON_KEYS = (("progress", "progress"), ("type", "type"), ("state", "state")), {"progress": "progress", "type": "type", "state": "state"}
+Backup.FIELDS, Backup.JSON_KEYS = (("data_types", "dataTypes"), ("target", "target"), ("file_name", "fileName"), ("envysion_projects", "envysionProjects")), {"datatypes": "dataTypes", "target": "target", "filename": "fileName", "envysionprojects": "envysionProjects"}
+BackupFile.FIELDS, BackupFile.JSON_KEYS = (("compatibility", "compatibility"), ("data_types", "dataTypes"), ("name", "name"), ("size", "size"), ("creation_time", "creationTime"), ("envysion_projects", "envysionProjects")), {"compatibility": "compatibility", "datatypes": "dataTypes", "name": "name", "size": "size", "creationtime": "creationTime", "envysionprojects": "envysionProjects"}
+BackupCreate.FIELDS, BackupCreate.JSON_KEYS = (("job_id", "jobId"),), {"jobid": "jobId"}
+Error.FIELDS, Error.JSON_KEYS = (("code", "code"), ("message", "message")), {"code": "code", "message": "message"}
+MstpPort.FIELDS, MstpPort.JSON_KEYS = (("enabled", "enabled"), ("network_number", "networkNumber"), ("baud_rate", "baudRate"), ("mac_address", "macAddress"), ("max_master", "maxMaster"), ("max_info_frame", "maxInfoFrame"), ("id", "id")), {"enabled": "enabled", "networknumber": "networkNumber", "baudrate": "baudRate", "macaddress": "macAddress", "maxmaster": "maxMaster", "maxinfoframe": "maxInfoFrame", "id": "id"}
+# fmt: on

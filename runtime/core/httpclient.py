@@ -16,12 +16,30 @@ import ssl
 import sys
 import threading
 from http.cookies import SimpleCookie
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Self, Sequence
 from urllib.parse import quote, urlencode, urlsplit
 
 # One subcommand: (command, client method, help, positional parameters, options as (flag, keyword, is a
 # list), whether it takes --select).
 Command = tuple[str, str, str, Sequence[str], Sequence[tuple[str, str, bool]], bool]
+
+
+class Model:
+    """A typed model of one object of the spec (a dataclass of `models.py`), read from and written to JSON
+    by its `FIELDS`: (attribute, JSON key) of each property, which the generated models set."""
+
+    __slots__ = ()
+    FIELDS: tuple[tuple[str, str], ...] = ()
+    JSON_KEYS: dict[str, str] = {}  # JSON key of each property, by case-folded property name
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> Self:
+        return cls(**{attr: document.get(key) for attr, key in cls.FIELDS})
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document of the properties that are set."""
+        values = ((key, getattr(self, attr)) for attr, key in self.FIELDS)
+        return {key: value for key, value in values if value is not None}
 
 
 class EclypseError(Exception):

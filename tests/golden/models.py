@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+
+from eclypse_emulator.runtime.core.httpclient import Model
 
 
 @dataclass(slots=True)
-class Job:
+class Job(Model):
     """The status of the backup creation and the creation progress."""
 
     progress: int | None = None
@@ -17,102 +18,33 @@ class Job:
     status: str | None = None
     """This is the status of the backup. \"OK\" if it's a success, otherwise it fails."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "progress": "progress",
-        "status": "status",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Job:
-        return cls(
-            progress=document.get("progress"),
-            status=document.get("status"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("progress", self.progress),
-            ("status", self.status),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class Backup:
+class Backup(Model):
     """What a backup creation contains."""
 
     data_types: list[str] | None = None
     """The kinds of data to back up, e.g. TIMEZONE, WEB_SERVER_CONFIGURATION, WEATHER, NETWORK_CONFIGURATION, USER_MANAGEMENT, MODULES_FIRMWARES."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "datatypes": "dataTypes",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Backup:
-        return cls(
-            data_types=document.get("dataTypes"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (("dataTypes", self.data_types),)
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class BackupCreate:
+class BackupCreate(Model):
     """The answer to a backup creation."""
 
     job_id: str | None = None
     """The id of the backup job, to poll at /system/backup/jobs/{JobId}."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "jobid": "jobId",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> BackupCreate:
-        return cls(
-            job_id=document.get("jobId"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (("jobId", self.job_id),)
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class Info:
+class Info(Model):
     """Information about the device and its API."""
 
     api_revision: str | None = None
     """The revision of the REST API the device serves."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "apirevision": "apiRevision",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Info:
-        return cls(
-            api_revision=document.get("apiRevision"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (("apiRevision", self.api_revision),)
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class Error:
+class Error(Model):
     """Why a request failed."""
 
     code: str | None = None
@@ -120,54 +52,17 @@ class Error:
     message: str | None = None
     """A human-readable explanation."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "code": "code",
-        "message": "message",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Error:
-        return cls(
-            code=document.get("code"),
-            message=document.get("message"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("code", self.code),
-            ("message", self.message),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class Address:
+class Address(Model):
     """A nested object."""
 
     host: str | None = None
     """A host name."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "host": "host",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Address:
-        return cls(
-            host=document.get("host"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (("host", self.host),)
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class Port:
+class Port(Model):
     """An entity with every kind of property."""
 
     enabled: bool | None = None
@@ -187,48 +82,9 @@ class Port:
     day: str | None = None
     """A date."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "enabled": "enabled",
-        "mode": "mode",
-        "speed": "speed",
-        "serial": "serial",
-        "address": "address",
-        "selflink": "selfLink",
-        "hours": "hours",
-        "day": "day",
-    }
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Port:
-        return cls(
-            enabled=document.get("enabled"),
-            mode=document.get("mode"),
-            speed=document.get("speed"),
-            serial=document.get("serial"),
-            address=document.get("address"),
-            self_link=document.get("selfLink"),
-            hours=document.get("hours"),
-            day=document.get("day"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("enabled", self.enabled),
-            ("mode", self.mode),
-            ("speed", self.speed),
-            ("serial", self.serial),
-            ("address", self.address),
-            ("selfLink", self.self_link),
-            ("hours", self.hours),
-            ("day", self.day),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
 
 @dataclass(slots=True)
-class Member:
+class Member(Model):
     """A member of a collection."""
 
     name: str | None = None
@@ -236,23 +92,16 @@ class Member:
     tags: list[str] | None = None
     """Strings."""
 
-    # JSON key of each property, by case-folded property name.
-    JSON_KEYS = {
-        "name": "name",
-        "tags": "tags",
-    }
 
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Member:
-        return cls(
-            name=document.get("name"),
-            tags=document.get("tags"),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
-        pairs = (
-            ("name", self.name),
-            ("tags", self.tags),
-        )
-        return {key: value for key, value in pairs if value is not None}
+# Each model's (attribute, JSON key) of each property, and its JSON keys by case-folded property name: a
+# table, filled in after black (which leaves it as it is).
+# fmt: off
+Job.FIELDS, Job.JSON_KEYS = (("progress", "progress"), ("status", "status")), {"progress": "progress", "status": "status"}
+Backup.FIELDS, Backup.JSON_KEYS = (("data_types", "dataTypes"),), {"datatypes": "dataTypes"}
+BackupCreate.FIELDS, BackupCreate.JSON_KEYS = (("job_id", "jobId"),), {"jobid": "jobId"}
+Info.FIELDS, Info.JSON_KEYS = (("api_revision", "apiRevision"),), {"apirevision": "apiRevision"}
+Error.FIELDS, Error.JSON_KEYS = (("code", "code"), ("message", "message")), {"code": "code", "message": "message"}
+Address.FIELDS, Address.JSON_KEYS = (("host", "host"),), {"host": "host"}
+Port.FIELDS, Port.JSON_KEYS = (("enabled", "enabled"), ("mode", "mode"), ("speed", "speed"), ("serial", "serial"), ("address", "address"), ("self_link", "selfLink"), ("hours", "hours"), ("day", "day")), {"enabled": "enabled", "mode": "mode", "speed": "speed", "serial": "serial", "address": "address", "selflink": "selfLink", "hours": "hours", "day": "day"}
+Member.FIELDS, Member.JSON_KEYS = (("name", "name"), ("tags", "tags")), {"name": "name", "tags": "tags"}
+# fmt: on
