@@ -329,7 +329,6 @@ def context(spec: Spec) -> dict[str, Any]:
         "model_names": sorted(spec.objects),
         "session_cookie": spec.api["session_cookie"],
         "operations": operations,
-        "commands": [view for r in spec.resources for view in command_views(r)],
         # `watch` follows the first job whose object has a Status, so that it can tell failure apart.
         "watch": next((op for op in operations if op["waitable"] and op["has_status"]), None),
         "backup": backup_command_view(spec),
@@ -385,6 +384,9 @@ def tables(spec: Spec) -> dict[str, list[str]]:
             f"{o.name}.FIELDS, {o.name}.JSON_KEYS = {literal(tuple((p.attr, p.json_key) for p in o.properties))},"
             f" {literal({p.name.casefold(): p.json_key for p in o.properties})}"
             for o in spec.objects.values()
+        ],
+        "commands": [
+            literal(tuple(view.values())) + "," for r in spec.resources for view in command_views(r)
         ],
         "codecs": [
             f"CODECS[{literal(o.name)}] = {constant_name(o.name)} = {codec_row(o, spec)}"

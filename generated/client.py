@@ -441,96 +441,33 @@ class EclypseClient(ClientBase):
 
 # The command line: `python -m generated.client [--url URL] COMMAND ...`, one command per operation.
 # (command, client method, help, positional parameters, options as (flag, keyword, is a list), takes --select)
+# A table, filled in after black (which leaves it as it is).
+# fmt: off
 COMMANDS = (
     ("list-backup-files", "list_backup_files", "List the backup files of a target.", ["target"], [], False),
-    (
-        "get-backup-file",
-        "get_backup_file",
-        "See what a backup file holds.",
-        ["target", "file_name"],
-        [],
-        True,
-    ),
+    ("get-backup-file", "get_backup_file", "See what a backup file holds.", ["target", "file_name"], [], True),
     ("delete-backup-file", "delete_backup_file", "Delete a backup file.", ["target", "file_name"], [], False),
     ("get-files", "get_files", "The root of the device's file tree.", [], [], True),
     ("get-backup-folder", "get_backup_folder", "The device's backup folder.", [], [], True),
-    (
-        "get-backup",
-        "get_backup",
-        "A backup file of the device; its bytes with encode=bin.",
-        ["file_name"],
-        [],
-        True,
-    ),
-    (
-        "download-backup",
-        "download_backup",
-        "Download the file of get-backup to PATH (encode=bin).",
-        ["file_name", "path"],
-        [],
-        False,
-    ),
+    ("get-backup", "get_backup", "A backup file of the device; its bytes with encode=bin.", ["file_name"], [], True),
+    ("download-backup", "download_backup", "Download the file of get-backup to PATH (encode=bin).", ["file_name", "path"], [], False),
     ("get-date-time", "get_date_time", "The device's date, time and time zone.", [], [], True),
-    (
-        "set-date-time",
-        "set_date_time",
-        "Set the device's date, time or time zone.",
-        [],
-        [
-            ("--time", "time", False),
-            ("--date", "date", False),
-            ("--time-zone", "time_zone", False),
-            ("--iso-date-time", "iso_date_time", False),
-        ],
-        False,
-    ),
+    ("set-date-time", "set_date_time", "Set the device's date, time or time zone.", [], [("--time", "time", False), ("--date", "date", False), ("--time-zone", "time_zone", False), ("--iso-date-time", "iso_date_time", False)], False),
     ("get-service-root", "get_service_root", "The list of services of the API.", [], [], True),
     ("get-info", "get_info", "Information about the device and its API.", [], [], True),
     ("get-device-info", "get_device_info", "The identity of the controller.", [], [], True),
     ("get-bacnet-info", "get_bacnet_info", "The BACnet values of the device object.", [], [], True),
     ("get-network-info", "get_network_info", "The controller's network settings.", [], [], True),
     ("get-supported-services", "get_supported_services", "The services the controller offers.", [], [], True),
-    (
-        "get-extension-management",
-        "get_extension_management",
-        "The extensions of the controller.",
-        [],
-        [],
-        True,
-    ),
+    ("get-extension-management", "get_extension_management", "The extensions of the controller.", [], [], True),
     ("get-backup-job", "get_backup_job", "See the details of the backup job progress.", ["job_id"], [], True),
     ("get-job", "get_job", "See a job's progress and type.", ["job_id"], [], True),
     ("cancel-job", "cancel_job", "Cancel a job.", ["job_id"], [], False),
-    (
-        "create-backup",
-        "create_backup",
-        "Start the creation of a backup.",
-        [],
-        [
-            ("--data-types", "data_types", True),
-            ("--target", "target", False),
-            ("--file-name", "file_name", False),
-            ("--envysion-projects", "envysion_projects", True),
-        ],
-        False,
-    ),
+    ("create-backup", "create_backup", "Start the creation of a backup.", [], [("--data-types", "data_types", True), ("--target", "target", False), ("--file-name", "file_name", False), ("--envysion-projects", "envysion_projects", True)], False),
     ("get-mstp-port", "get_mstp_port", "See an MS/TP port's settings.", ["id"], [], True),
-    (
-        "set-mstp-port",
-        "set_mstp_port",
-        "Change an MS/TP port's settings.",
-        ["id"],
-        [
-            ("--enabled", "enabled", False),
-            ("--network-number", "network_number", False),
-            ("--baud-rate", "baud_rate", False),
-            ("--mac-address", "mac_address", False),
-            ("--max-master", "max_master", False),
-            ("--max-info-frame", "max_info_frame", False),
-        ],
-        False,
-    ),
+    ("set-mstp-port", "set_mstp_port", "Change an MS/TP port's settings.", ["id"], [("--enabled", "enabled", False), ("--network-number", "network_number", False), ("--baud-rate", "baud_rate", False), ("--mac-address", "mac_address", False), ("--max-master", "max_master", False), ("--max-info-frame", "max_info_frame", False)], False),
 )
+# fmt: on
 
 
 # What the `backup` command chains (spec/emulator.yaml backup_command).

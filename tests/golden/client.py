@@ -226,55 +226,23 @@ class EclypseClient(ClientBase):
 
 # The command line: `python -m generated.client [--url URL] COMMAND ...`, one command per operation.
 # (command, client method, help, positional parameters, options as (flag, keyword, is a list), takes --select)
+# A table, filled in after black (which leaves it as it is).
+# fmt: off
 COMMANDS = (
     ("get-backup-job", "get_backup_job", "See the details of the backup job progress.", ["job_id"], [], True),
-    (
-        "create-backup",
-        "create_backup",
-        "Start the creation of a backup.",
-        [],
-        [("--data-types", "data_types", True)],
-        False,
-    ),
+    ("create-backup", "create_backup", "Start the creation of a backup.", [], [("--data-types", "data_types", True)], False),
     ("get-info", "get_info", "Information about the device and its API.", [], [], True),
     ("get-port", "get_port", "An entity.", ["id"], [], True),
-    (
-        "set-port",
-        "set_port",
-        "Update an entity.",
-        ["id"],
-        [
-            ("--enabled", "enabled", False),
-            ("--mode", "mode", False),
-            ("--speed", "speed", False),
-            ("--address", "address", False),
-            ("--hours", "hours", True),
-            ("--day", "day", False),
-        ],
-        False,
-    ),
+    ("set-port", "set_port", "Update an entity.", ["id"], [("--enabled", "enabled", False), ("--mode", "mode", False), ("--speed", "speed", False), ("--address", "address", False), ("--hours", "hours", True), ("--day", "day", False)], False),
     ("list-members", "list_members", "A top-level array.", [], [], False),
-    (
-        "create-member",
-        "create_member",
-        "Create a member.",
-        [],
-        [("--name", "name", False), ("--tags", "tags", True)],
-        False,
-    ),
+    ("create-member", "create_member", "Create a member.", [], [("--name", "name", False), ("--tags", "tags", True)], False),
     ("get-member", "get_member", "One member.", ["member_name", "mode"], [], True),
     ("delete-member", "delete_member", "Delete a member.", ["member_name", "mode"], [], False),
     ("get-root", "get_root", "The root.", [], [], True),
     ("get-archive", "get_archive", "An archive.", ["file_name"], [], True),
-    (
-        "download-archive",
-        "download_archive",
-        "Download the file of get-archive to PATH (encode=bin).",
-        ["file_name", "path"],
-        [],
-        False,
-    ),
+    ("download-archive", "download_archive", "Download the file of get-archive to PATH (encode=bin).", ["file_name", "path"], [], False),
 )
+# fmt: on
 
 
 def main(argv: list[str] | None = None) -> int:
