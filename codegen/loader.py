@@ -44,7 +44,7 @@ class LocatedList(list):
 def _loader_for(file: str) -> type[yaml.SafeLoader]:
     """A SafeLoader that builds Located containers."""
 
-    class Loader(SafeLoader):  # type: ignore[valid-type,misc]  # the C loader or the pure one, as available
+    class Loader(SafeLoader):  # the C loader or the pure one, as available
         pass
 
     def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LocatedDict:

@@ -240,7 +240,9 @@ def _merge_copies(first: Page, second: Page) -> Page:
 
 
 def _parse_page(lines: list[str], start: int, end: int, file: str) -> Page:
-    method, path, after = request_at(lines, start)
+    request = request_at(lines, start)
+    assert request is not None, "a page starts at a request line"  # parse_text found it there
+    method, path, after = request
     check_path(path, file, after)  # the line of the path
     revision, deprecated = None, False
     prose: list[str] = []
