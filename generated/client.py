@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from eclypse_emulator.runtime.core.httpclient import (
     ClientBase,
+    Command,
     EclypseError,
     Progress,
     client_of,
@@ -441,7 +442,7 @@ class EclypseClient(ClientBase):
 
 # The command line: `python -m generated.client [--url URL] COMMAND ...`, one command per operation.
 # (command, client method, help, positional parameters, options as (flag, keyword, is a list), takes --select)
-COMMANDS = (
+COMMANDS: tuple[Command, ...] = (
     ("list-backup-files", "list_backup_files", "List the backup files of a target.", ["target"], [], False),
     (
         "get-backup-file",

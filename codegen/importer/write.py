@@ -9,6 +9,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..emit import Notes, document
 from ..loader import SpecError
@@ -45,7 +46,12 @@ class Outcome:
     sources: dict[str, list[Page]] = field(default_factory=dict)  # page file name -> the pages it holds
 
 
-def run(files: list[Path], spec_dir: Path, out=print, err=None) -> int:
+def run(
+    files: list[Path],
+    spec_dir: Path,
+    out: Callable[[str], None] = print,
+    err: Callable[[str], None] | None = None,
+) -> int:
     """Import every page of `files` that can be; report each one that cannot (file, line, why) and exit 2
     then. Page files are written only once the spec loads with all of them, each whole or not at all."""
     err = err or (lambda text: print(text, file=sys.stderr))
@@ -118,7 +124,7 @@ def import_all(pages: list[Page], spec_dir: Path) -> Outcome:
     return outcome
 
 
-def write_texts(spec_dir: Path, texts: dict[str, str], out) -> None:
+def write_texts(spec_dir: Path, texts: dict[str, str], out: Callable[[str], None]) -> None:
     """Write the page files that changed: each to a scratch file first, then all moved into place, so that
     a failed write leaves none half-written."""
     changed = {}

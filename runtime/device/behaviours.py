@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 
 from ...generated import handler as api
 from ..core.deviceapi import Route
-from .feature import Hook
+from .feature import Hook, HookCall
 from .resources import MAX_MEMBERS, Resource, resource_of
 from .store import StateStore
 
@@ -45,7 +45,7 @@ class Behaviours:
         """The values answering `route` (None: no such entity or member)."""
         kind = route.behaviour["kind"]
         if kind == "hook":
-            return self.hooks[route.behaviour["hook"]](route=route, body=body, binary=binary, **kwargs)
+            return self.hooks[route.behaviour["hook"]](HookCall(route, body, binary, kwargs))
         if kind == "job":
             return self.start_job(route, body or {})
         if kind == "entity":

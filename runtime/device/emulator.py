@@ -203,6 +203,7 @@ class Emulator:
         faults = self.feature(FaultsFeature)
         other = self._beside(request.target)
         delay = 0.0
+        response: Response | None
         try:
             added = self.feature(AuthFeature).authenticate(request)
             if added is None:

@@ -62,7 +62,7 @@ class Resource:
         return [copy.deepcopy(dict(member)) for member in self.seed]
 
     def _is_member(self, values: dict[str, Any]) -> bool:
-        return str(values.get(self.key)) == str(self.member)
+        return self.key is not None and str(values.get(self.key)) == str(self.member)
 
     def document(self, values: Any) -> Any:
         """The values as the device's JSON shows them (wire keys)."""

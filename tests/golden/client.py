@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from eclypse_emulator.runtime.core.httpclient import (
     ClientBase,
+    Command,
     EclypseError,
     Progress,
     client_of,
@@ -226,7 +227,7 @@ class EclypseClient(ClientBase):
 
 # The command line: `python -m generated.client [--url URL] COMMAND ...`, one command per operation.
 # (command, client method, help, positional parameters, options as (flag, keyword, is a list), takes --select)
-COMMANDS = (
+COMMANDS: tuple[Command, ...] = (
     ("get-backup-job", "get_backup_job", "See the details of the backup job progress.", ["job_id"], [], True),
     (
         "create-backup",
