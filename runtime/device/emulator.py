@@ -113,7 +113,7 @@ class Emulator:
         try:
             for kind in FEATURES:
                 given = kind.options(**next(kinds)) if kind.options is not None else None
-                self._features[kind] = kind(self, given)  # type: ignore[call-arg]  # each takes (device, options)
+                self._features[kind] = kind(self, given)
         except BaseException:
             self.close()
             raise

@@ -120,6 +120,9 @@ class Feature:
     options: ClassVar[type | None] = None
     operations: ClassVar[tuple[Operation, ...]] = ()
 
+    def __init__(self, device: Device, options: Any) -> None:
+        """Made when the device assembles itself: `options` are an instance of the `options` dataclass."""
+
     def hooks(self) -> Mapping[str, Hook]:
         """The hooks this feature provides, by the name the spec gives them."""
         return {}
