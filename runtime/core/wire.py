@@ -12,7 +12,7 @@ import email.utils
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Iterable, Mapping, Protocol
+from typing import Any, Iterable, Protocol
 
 
 class HeaderFields(Protocol):
