@@ -72,10 +72,10 @@ def _whitespace() -> str:
 def _request_schema(resource: Resource) -> dict[str, Any]:
     """The request object's schema, and where the spec says some properties exclude each other, a schema of
     the request's own: no two of a group given together (by any spelling of their keys)."""
-    schema = {"$ref": f"#/components/schemas/{resource.request.name}"}
+    schema = {"$ref": f"#/components/schemas/{resource.reads.name}"}
     if not resource.exclusive:
         return schema
-    keys = {p.name: p.json_key for p in resource.request.properties}
+    keys = {p.name: p.json_key for p in resource.reads.properties}
 
     def given(name: str) -> dict[str, Any]:  # the body has a key that names the property
         return {"not": {"patternProperties": {f"^{_caseless(keys[name])}$": False}}}
@@ -103,7 +103,7 @@ def kind_schema(kind: Kind) -> dict[str, Any]:
     if kind.type == "object":
         return {"$ref": f"#/components/schemas/{kind.object}"}
     if kind.type == "array":
-        return {"type": "array", "items": kind_schema(kind.items), "xml": {"wrapped": True}}
+        return {"type": "array", "items": kind_schema(kind.item_kind), "xml": {"wrapped": True}}
     if kind.type == "link":
         return {
             "type": "object",
@@ -140,7 +140,7 @@ def _schema(prop: Property) -> dict[str, Any]:
 
 def _object_schema(obj: Object, request: bool) -> dict[str, Any]:
     # `$select` may leave any property out, so none is required.
-    schema = {
+    schema: dict[str, Any] = {
         "type": "object",
         "description": obj.description,
         "properties": {p.json_key: _schema(p) for p in obj.properties},
@@ -335,9 +335,7 @@ def _paths(spec: Spec, resource: Resource, index: ParameterIndex) -> dict[str, d
         return {resource.path: {method: main}}
     select = spec.query_options["select"]
     space, sep = _whitespace(), "".join(map(_regex_char, select["separator"]))
-    item = (
-        f"{space}(?:{''.join(map(_regex_char, select['all']))}|{_names_pattern(resource.response)})?{space}"
-    )
+    item = f"{space}(?:{''.join(map(_regex_char, select['all']))}|{_names_pattern(resource.answers)})?{space}"
     main["parameters"].append(
         {
             "name": select["name"],
@@ -345,13 +343,13 @@ def _paths(spec: Spec, resource: Resource, index: ParameterIndex) -> dict[str, d
             "description": select["description"]
             + " Names match case-insensitively; an unknown one is refused.",
             "schema": {"type": "string", "pattern": f"^{item}(?:{sep}{item})*$"},
-            "example": ",".join(p.name.lower() for p in resource.response.properties),
+            "example": ",".join(p.name.lower() for p in resource.answers.properties),
         }
     )
     main["responses"].update(_errors(spec, resource))
     if not resource.serves_properties:
         return {resource.path: {method: main}}
-    names = [p.name.lower() for p in resource.response.properties]
+    names = [p.name.lower() for p in resource.answers.properties]
     property_param = {
         "name": "property",
         "in": "path",
@@ -359,13 +357,13 @@ def _paths(spec: Spec, resource: Resource, index: ParameterIndex) -> dict[str, d
         "description": f"A property of the object ({', '.join(names)}), matched case-insensitively.",
         "schema": {
             "type": "string",
-            "pattern": f"^(?:{_names_pattern(resource.response)})$",
+            "pattern": f"^(?:{_names_pattern(resource.answers)})$",
             "examples": names,
         },
     }
     base = resource.path.rstrip("/")
     prop = _operation(spec, resource, "_property", [property_param])
-    prop["responses"] = {"200": {"description": "OK", "content": _content(spec, resource.response, {})}}
+    prop["responses"] = {"200": {"description": "OK", "content": _content(spec, resource.answers, {})}}
     _deprecation_headers(spec, resource, prop["responses"])
     prop["responses"].update(_errors(spec, resource))
     value = _operation(spec, resource, "_property_value", [property_param])

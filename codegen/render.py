@@ -33,9 +33,9 @@ def header(spec: Spec) -> str:
 def kind_annotation(kind: Kind) -> str:
     """The Python type of a value of `kind`, as the generated models hold it."""
     if kind.type == "array":
-        return f"list[{kind_annotation(kind.items)}]"
+        return f"list[{kind_annotation(kind.item_kind)}]"
     if kind.type == "object":
-        return kind.object
+        return kind.object_name
     if kind.type == "link":
         return "dict[str, str]"
     return ANNOTATIONS.get(kind.type, "str")
@@ -53,11 +53,11 @@ def codec_default(prop: Property, spec: Spec) -> Any:
 def values_of(kind: Kind, value: Any, spec: Spec) -> Any:
     """A spec value (objects by JSON key, as on the wire) as codec values (objects by property name)."""
     if kind.type == "object":
-        obj = spec.objects[kind.object]
+        obj = spec.objects[kind.object_name]
         given = value or {}
         return {p.name: values_of(p.kind, given.get(p.json_key, p.default), spec) for p in obj.properties}
     if kind.type == "array" and value is not None:
-        return [values_of(kind.items, item, spec) for item in value]
+        return [values_of(kind.item_kind, item, spec) for item in value]
     return value
 
 
@@ -193,7 +193,7 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     if resource.deprecated:
         docstring += f" Deprecated{f': use {resource.successor}' if resource.successor else ''}."
     state = next((n for n in spec.choices["state_properties"] if n in names), None)
-    state_attr = next(p.attr for p in resource.response.properties if p.name == state) if state else None
+    state_attr = next(p.attr for p in resource.answers.properties if p.name == state) if state else None
     done_when, done_expression = "its progress reaches 100", "(job.progress or 0) >= 100"
     if state_attr:
         done_when += f" or its {state_attr} is no longer {spec.choices['running_status']}"
@@ -213,7 +213,7 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "binary": resource.binary,
         "download_method": download_method(resource.operation),
         "returns": (
-            f"list[{resource.response.name}]"
+            f"list[{resource.answers.name}]"
             if resource.response_shape == "array"
             else resource.response.name if resource.response else "None"
         ),
@@ -250,7 +250,7 @@ def backup_command_view(spec: Spec) -> dict[str, Any] | None:
         return None
     by_operation = {r.operation: r for r in spec.resources}
     create, download = by_operation[names["create"]], by_operation[names["download"]]
-    data_types = next((p for p in create.request.properties if p.name == "DataTypes"), None)
+    data_types = next((p for p in create.reads.properties if p.name == "DataTypes"), None)
     return {
         "create": names["create"],
         "list": names["list"],
@@ -258,7 +258,7 @@ def backup_command_view(spec: Spec) -> dict[str, Any] | None:
         # What follows the file's name in the download's path: its extension.
         "extension": download.path.rsplit("}", 1)[-1],
         "data_types": (
-            list(data_types.kind.items.values) if data_types and data_types.kind.items.values else []
+            list(data_types.kind.item_kind.values) if data_types and data_types.kind.item_kind.values else []
         ),
     }
 

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from eclypse_emulator.runtime.core.httpclient import (
     ClientBase,
+    Command,
     EclypseError,
     Progress,
     client_of,
@@ -443,7 +444,7 @@ class EclypseClient(ClientBase):
 # (command, client method, help, positional parameters, options as (flag, keyword, is a list), takes --select)
 # A table, filled in after black (which leaves it as it is).
 # fmt: off
-COMMANDS = (
+COMMANDS: tuple[Command, ...] = (
     ("list-backup-files", "list_backup_files", "List the backup files of a target.", ["target"], [], False),
     ("get-backup-file", "get_backup_file", "See what a backup file holds.", ["target", "file_name"], [], True),
     ("delete-backup-file", "delete_backup_file", "Delete a backup file.", ["target", "file_name"], [], False),

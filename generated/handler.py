@@ -8,6 +8,8 @@ without touching a socket. `DeviceRequestHandler` adapts it to `http.server` (`r
 
 from __future__ import annotations
 
+from typing import Any
+
 from eclypse_emulator.runtime.core import httpserver
 from eclypse_emulator.runtime.core.codec import FORMATS, Kind
 from eclypse_emulator.runtime.core.deviceapi import DeviceApi, Parameter, Route
@@ -22,7 +24,7 @@ SESSION_COOKIE = "ECLYPSERESTSESSIONID"
 AUTH_REALM = "ECLYPSE"
 SUCCESS_STATUS = "OK"
 # The emulator's choices where the device's documentation is silent (spec/emulator.yaml).
-CHOICES = {
+CHOICES: dict[str, Any] = {
     "running_status": "RUNNING",
     "failure_status": "FAILED",
     "cancelled_status": "CANCELLED",

@@ -3,6 +3,8 @@ an object name that another path uses for another shape qualified."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..emit import PROPERTY_KEYS, Notes, ordered
 from .names import object_name, qualify
 from .objects import name_tables, page_objects
@@ -58,11 +60,15 @@ def _compare_object(name: str, produced: dict, spec_obj: dict, report: Report) -
 
 def _unsaid(mapping: dict, key: str) -> bool:
     """Inferred for want of the page saying it (not where an example contradicts the table)."""
-    return guessed(mapping, key) and "wins" not in mapping.notes[key]
+    return guessed(mapping, key) and "wins" not in getattr(mapping, "notes", {})[key]
 
 
 def _merge_mapping(
-    existing: dict, produced: Notes, place: str, report: Report, keys_checked=COMPARED
+    existing: dict[str, Any],
+    produced: Notes,
+    place: str,
+    report: Report,
+    keys_checked: tuple[str, ...] = COMPARED,
 ) -> Notes:
     """Existing values win (a person may have corrected them) unless they were inferred and the page states
     them; new keys are added; differences the page states are said."""
@@ -149,7 +155,7 @@ def import_page(page: Page, state: State, report: Report) -> str | None:
     file_name = page_file_name(page.path)
     doc = state.page_docs.get(file_name, {"resources": [], "objects": {}})
     if hand is not None:
-        local = {n: object_name(n) for n in names.values()}
+        local: dict[str, str] = {n: object_name(n) for n in names.values()}
         probe = build_resource(
             page, Report(), names, local, state, page_objects(page, Report(), names, local)
         )
@@ -175,7 +181,7 @@ def import_page(page: Page, state: State, report: Report) -> str | None:
         return None
     owners = state.owners()
     mine = set(doc["objects"])
-    local: dict[str, str] = {}
+    local = {}
     chosen: set[str] = set()
     for index in sorted(names):
         name = names[index]

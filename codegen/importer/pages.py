@@ -240,9 +240,10 @@ def _merge_copies(first: Page, second: Page) -> Page:
 
 
 def _parse_page(lines: list[str], start: int, end: int, file: str) -> Page:
-    request = request_at(lines, start)
-    assert request is not None, "a page starts at a request line"  # parse_text found it there
-    method, path, after = request
+    found = request_at(lines, start)
+    if found is None:  # the pages are split at their request lines: each starts with one
+        raise ValueError(f"{file}: line {start + 1} is no request line")
+    method, path, after = found
     check_path(path, file, after)  # the line of the path
     revision, deprecated = None, False
     prose: list[str] = []

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from ..emit import Notes
 from ...runtime.core.codec import FORMATS, BodyError, Kind, check_primitive
 from .names import lower_camel
+from .lenient import XmlElement
 from .pages import Page, Row, description_format, description_range, description_supported, description_values
 from .samples import Samples, value_type, xml_value
 from .state import Report
@@ -52,7 +53,7 @@ def infer_property(
         report.inferred.append(f"{place}.{key}: {text}")
 
     sample_key = next((k for k in (samples.json or {}) if k.lower() == row.name.lower()), None)
-    sample = samples.json[sample_key] if sample_key is not None else None
+    sample = (samples.json or {})[sample_key] if sample_key is not None else None
     element = next(
         (c for c in (samples.xml.children if samples.xml else []) if c.name.lower() == row.name.lower()), None
     )
@@ -151,7 +152,17 @@ def infer_property(
     return prop
 
 
-def _items(row, sample, element, values, dropped, local, infer, report, place) -> tuple[Any, str | None]:
+def _items(
+    row: Row,
+    sample: Any,
+    element: XmlElement | None,
+    values: list[str],
+    dropped: str | None,
+    local: dict[str, str],
+    infer: Callable[[str, str], None],
+    report: Report,
+    place: str,
+) -> tuple[Any, str | None]:
     item = row.item_name
     xml_item = element.children[0].name if element is not None and element.children else None
     if item in TABLE_TYPES or item == "String":
@@ -177,7 +188,15 @@ def _items(row, sample, element, values, dropped, local, infer, report, place) -
     return ({"type": "link"} if item else "string"), xml_item or item
 
 
-def _sample_values(prop: Notes, sample, sample_key, element, infer, report: Report, place: str) -> None:
+def _sample_values(
+    prop: Notes,
+    sample: Any,
+    sample_key: str | None,
+    element: XmlElement | None,
+    infer: Callable[[str, str], None],
+    report: Report,
+    place: str,
+) -> None:
     kind = prop["type"]
     if sample_key in RUNTIME_OWNED:
         prop.notes["default"] = f"not from the example: {RUNTIME_OWNED[sample_key]}"
@@ -216,7 +235,7 @@ def _sample_values(prop: Notes, sample, sample_key, element, infer, report: Repo
         infer("default", "no example value")
 
 
-def fits_kind(prop: Notes, value: Any) -> bool:
+def fits_kind(prop: Mapping[str, Any], value: Any) -> bool:
     """Whether an example's value is one of the property's kind, as the spec's loader checks it."""
     if prop["type"] == "link":
         return isinstance(value, dict) and set(value) == {"href", "name"}

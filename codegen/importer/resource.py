@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..emit import Notes
 from .names import operation_name
@@ -143,7 +144,7 @@ def build_resource(
             report.inferred.append("behaviour " + resource["behaviour"]["kind"])
     if "request" in resource:
         _xml_bodies(resource, notes, page, report)
-    examples = {}
+    examples: dict[str, Any] = {}
     for example in page.examples:
         if example.cut_off:
             report.unsaid.append(f"the {example.kind} example at line {example.line} was cut off: not kept")
@@ -201,7 +202,9 @@ def _job_type(path: str) -> str:
 
 def _job_id_is_uuid(answer: Notes | None, report: Report) -> None:
     """The runtime's job ids are UUIDs: a JobId the page gives no format of is one."""
-    prop = next((p for p in (answer or {}).get("properties", []) if p["name"].lower() == "jobid"), None)
+    if answer is None:
+        return
+    prop = next((p for p in answer.get("properties", []) if p["name"].lower() == "jobid"), None)
     if prop is None or prop.get("format") or prop["type"] != "string":
         return
     prop["format"] = "uuid"
@@ -215,7 +218,7 @@ def _collection(
     resource: Notes,
     notes: dict[str, str],
     page: Page,
-    table: Table,
+    table: Table | None,
     table_name: str,
     local: dict[str, str],
     objects: dict[str, Notes],
@@ -225,7 +228,7 @@ def _collection(
     first_json = next((e for e in page.examples if e.kind == "json"), None)
     bare = first_json is not None and isinstance(first_json.value, list)
     member = local[table_name]
-    if len(table.rows) == 1 and table.rows[0].base_type == "Array":  # the table is the list itself
+    if table is not None and len(table.rows) == 1 and table.rows[0].base_type == "Array":  # the list itself
         item = table.rows[0].item_name or table_name
         if item in local and local[item] in objects:
             member = local[item]

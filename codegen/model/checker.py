@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ..loader import LocatedDict, LocatedList, SpecError
 from ...runtime.core.codec import has_type
@@ -47,7 +47,8 @@ class Checker:
         if not isinstance(value, kind):
             raise self.fail(key, f"expected {kind_name(kind)}, got {type(value).__name__}")
         place = f"{self.place}[{key}]" if isinstance(key, int) else f"{self.place}.{key}".lstrip(".")
-        return Checker(value, place)
+        # A LocatedList child is read by position (`fail` names its place by index).
+        return Checker(cast(LocatedDict, value), place)
 
     def only(self, allowed: set[str]) -> None:
         for key in self.node:

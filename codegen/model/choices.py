@@ -10,7 +10,7 @@ from .checker import Checker, unique
 from .spec import Object, Resource
 
 # The choices every spec makes, and the type of each.
-CHOICES = {
+CHOICES: dict[str, type | tuple[type, ...]] = {
     "running_status": str,
     "failure_status": str,
     "cancelled_status": str,

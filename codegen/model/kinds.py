@@ -83,16 +83,16 @@ def check_value(kind: Kind, value: Any, objects: dict[str, Object], place: str) 
     if kind.type == "object":
         if not isinstance(value, dict):
             raise BodyError(f"{place} must be a mapping of {kind.object}'s JSON keys")
-        by_key = {p.json_key: p for p in objects[kind.object].properties}
+        by_key = {p.json_key: p for p in objects[kind.object_name].properties}
         for key, item in value.items():
             if key not in by_key:
                 raise BodyError(f"{place}: {kind.object} has no JSON key {key!r}")
             check_value(by_key[key].kind, item, objects, f"{place}.{key}")
     elif kind.type == "array":
         if not isinstance(value, list):
-            raise BodyError(f"{place} must be a list of {kind.items.describe()}")
+            raise BodyError(f"{place} must be a list of {kind.item_kind.describe()}")
         for index, item in enumerate(value):
-            check_value(kind.items, item, objects, f"{place}[{index}]")
+            check_value(kind.item_kind, item, objects, f"{place}[{index}]")
     elif kind.type == "link":
         if not isinstance(value, dict) or set(value) != {"href", "name"}:
             raise BodyError(f"{place} must be a link {{href: ..., name: ...}}")

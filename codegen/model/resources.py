@@ -63,9 +63,11 @@ def read_exclusive(checker: Checker, request: Object | None) -> tuple[tuple[str,
     """`exclusive: [[A, B], ...]`: groups of two or more properties of the request object, each of which a
     body may give one of at most."""
     groups = checker.get("exclusive", LocatedList, [])
-    if groups and request is None:
+    if not groups:
+        return ()
+    if request is None:
         raise checker.fail("exclusive", "only a resource with a request object has exclusive properties")
-    names = {p.name for p in request.properties} if request is not None else set()
+    names = {p.name for p in request.properties}
     read = []
     for index, group in enumerate(groups):
         if not (isinstance(group, list) and len(group) >= 2 and all(isinstance(n, str) for n in group)):
@@ -150,7 +152,9 @@ def read_resource(checker: Checker, objects: dict[str, Object], errors: dict[str
         response_shape=shape,
         binary=binary,
         status=status,
-        xml_root=checker.get("xml_root", str, None if shape != "array" else f"{response.xml_element}s"),
+        xml_root=checker.get(
+            "xml_root", str, None if shape != "array" or response is None else f"{response.xml_element}s"
+        ),
         behaviour=behaviour,
         operation=operation,
         method=method,

@@ -124,6 +124,20 @@ class Resource:
     def revision(self) -> tuple[int, int]:
         return parse_revision(self.from_revision)
 
+    @property
+    def answers(self) -> Object:
+        """The object the resource answers (one that answers values has it: the loader sees to it)."""
+        if self.response is None:
+            raise TypeError(f"{self.operation} answers no object")
+        return self.response
+
+    @property
+    def reads(self) -> Object:
+        """The object of the resource's request body (one that takes a body has it)."""
+        if self.request is None:
+            raise TypeError(f"{self.operation} takes no body")
+        return self.request
+
 
 @dataclass(frozen=True)
 class ErrorDef:

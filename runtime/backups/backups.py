@@ -173,7 +173,8 @@ class Backups:
 
     def set_compatibility(self, target: str, name: str, level: str) -> bool:
         """Set a file's Compatibility (a value of the BackupFile object's list; ValueError otherwise)."""
-        levels = api.CODECS["BackupFile"].field("Compatibility").kind.values
+        compatibility = api.CODECS["BackupFile"].field("Compatibility")
+        levels = [str(value) for value in compatibility.kind.values] if compatibility is not None else []
         if level not in levels:
             raise ValueError(f"compatibility must be one of {', '.join(levels)}, not {level!r}")
         return self._change(target, name, lambda files, found: found.update(Compatibility=level))

@@ -171,8 +171,22 @@ class Kind:
         if self.type == "array" and self.items is not None:
             return f"an array of {self.items.describe()}"
         if self.type == "enum":
-            return f"one of {', '.join(self.values)}"
+            return f"one of {', '.join(map(str, self.values))}"
         return self.object or self.type
+
+    @property
+    def object_name(self) -> str:
+        """The object of an object kind (the spec's loader sees that it has one)."""
+        if self.object is None:
+            raise TypeError(f"a kind of type {self.type} names no object")
+        return self.object
+
+    @property
+    def item_kind(self) -> Kind:
+        """The kind of an array's items (the spec's loader sees that it has one)."""
+        if self.items is None:
+            raise TypeError(f"a kind of type {self.type} has no items")
+        return self.items
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,9 +264,9 @@ class Codec:
         if value is None:
             return None
         if kind.type == "object":
-            return self.registry[kind.object].json_value(value)
+            return self.registry[kind.object_name].json_value(value)
         if kind.type == "array":
-            return [self._json_of(kind.items, item) for item in value]
+            return [self._json_of(kind.item_kind, item) for item in value]
         if kind.type == "link":
             return {key: value.get(key, "") for key, _ in LINK_KEYS}
         return value
@@ -277,7 +291,7 @@ class Codec:
 
     def _xml_of(self, kind: Kind, element: str, value: Any) -> list[str]:
         if kind.type == "object":
-            return self.registry[kind.object].xml_lines(element, value or {})
+            return self.registry[kind.object_name].xml_lines(element, value or {})
         if kind.type == "link":
             value = value or {}
             return [
@@ -287,7 +301,7 @@ class Codec:
             ]
         if kind.type == "array":
             items = [
-                line for item in value or () for line in self._xml_of(kind.items, kind.item_element, item)
+                line for item in value or () for line in self._xml_of(kind.item_kind, kind.item_element, item)
             ]
             return [f"<{element}>", *items, f"</{element}>"] if items else [f"<{element} />"]
         content = xml_text(text(value))
@@ -339,12 +353,12 @@ class Codec:
 
     def _check_json(self, kind: Kind, value: Any, place: str, read_only: bool = False) -> Any:
         if kind.type == "object":
-            return self.registry[kind.object].read_json(value, place, read_only)
+            return self.registry[kind.object_name].read_json(value, place, read_only)
         if kind.type == "array":
             if not isinstance(value, list):
                 raise BodyError(f"{place} must be {kind.describe()}, got {_json_type(value)}")
             return [
-                self._check_json(kind.items, item, f"{place}[{index}]", read_only)
+                self._check_json(kind.item_kind, item, f"{place}[{index}]", read_only)
                 for index, item in enumerate(value)
             ]
         if kind.type == "link":
@@ -385,9 +399,9 @@ class Codec:
 
     def _from_element(self, kind: Kind, element: ElementTree.Element) -> Any:
         if kind.type == "object":
-            return self.registry[kind.object].read_xml(element)
+            return self.registry[kind.object_name].read_xml(element)
         if kind.type == "array":
-            return [self._from_element(kind.items, item) for item in element]
+            return [self._from_element(kind.item_kind, item) for item in element]
         if kind.type == "link":
             found = {ascii_fold(child.tag): child.text or "" for child in element}
             return {key: found.get(key, "") for key, _ in LINK_KEYS}
@@ -404,7 +418,7 @@ def check_primitive(kind: Kind, value: Any, place: str) -> Any:
     """`value` if it is a valid value of a primitive or enum kind, else a BodyError saying why."""
     if kind.type == "enum":
         if value not in kind.values:
-            raise BodyError(f"{place} must be one of {', '.join(kind.values)}, got {value!r}")
+            raise BodyError(f"{place} must be one of {', '.join(map(str, kind.values))}, got {value!r}")
         return value
     if is_type(value, "number") and not finite_number(value):
         raise BodyError(f"{place} is beyond the range of a number")
@@ -472,7 +486,7 @@ def parse_parameter(kind: Kind, value: str) -> Any:
         return number
     if kind.type == "enum":
         # The vendor writes kebab-case where clients also send camelCase: both name the same value.
-        folded = {ascii_fold(camel_case(v)): v for v in kind.values}
+        folded = {ascii_fold(camel_case(str(v))): v for v in kind.values}
         found = folded.get(ascii_fold(camel_case(value)))
         if found is None:
             raise ValueError(value)

@@ -113,7 +113,7 @@ class Emulator:
         try:
             for kind in FEATURES:
                 given = kind.options(**next(kinds)) if kind.options is not None else None
-                self._features[kind] = kind(self, given)  # type: ignore[call-arg]  # each takes (device, options)
+                self._features[kind] = kind(self, given)
         except BaseException:
             self.close()
             raise
@@ -203,6 +203,7 @@ class Emulator:
         faults = self.feature(FaultsFeature)
         other = self._beside(request.target)
         delay = 0.0
+        response: Response | None
         try:
             added = self.feature(AuthFeature).authenticate(request)
             if added is None:

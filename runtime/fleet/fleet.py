@@ -14,6 +14,7 @@ threads per device, without device faults.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import heapq
 import math
 import ssl
@@ -143,7 +144,7 @@ class FleetDevice(DeviceAddress):
 
     @property
     def device_data(self) -> Mapping[str, Any]:
-        return self.config.device_data  # type: ignore[no-any-return]  # DeviceConfig is made at import
+        return self.config.device_data
 
     @property
     def condition(self) -> str:
@@ -172,9 +173,16 @@ class FleetDevice(DeviceAddress):
 
     # Device faults: on the loop's thread (Fleet runs them there).
 
+    @property
+    def listening(self) -> Listener:
+        """The device's listener, which device faults need (the asyncio core's)."""
+        if self.listener is None:
+            raise RuntimeError("device faults need the asyncio core, serving")
+        return self.listener
+
     def go_offline(self) -> None:
         self.hung = False
-        self.listener.close()
+        self.listening.close()
         self.emulator.events.emit(OFFLINE)
 
     def hang(self) -> None:
@@ -184,19 +192,19 @@ class FleetDevice(DeviceAddress):
         if not 0 <= seconds <= MAX_REBOOT_SECONDS:
             raise ValueError(f"a reboot takes 0 to {MAX_REBOOT_SECONDS} seconds, not {seconds!r}")
         self.hung = False
-        self.listener.drop_connections()
+        self.listening.drop_connections()
         self.emulator.events.emit(REBOOT)  # a reboot kills what was running
         self.booting_until = self.emulator.clock.now() + seconds
-        if not self.listener.listening:
-            self.listener.reopen()
+        if not self.listening.listening:
+            self.listening.reopen()
 
     def go_online(self) -> None:
         if self.hung:  # the requests it swallowed stay unanswered: their connections go
-            self.listener.drop_connections()
+            self.listening.drop_connections()
         self.hung = False
         self.booting_until = -math.inf
-        if not self.listener.listening:
-            self.listener.reopen()
+        if not self.listening.listening:
+            self.listening.reopen()
         self.emulator.events.emit(ONLINE)
 
     def apply(self, action: str, seconds: float = 0.0) -> None:
@@ -365,7 +373,7 @@ class Fleet:
             device.started = device.emulator.clock.now()
             clock = device.emulator.clock
             if isinstance(clock, WatchedClock):
-                clock.moved = lambda device=device: self._moved(device)
+                clock.moved = functools.partial(self._moved, device)
             self._run_due(device)
 
     def _moved(self, device: FleetDevice) -> None:
@@ -375,7 +383,7 @@ class Fleet:
     def _run_due(self, device: FleetDevice) -> None:
         for event in device.due():
             device.apply(event.action, event.seconds)
-        if device.schedule and not isinstance(device.emulator.clock, WatchedClock):
+        if device.schedule and self.hub is not None and not isinstance(device.emulator.clock, WatchedClock):
             wait = device.schedule[0].at - (device.emulator.clock.now() - device.started)
             self.hub.loop.call_later(max(0.0, wait), self._run_due, device)
 

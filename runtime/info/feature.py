@@ -3,9 +3,9 @@ device data."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
-from ..device.feature import Device, Feature, Hook
+from ..device.feature import Device, Feature, Hook, HookCall, HookResult
 
 
 class InfoFeature(Feature):
@@ -15,6 +15,6 @@ class InfoFeature(Feature):
     def hooks(self) -> Mapping[str, Hook]:
         return {"info": self.info}
 
-    def info(self, **_: Any) -> dict[str, Any]:
+    def info(self, call: HookCall) -> HookResult:
         # The links are the spec's defaults; the revision is the runtime's (--api-revision).
         return {"ApiRevision": self.api_revision}

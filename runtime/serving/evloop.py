@@ -25,7 +25,7 @@ import socket
 import ssl
 import threading
 import time
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, cast
 
 from ...generated import handler as api
 from ..core.http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
@@ -49,10 +49,11 @@ class HttpProtocol(asyncio.Protocol):
     from a request's first byte to its last, so that a client that dribbles is cut off (the server's
     sweep closes a connection past its deadline)."""
 
+    transport: asyncio.Transport  # from connection_made on, before any other call
+
     def __init__(self, listener: Listener) -> None:
         self.listener, self.server = listener, listener.hub
         self.reader = RequestReader(self.server.max_body_size)
-        self.transport: asyncio.Transport | None = None
         self.peer = "-"
         self.deadline = time.monotonic() + self.server.idle_timeout  # the server's sweep closes it after this
         self.unsent_since: float | None = None  # since when output waits unsent (the sweep's view)
@@ -63,8 +64,9 @@ class HttpProtocol(asyncio.Protocol):
         self.reading_paused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # asyncio sets TCP_NODELAY on TCP transports
-        transport.set_write_buffer_limits(high=OUTPUT_HIGH)
+        # A stream's transport; asyncio sets TCP_NODELAY on TCP transports.
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.set_write_buffer_limits(high=OUTPUT_HIGH)
         peer = transport.get_extra_info("peername")
         self.peer = peer[0] if peer else "-"
         self.server.connections.add(self)
@@ -177,10 +179,11 @@ class HttpProtocol(asyncio.Protocol):
         if response is None:  # an injected fault: hang up without answering
             transport.abort()
             return
-        refused = isinstance(event, Refusal)
-        close = refused or event.close
-        head_only = not refused and event.method == "HEAD"
-        transport.write(api.response_bytes(response, head_only, close, not refused and event.keep_alive))
+        if isinstance(event, Refusal):
+            close, head_only, keep_alive = True, False, False
+        else:
+            close, head_only, keep_alive = event.close, event.method == "HEAD", event.keep_alive
+        transport.write(api.response_bytes(response, head_only, close, keep_alive))
         if self.server.log_access is not None:
             self.server.log_access(
                 f'{self.peer} "{event.request_line}" {response.status} {len(response.body)}'

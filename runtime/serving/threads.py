@@ -62,7 +62,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer's own looks the host's name up (getfqdn), a DNS query for each of a fleet's addresses.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, self.server_port = self.server_address[:2]
+        self.server_name = str(host)
 
     def request_begun(self, connection: socket.socket) -> None:
         self._connections[connection] = time.monotonic() + self.request_timeout

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from eclypse_emulator.runtime.core.httpclient import (
     ClientBase,
+    Command,
     EclypseError,
     Progress,
     client_of,
@@ -228,7 +229,7 @@ class EclypseClient(ClientBase):
 # (command, client method, help, positional parameters, options as (flag, keyword, is a list), takes --select)
 # A table, filled in after black (which leaves it as it is).
 # fmt: off
-COMMANDS = (
+COMMANDS: tuple[Command, ...] = (
     ("get-backup-job", "get_backup_job", "See the details of the backup job progress.", ["job_id"], [], True),
     ("create-backup", "create_backup", "Start the creation of a backup.", [], [("--data-types", "data_types", True)], False),
     ("get-info", "get_info", "Information about the device and its API.", [], [], True),
