@@ -96,8 +96,8 @@ def spec_digest(spec_dir: Path) -> str:
     return digest.hexdigest()
 
 
-# Sections that several files may each hold a part of (an imported page writes a file of its own).
-MERGED_SECTIONS = ("objects", "resources")
+# Sections that several files may each hold a part of (an imported page, or a feature, writes a file of its own).
+MERGED_SECTIONS = ("objects", "resources", "errors")
 
 
 def _merge_section(into: Any, part: Any, file: str, line: int, section: str, origins: dict[str, str]) -> None:

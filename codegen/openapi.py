@@ -116,6 +116,8 @@ def kind_schema(kind: Kind) -> dict[str, Any]:
         }
     if kind.type == "enum":
         return {"type": "string", "enum": list(kind.values)}
+    if kind.type == "any":
+        return {}
     schema: dict[str, Any] = {"type": JSON_TYPES[kind.type]}
     if kind.format is not None:
         schema.update(_FORMATS.get(kind.format, {"format": kind.format}))
@@ -287,7 +289,7 @@ ParameterIndex = dict[str, list[tuple[Resource, str]]]
 def parameter_index(spec: Spec) -> ParameterIndex:
     index: ParameterIndex = {}
     for resource in spec.resources:
-        for name in dict.fromkeys(p.name for p in resource.parameters):
+        for name in dict.fromkeys(p.name for p in resource.path_parameters):  # a link fills path parameters
             users = index.setdefault(name.casefold(), [])
             if not users or users[-1][0] is not resource:  # a resource's first parameter of that name
                 users.append((resource, name))

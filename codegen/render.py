@@ -13,13 +13,13 @@ import jinja2
 
 from ..runtime.core.codec import Kind, camel_case
 from ..runtime.core.deviceapi import parse_revision
-from .model import Object, Property, Resource, Spec
+from .model import Object, Parameter, Property, Resource, Spec
 from .model.names import is_keyword
 from .openapi import build_openapi
 
 TEMPLATES = Path(__file__).parent / "templates"
 LINE_LENGTH = 110
-ANNOTATIONS = {"integer": "int", "number": "float", "string": "str", "boolean": "bool"}
+ANNOTATIONS = {"integer": "int", "number": "float", "string": "str", "boolean": "bool", "any": "Any"}
 PYTHON_MODULES = ("__init__.py", "models.py", "serializers.py", "handler.py", "client.py")
 
 
@@ -185,8 +185,13 @@ def deprecation_message(resource: Resource, kind: str) -> str:
 
 def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     """What the client template needs of one operation: signatures and calls, worked out here."""
-    params = [(p.name, p.attr) for p in resource.parameters]
+    params = [(p.name, p.attr) for p in resource.path_parameters]
     parameter_signature = "".join(f", {attr}: str" for _, attr in params)
+    # Query parameters are optional keyword arguments, sent when given.
+    query_signature = "".join(
+        f", {p.attr}: {kind_annotation(p.kind)} | None = None" for p in resource.query_parameters
+    )
+    query_args = ", ".join(f"{p.name!r}: {p.attr}" for p in resource.query_parameters)
     body_fields = writable_fields(resource)
     names = {p.name for p in resource.response.properties} if resource.response else set()
     docstring = resource.summary
@@ -199,9 +204,13 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         done_when += f" or its {state_attr} is no longer {spec.choices['running_status']}"
         done_expression += f" or job.{state_attr} != RUNNING_STATUS"
     if resource.is_entity:
-        signature = parameter_signature + ", *, select: Iterable[str] | None = None"
+        signature = parameter_signature + ", *, select: Iterable[str] | None = None" + query_signature
     else:
-        signature = parameter_signature + "".join(f", {p.attr}: {annotation(p)} = None" for p in body_fields)
+        signature = (
+            parameter_signature
+            + "".join(f", {p.attr}: {annotation(p)} = None" for p in body_fields)
+            + query_signature
+        )
     return {
         "name": resource.operation,
         "method": resource.method,
@@ -226,6 +235,7 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
             f", **{{{name!r}: {attr}}}" if is_keyword(name) else f", {name}={attr}" for name, attr in params
         ),
         "body_args": ", ".join(f"{p.attr}={p.attr}" for p in body_fields),
+        "query_args": "{" + query_args + "}" if query_args else "",
         "docstring": docstring,
         "deprecated": resource.deprecated,
         # Each method's warning names itself, and its successor's method of the same kind.
@@ -278,7 +288,7 @@ def command_views(resource: Resource) -> list[dict[str, Any]]:
                 "command": method.replace("_", "-"),
                 "method": method,
                 "help": f"Download the file of {resource.operation.replace('_', '-')} to PATH (encode=bin).",
-                "parameters": [p.attr for p in resource.parameters] + ["path"],
+                "parameters": [p.attr for p in resource.path_parameters] + ["path"],
                 "options": [],
                 "entity": False,
             }
@@ -293,12 +303,12 @@ def writable_fields(resource: Resource) -> list[Property]:
 
 def command_view(resource: Resource) -> dict[str, Any]:
     """One subcommand of the client's CLI: an operation, its positional parameters and its options."""
-    fields = writable_fields(resource)
+    fields: list[Property | Parameter] = [*writable_fields(resource), *resource.query_parameters]
     return {
         "command": resource.operation.replace("_", "-"),
         "method": resource.operation,
         "help": resource.summary,
-        "parameters": [p.attr for p in resource.parameters],
+        "parameters": [p.attr for p in resource.path_parameters],
         "options": [(f"--{p.attr.replace('_', '-')}", p.attr, p.type == "array") for p in fields],
         "entity": resource.is_entity,
     }

@@ -7,7 +7,7 @@
 
 `eclypse_server` is one EmbeddedServer with a manual clock for the whole session; `eclypse` resets it
 before each test and hands over a ready client. Settings (pytest.ini / pyproject): eclypse_api_revision,
-eclypse_job_duration.
+eclypse_job_duration, eclypse_points (a point list: EDE .csv, JSON or YAML; default: the built-in building).
 
 It lives apart from eclypse_emulator, which imports the standard library only: pytest loads this package
 on every run of every project where it is installed, so it imports nothing of the emulator until one of
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("eclypse_api_revision", "API revision the eclypse fixtures serve", default="")
     parser.addini("eclypse_job_duration", "seconds a backup job takes in the eclypse fixtures", default="")
+    parser.addini("eclypse_points", "the BACnet point list the eclypse fixtures serve", default="")
 
 
 @dataclass
@@ -64,13 +65,20 @@ class Eclypse:
 def eclypse_server(pytestconfig: pytest.Config) -> Iterator[EmbeddedServer]:
     """One emulator for the whole session, with a manual clock (time moves only by `advance`).
 
-    The ini settings eclypse_api_revision and eclypse_job_duration configure it."""
+    The ini settings eclypse_api_revision, eclypse_job_duration and eclypse_points configure it."""
     from eclypse_emulator import EmbeddedServer
 
     revision = pytestconfig.getini("eclypse_api_revision") or None
     duration = pytestconfig.getini("eclypse_job_duration")
+    points = pytestconfig.getini("eclypse_points") or None
+    if points is not None:  # relative to the project's root, as pytest reads its ini file
+        points = str(pytestconfig.rootpath / points)
     with EmbeddedServer(
-        port=0, clock="manual", api_revision=revision, job_duration=float(duration) if duration else None
+        port=0,
+        clock="manual",
+        api_revision=revision,
+        job_duration=float(duration) if duration else None,
+        points=points,
     ) as server:
         yield server
 

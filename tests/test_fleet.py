@@ -198,7 +198,7 @@ def test_a_few_hundred_devices_answer_from_one_event_loop_each_with_its_own_stat
         assert len({device.port for device in fleet.devices}) == 300
         for device in fleet.devices:
             assert call("GET", device.url + "/info").json()["apiRevision"] == "8.0"
-        hostnames = {call("GET", device.url + "/info/device").json()["hostname"] for device in fleet.devices}
+        hostnames = {call("GET", device.url + "/info/device").json()["hostName"] for device in fleet.devices}
         assert hostnames == {f"ECLYPSE-{index + 1:05d}" for index in range(300)}, "each its own identity"
         job_id = create_backup(fleet.devices[123].url)
         assert call("GET", f"{fleet.devices[123].url}/jobs/{job_id}/").status == 200

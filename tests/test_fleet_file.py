@@ -267,7 +267,7 @@ def test_device_data_in_another_spelling_replaces_the_generated_identity() -> No
     seeds = device_seeds(data)
     assert seeds["/info/device"]["MacAddress"] == "00:1E:C0:12:34:56"
     assert seeds["/info/network"]["MacAddress"] == "00:1E:C0:12:34:56"
-    assert seeds["/info/device"]["Hostname"] == "ECLYPSE-00001"  # the rest is still generated
+    assert seeds["/info/device"]["HostName"] == "ECLYPSE-00001"  # the rest is still generated
 
 
 def test_a_path_given_twice_in_the_device_data_is_still_refused() -> None:

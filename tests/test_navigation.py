@@ -87,7 +87,7 @@ def test_the_device_identity_has_what_a_fleet_client_reads(base, http):
     assert device["modelName"].split()[0] == "ECY-S1000"
     parts = device["softwareVersion"].split(".")
     assert len(parts) == 4 and all(part.isdigit() for part in parts)
-    assert {"hostname", "serialNumber", "macAddress"} <= set(device)
+    assert {"hostName", "controllerName", "hostId", "serialNumber", "macAddress"} <= set(device)
 
 
 def test_bacnet_info_as_its_page_shows_it(base, http):
@@ -116,7 +116,7 @@ def test_identity_values_come_from_the_device_data():
     emulator = Emulator(device_data={"/info/device": {"Hostname": "ahu-7", "SerialNumber": "S-7"}})
     response = handle(Request("GET", BASE_PATH + "/info/device", {}), emulator)
     document = json.loads(response.body)
-    assert (document["hostname"], document["serialNumber"]) == ("ahu-7", "S-7")
+    assert (document["hostName"], document["serialNumber"]) == ("ahu-7", "S-7")
     assert document["modelName"]  # the others keep their defaults
 
 

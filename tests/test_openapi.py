@@ -112,8 +112,8 @@ def test_parameters(resource):
         _, _, operation = OPERATIONS[operation_id]
         params = {(p["in"], p["name"]): p for p in operation["parameters"]}
         for parameter in resource.parameters:
-            declared = params[("path", parameter.name)]
-            assert declared["required"] is True
+            declared = params[(parameter.location, parameter.name)]
+            assert declared["required"] is (parameter.location == "path")
             if parameter.format == "uuid":
                 assert declared["schema"]["format"] == "uuid"
                 assert declared["schema"]["pattern"] == f"^{PARAMETER_FORMATS['uuid']}$"
@@ -457,12 +457,24 @@ SETTINGS = hypothesis.settings(
 # The clock's rules are beyond a JSON schema: a date of the calendar (no 02-30), ISODateTime with TimeZone
 # only, years the clock keeps. A request the schema allows may get the vendor's 400 there.
 CALENDAR_RULES = {"set_date_time"}
+# BACnet's rules too (a value of the property's datatype, read-only properties, references that name type,
+# instance and property): a write or a multiple request the schema allows may get a 400 there.
+BACNET_RULES = {"write_bacnet_property", "read_property_multiple", "write_property_multiple"}
+
+
+# A GET of .../objects/read-property-multiple is GET .../objects/{objectType} (a 404: no such type), so the
+# Allow of a 405 there rightly lists GET, which the POST-only path of the document cannot say.
+SHARED_PATHS = {"read_property_multiple", "write_property_multiple"}
 
 
 def checks_for(case: Any) -> list[Any]:
-    if case.operation.definition.raw.get("operationId") in CALENDAR_RULES:
-        return [check for check in ALL_CHECKS if check.__name__ != "positive_data_acceptance"]
-    return ALL_CHECKS
+    operation = case.operation.definition.raw.get("operationId")
+    skipped = set()
+    if operation in CALENDAR_RULES | BACNET_RULES:
+        skipped.add("positive_data_acceptance")
+    if operation in SHARED_PATHS:
+        skipped.add("allow_header_conformance")
+    return [check for check in ALL_CHECKS if check.__name__ not in skipped]
 
 
 @OPEN_SCHEMA.parametrize()
@@ -491,7 +503,7 @@ def test_schemathesis_stateful_finds_nothing(mode, request):
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(
                 response,
-                checks=ALL_CHECKS,
+                checks=checks_for(case),
                 additional_checks=additional_checks,
                 transport_kwargs=kwargs or None,
                 recorder=self.recorder,

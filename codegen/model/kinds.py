@@ -11,7 +11,7 @@ from .names import XML_NAME
 from .spec import Object
 
 # The kinds of a property (runtime/core/codec.py writes and reads each).
-TYPES = (*PRIMITIVES, "enum", "object", "link", "array")
+TYPES = (*PRIMITIVES, "enum", "object", "link", "array", "any")
 # What an array's items are when the spec does not name their XML element (the vendor is silent).
 DEFAULT_ITEM_ELEMENT = "Item"
 

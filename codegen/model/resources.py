@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..loader import LocatedDict, LocatedList
 from .behaviours import read_behaviour, read_seed, share_seeds
@@ -24,6 +25,11 @@ def read_resources(root: Checker, objects: dict[str, Object], errors: dict[str, 
         read_resource(resources_checker.child(i), objects, errors) for i in range(len(resources_checker.node))
     ]
     resources = share_seeds(resources_checker, resources)
+    templated = {PATH_PARAMETER.sub("{}", r.path.rstrip("/")) for r in resources if r.method == "GET"}
+    resources = [
+        replace(r, shadowed=True) if PATH_PARAMETER.sub("{}", r.path.rstrip("/")) + "/{}" in templated else r
+        for r in resources
+    ]
     indexed = list(enumerate(resources))
     unique(resources_checker, [(i, r.operation) for i, r in indexed], "operation")
     unique(

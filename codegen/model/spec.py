@@ -100,6 +100,8 @@ class Resource:
     # Groups of request properties (by name) of which one body gives at most one: the device refuses
     # them together, and the OpenAPI request schema says so.
     exclusive: tuple[tuple[str, ...], ...] = ()
+    # Another GET takes {path}/{parameter} (GET /objects beside GET /objects/{objectType}): no properties.
+    shadowed: bool = False
 
     @property
     def is_entity(self) -> bool:
@@ -110,7 +112,7 @@ class Resource:
     def serves_properties(self) -> bool:
         """Whether {path}/{property} and its $value are served: below the API's root, a path names a
         resource or nothing, so the root (path "/") serves none."""
-        return self.is_entity and self.path != "/"
+        return self.is_entity and self.path != "/" and not self.shadowed
 
     @property
     def path_parameters(self) -> tuple[Parameter, ...]:

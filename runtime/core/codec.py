@@ -158,7 +158,7 @@ def text(value: Any) -> str:
 class Kind:
     """The type of a property or an array's items, as the spec declares it."""
 
-    type: str  # integer, number, string, boolean, enum, object, link or array
+    type: str  # integer, number, string, boolean, enum, object, link, array or any (a JSON value)
     values: tuple[str | int, ...] = ()  # an enum's closed list, or the values an integer may take
     object: str | None = None  # an object's name, resolved through the codec registry
     items: Kind | None = None  # an array's items
@@ -304,6 +304,13 @@ class Codec:
                 line for item in value or () for line in self._xml_of(kind.item_kind, kind.item_element, item)
             ]
             return [f"<{element}>", *items, f"</{element}>"] if items else [f"<{element} />"]
+        if kind.type == "any" and isinstance(value, dict):  # a structure: an element per key
+            children = [
+                line
+                for key, item in value.items()
+                for line in self._xml_of(kind, key[:1].upper() + key[1:], item)
+            ]
+            return [f"<{element}>", *children, f"</{element}>"]
         content = xml_text(text(value))
         return [f"<{element}>{content}</{element}>"] if content else [f"<{element} />"]
 
@@ -352,6 +359,8 @@ class Codec:
         return values
 
     def _check_json(self, kind: Kind, value: Any, place: str, read_only: bool = False) -> Any:
+        if kind.type == "any":  # a value whose form the runtime checks (a BACnet property's value)
+            return value
         if kind.type == "object":
             return self.registry[kind.object_name].read_json(value, place, read_only)
         if kind.type == "array":
@@ -416,6 +425,8 @@ def _json_type(value: Any) -> str:
 
 def check_primitive(kind: Kind, value: Any, place: str) -> Any:
     """`value` if it is a valid value of a primitive or enum kind, else a BodyError saying why."""
+    if kind.type == "any":
+        return value
     if kind.type == "enum":
         if value not in kind.values:
             raise BodyError(f"{place} must be one of {', '.join(map(str, kind.values))}, got {value!r}")

@@ -38,9 +38,16 @@ class Model:
         return cls(**{attr: document.get(key) for attr, key in cls.FIELDS})
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON document of the properties that are set."""
+        """The JSON document of the properties that are set (nested models as their own documents)."""
         values = ((key, getattr(self, attr)) for attr, key in self.FIELDS)
-        return {key: value for key, value in values if value is not None}
+        return {key: _json_of(value) for key, value in values if value is not None}
+
+
+def _json_of(value: Any) -> Any:
+    """A value as JSON data: a nested model by its own to_json, a list item by item."""
+    if isinstance(value, list):
+        return [_json_of(item) for item in value]
+    return value.to_json() if isinstance(value, Model) else value
 
 
 class EclypseError(Exception):
@@ -192,11 +199,12 @@ class ClientBase:
         self._raise_for(status, headers, data)
         return json.loads(data) if data else None
 
-    def _get(self, path: str, select: Iterable[str] | None) -> Any:
-        """An entity, or some of its properties."""
-        return self._call(
-            "GET", path, query={self.select_option: ",".join(select)} if select is not None else None
-        )
+    def _get(self, path: str, select: Iterable[str] | None, query: dict[str, str] | None = None) -> Any:
+        """An entity, or some of its properties (and the operation's own query parameters)."""
+        query = dict(query or {})
+        if select is not None:
+            query[self.select_option] = ",".join(select)
+        return self._call("GET", path, query=query or None)
 
     def _raw(self, path: str) -> str:
         """A `$value` answer, or EclypseError."""
@@ -276,10 +284,18 @@ def client_of(args: argparse.Namespace, client_class: Callable[..., C]) -> C:
 def run_command(client: ClientBase, args: argparse.Namespace, commands: Iterable[Command]) -> Any:
     """Call the client method of the command `args` names, with its arguments."""
     _, method, _, parameters, options, entity = next(c for c in commands if c[0] == args.command)
-    keywords = {keyword: getattr(args, keyword) for _, keyword, _ in options}
+    keywords = {keyword: _cli_value(getattr(args, keyword)) for _, keyword, _ in options}
     if entity and args.select is not None:
         keywords["select"] = [n for n in args.select.split(",") if n]
     return getattr(client, method)(*(getattr(args, p) for p in parameters), **keywords)
+
+
+def _cli_value(value: Any) -> Any:
+    """An option's value: the items of a list option that are JSON objects or arrays as JSON (a multiple
+    request's references: --property-references '{"type": "analogValue", ...}'), the rest as given."""
+    if not isinstance(value, list):
+        return value
+    return [json.loads(item) if item.lstrip().startswith(("{", "[")) else item for item in value]
 
 
 def printable(result: Any) -> Any:

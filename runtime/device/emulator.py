@@ -34,6 +34,7 @@ from ..faults.feature import FaultsFeature
 from ..info.feature import InfoFeature
 from ..jobs.feature import JobsFeature
 from ..jobs.simulator import JobSimulator, StoreUnavailable
+from ..points.feature import PointsFeature
 from .behaviours import Behaviours
 from .devicedata import device_seeds
 from .events import CHANGED, RESET, Events
@@ -53,6 +54,7 @@ FEATURES: tuple[type[Feature], ...] = (
     BackupsFeature,
     AuthFeature,
     FaultsFeature,
+    PointsFeature,
 )
 
 

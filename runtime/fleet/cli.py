@@ -14,6 +14,8 @@ from ..core.options import fleet_options, from_arguments
 from ..device.devicedata import device_seeds, read_document
 from .fleet import DeviceConfig, Fleet, ScheduledFault, device_option_kinds, state_file
 from .fleetfile import read_fleet, shard
+from ..points.device_object import points_device_data
+from ..points.pointlists import load as load_points
 from .identity import BACNET_INSTANCES, overlay
 
 
@@ -173,6 +175,10 @@ def device_configs(args: argparse.Namespace) -> tuple[list[DeviceConfig], int]:
             for name, value in given.items()
         }
         options["device_data"] = overlay(base_data, entry.get("device_data") or {})
+        if total == 1 and options.get("points") is not None:  # before the generated identity: see there
+            options["device_data"] = points_device_data(
+                load_points(options["points"]), options["device_data"], single=True
+            )
         options["state_file"] = state_file(args.state_file, index, total)
         configs.append(DeviceConfig(index, host, port, schedule, **options))
     return configs, total

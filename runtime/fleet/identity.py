@@ -50,11 +50,16 @@ def generated(index: int, seed: int | None) -> dict[str, dict[str, Any]]:
     first = choice["first_device_instance"]
     if seed is not None:
         first = _permutation(seed, "bacnet", BACNET_INSTANCES)[0]
+    hostname = choice["hostname"].format(number=index + 1)
+    mac_address = ":".join([choice["mac_prefix"], *(f"{byte:02X}" for byte in mac)])
     return {
         DEVICE_PATH: {
-            "hostname": choice["hostname"].format(number=index + 1),
+            "hostname": hostname,
             "serialNumber": f"{_spread(index, seeded, 'serial', SERIALS):09d}",
-            "macAddress": ":".join([choice["mac_prefix"], *(f"{byte:02X}" for byte in mac)]),
+            "macAddress": mac_address,
+            # The emulator's choice: the controller's name is its host name, its host id the MAC's digits.
+            "controllerName": hostname,
+            "hostId": mac_address.replace(":", ""),
         },
         BACNET_PATH: {"deviceInstance": (first + index) % BACNET_INSTANCES},
     }

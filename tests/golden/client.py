@@ -180,24 +180,28 @@ class EclypseClient(ClientBase):
         body = Member(name=name, tags=tags).to_json()
         return Member.from_json(self._call("POST", path, body=body))
 
-    def get_member(self, member_name: str, mode: str, *, select: Iterable[str] | None = None) -> Member:
+    def get_member(
+        self, member_name: str, *, select: Iterable[str] | None = None, mode: str | None = None
+    ) -> Member:
         """One member."""
-        path = fill("/members/{memberName}/", memberName=member_name, mode=mode)
-        return Member.from_json(self._get(path, select))
+        path = fill("/members/{memberName}/", memberName=member_name)
+        query = {name: str(given) for name, given in {"mode": mode}.items() if given is not None}
+        return Member.from_json(self._get(path, select, query))
 
-    def get_member_property(self, member_name: str, mode: str, name: str) -> Any:
+    def get_member_property(self, member_name: str, name: str) -> Any:
         """The value of one property of Member (matched case-insensitively)."""
-        path = fill("/members/{memberName}/", memberName=member_name, mode=mode) + quote(name, safe="")
+        path = fill("/members/{memberName}/", memberName=member_name) + quote(name, safe="")
         return property_value(self._call("GET", path), Member.JSON_KEYS, name)
 
-    def get_member_property_value(self, member_name: str, mode: str, name: str) -> str:
+    def get_member_property_value(self, member_name: str, name: str) -> str:
         """The raw `$value` of one property of Member, as text."""
-        path = fill("/members/{memberName}/", memberName=member_name, mode=mode) + quote(name, safe="")
+        path = fill("/members/{memberName}/", memberName=member_name) + quote(name, safe="")
         return self._raw(path + "/" + self.value_segment)
 
-    def delete_member(self, member_name: str, mode: str) -> None:
+    def delete_member(self, member_name: str, mode: str | None = None) -> None:
         """Delete a member."""
-        path = fill("/members/{memberName}/", memberName=member_name, mode=mode)
+        path = fill("/members/{memberName}/", memberName=member_name)
+        query = {name: str(given) for name, given in {"mode": mode}.items() if given is not None}
         self._call("DELETE", path)
 
     def get_root(self, *, select: Iterable[str] | None = None) -> Info:
@@ -237,8 +241,8 @@ COMMANDS: tuple[Command, ...] = (
     ("set-port", "set_port", "Update an entity.", ["id"], [("--enabled", "enabled", False), ("--mode", "mode", False), ("--speed", "speed", False), ("--address", "address", False), ("--hours", "hours", True), ("--day", "day", False)], False),
     ("list-members", "list_members", "A top-level array.", [], [], False),
     ("create-member", "create_member", "Create a member.", [], [("--name", "name", False), ("--tags", "tags", True)], False),
-    ("get-member", "get_member", "One member.", ["member_name", "mode"], [], True),
-    ("delete-member", "delete_member", "Delete a member.", ["member_name", "mode"], [], False),
+    ("get-member", "get_member", "One member.", ["member_name"], [("--mode", "mode", False)], True),
+    ("delete-member", "delete_member", "Delete a member.", ["member_name"], [("--mode", "mode", False)], False),
     ("get-root", "get_root", "The root.", [], [], True),
     ("get-archive", "get_archive", "An archive.", ["file_name"], [], True),
     ("download-archive", "download_archive", "Download the file of get-archive to PATH (encode=bin).", ["file_name", "path"], [], False),

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from eclypse_emulator.runtime.core.httpclient import Model
 
