@@ -271,6 +271,25 @@ class Datatype:
     def is_array(self) -> bool:
         return self.name == "array"
 
+    @property
+    def element_type(self) -> Datatype:
+        """An array's or list's element datatype (DatatypeError for any other: a bug in a datatype table)."""
+        if self.element is None:
+            raise DatatypeError(f"a {self.name} has no element datatype")
+        return self.element
+
+    @property
+    def enumeration(self) -> Enumeration:
+        """An enumerated's enumeration (DatatypeError for any other: a bug in a datatype table)."""
+        if self.enum is None:
+            raise DatatypeError(f"a {self.name} has no enumeration")
+        return self.enum
+
+
+class DatatypeError(Exception):
+    """A datatype lacks the part its name needs (an element, an enumeration): a bug, not bad input, so
+    deliberately not a ValueError or TypeError that parsing turns into `invalid-data-type`."""
+
 
 NULL = Datatype("null")
 BOOLEAN = Datatype("boolean")

@@ -185,7 +185,8 @@ def _raw(row: _Row, texts: dict[str, list[str]], path: Path) -> RawPoint | None:
     located = {**columns, "stateText": 13, "inactiveText": 13, "activeText": 13, "type": 3, "instance": 4}
 
     def locate(key: str | None) -> str:
-        return row.at(located.get(key, 0)) + ("" if key is None else f": {COLUMNS[located.get(key, 0)]}")
+        column = 0 if key is None else located.get(key, 0)
+        return row.at(column) + ("" if key is None else f": {COLUMNS[column]}")
 
     return RawPoint(
         kind.name,

@@ -84,7 +84,7 @@ def encode(datatype: Datatype, value: Any) -> bytes:
     if name == "objectIdentifier":
         return tag(OBJECT_ID, (value[0] << 22 | value[1]).to_bytes(4, "big"))
     if name in ("array", "list"):
-        return b"".join(encode(datatype.element, item) for item in value)
+        return b"".join(encode(datatype.element_type, item) for item in value)
     if name == "dateRange":
         return b"".join(tag(DATE, bytes(date)) for date in value)
     if name == "weeklySchedule":
@@ -99,10 +99,15 @@ def _schedule_value(value: float | None) -> bytes:
     return b"\x00" if value is None else tag(REAL, struct.pack(">f", value))
 
 
-def decode(data: bytes) -> list[Any]:
+# A decoded tag: (application tag number, value), or ("open" / "close", 0) for context tag 0's brackets.
+Tagged = tuple[int | str, Any]
+
+
+def decode(data: bytes) -> list[Tagged]:
     """The values of a run of application tags, as (tag number, value) pairs; a bracket of context tag 0
     becomes ("open", 0) / ("close", 0). ValueError for bytes that are not one."""
-    values, offset = [], 0
+    values: list[Tagged] = []
+    offset = 0
     while offset < len(data):
         octet = data[offset]
         number, context, length = octet >> 4, octet & 0x08, octet & 0x07
@@ -163,7 +168,7 @@ def value_of(datatype: Datatype, data: bytes) -> Any:
     """The value of `datatype` the bytes encode (an `encode: asn` write); ValueError when they do not."""
     values = decode(data)
     if datatype.name in ("array", "list"):
-        return [_single(datatype.element, [item]) for item in values]
+        return [_single(datatype.element_type, [item]) for item in values]
     if datatype.name in ("weeklySchedule", "dateRange"):
         raise ValueError(f"a {datatype.name} is written as text")
     return _single(datatype, values)
@@ -185,7 +190,7 @@ _TAGS = {
 }
 
 
-def _single(datatype: Datatype, values: list[Any]) -> Any:
+def _single(datatype: Datatype, values: list[Tagged]) -> Any:
     if len(values) != 1:
         raise ValueError("expected one value")
     ((number, value),) = values

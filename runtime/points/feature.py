@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..clock.feature import ClockFeature
 from ..core.options import option
@@ -85,11 +85,11 @@ class PointsFeature(Feature, PointHooks):
         return {name: self._hook(getattr(self, name)) for name in HOOKS}
 
     @staticmethod
-    def _hook(method: Any) -> Hook:
+    def _hook(method: Callable[..., HookResult]) -> Hook:
         """A PointHooks method (keyword arguments by parameter name) as a hook taking a HookCall."""
 
         def hook(call: HookCall) -> HookResult:
-            return method(body=call.body, binary=call.binary, **call.parameters)  # type: ignore[no-any-return]  # the methods answer hook results
+            return method(body=call.body, binary=call.binary, **call.parameters)
 
         return hook
 

@@ -192,7 +192,7 @@ class PointHooks:
             instances = [instance]
         if name.strip().lower() != "all":
             return [(i, name) for i in instances]
-        pairs = []
+        pairs: list[tuple[int, str]] = []
         for i in instances:
             try:
                 pairs.extend((i, p.name) for p in self.objects.find(reference["Type"], i).properties)

@@ -361,7 +361,7 @@ class ObjectDatabase:
             return dt.UNSIGNED, len(value)
         if array_index > len(value):
             raise invalid_array_index(f"{prop.name} has {len(value)} elements, not {array_index}")
-        return prop.datatype.element, value[array_index - 1]
+        return prop.datatype.element_type, value[array_index - 1]
 
     def _present_value(self, point: PointDef) -> Any:
         if point.commandable:
@@ -476,7 +476,7 @@ class ObjectDatabase:
         current = list(self.stored(point, prop.name))
         if not 1 <= index <= len(current):
             raise invalid_array_index(f"{prop.name} has {len(current)} elements, not {index}")
-        element = prop.datatype.element
+        element = prop.datatype.element_type
         current[index - 1] = _decoded(element, raw) if asn else parse(element, raw)
         with self.lock:
             self._set(point, prop.name, current)
@@ -507,7 +507,15 @@ class ObjectDatabase:
         changed = self.changes.setdefault(point.key, {})
         changed[name] = value
         if self.store is not None:
-            texts = {n: to_text(self._datatype(point, n), v) for n, v in changed.items()}
+            texts: dict[str, str] = {}
+            for changed_name, changed_value in changed.items():
+                datatype = self._datatype(point, changed_name)
+                # Every name set is one of the point's properties (or physicalValue): None is a bug.
+                if datatype is None:
+                    raise unknown_property(
+                        f"{point.kind.name} {point.instance} has no property {changed_name!r}"
+                    )
+                texts[changed_name] = to_text(datatype, changed_value)
             self.store.put(f"{STATE_PREFIX}/{point.kind.number}/{point.instance}", texts)
 
     # The control API: a test drives the points without BACnet's rules

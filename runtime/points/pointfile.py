@@ -21,9 +21,9 @@ loaded. Devices that load the same file share one PointList (its definitions are
 from __future__ import annotations
 
 import json
+import json.decoder
 import re
 from dataclasses import dataclass
-from json.decoder import scanstring
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -68,7 +68,8 @@ def build(device: RawPoint, points: list[RawPoint], source: str, instance_given:
         raise PointFileError(
             f"{points[MAX_POINTS].locate(None)}: more than {MAX_POINTS} objects in one point list"
         )
-    defined, seen = [], {}
+    defined: list[PointDef] = []
+    seen: dict[tuple[int, int], str] = {}
     for raw in points:
         point = _define(raw)
         if point.key in seen:
@@ -110,19 +111,19 @@ def _define(raw: RawPoint) -> PointDef:
     try:
         point = define(kind, instance, given, raw.commandable, raw.settable, raw.cov)
         if raw.priority_array:
-            given["priorityArray"] = _slots(point, raw)
+            given["priorityArray"] = _slots(point, raw.priority_array)
             point = define(kind, instance, given, raw.commandable, raw.settable, raw.cov)
     except ValueError as error:
         raise PointFileError(f"{raw.locate(None)}: {error}") from None
     return point
 
 
-def _slots(point: PointDef, raw: RawPoint) -> tuple[Any, ...]:
+def _slots(point: PointDef, priority_array: Mapping[Any, Any]) -> tuple[Any, ...]:
     if not point.commandable:
         raise ValueError(f"{point.kind.name} {point.instance} is not commandable: it has no priority array")
     slots = [None] * 16
     value_type = point.by_name["relinquishDefault"].datatype
-    for slot, value in raw.priority_array.items():
+    for slot, value in priority_array.items():
         number = int(slot) if str(slot).isdigit() else 0
         if not 1 <= number <= 16 or number == 6:
             raise ValueError(f"priorityArray: slot {slot!r} is not a priority 1..16 other than 6")
@@ -141,34 +142,46 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
+# json's own reader of a string's rest: (the text, the index after its closing quote).
+_scanstring: Callable[[str, int], tuple[str, int]]
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]  # real, but untyped in typeshed
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
 
 
 def _offsets(text: str, index: int, path: tuple[Any, ...], found: dict[tuple[Any, ...], int]) -> int:
     """Record where each value of a valid JSON document starts, by its path; the index after it."""
-    index = _WHITESPACE.match(text, index).end()
+    index = _end(_WHITESPACE, text, index)
     found[path] = index
     char = text[index]
     if char == '"':
-        return scanstring(text, index + 1)[1]
+        return _scanstring(text, index + 1)[1]
     if char in "{[":
         closing, position = ("}" if char == "{" else "]"), 0
-        index = _WHITESPACE.match(text, index + 1).end()
+        index = _end(_WHITESPACE, text, index + 1)
         while text[index] != closing:
             if char == "{":
-                key, index = scanstring(text, index + 1)
-                index = _WHITESPACE.match(text, index).end() + 1  # the colon
+                key, index = _scanstring(text, index + 1)
+                index = _end(_WHITESPACE, text, index) + 1  # the colon
                 found[path + (key,)] = index  # a key's error points at its value
                 index = _offsets(text, index, path + (key,), found)
             else:
                 index = _offsets(text, index, path + (position,), found)
                 position += 1
-            index = _WHITESPACE.match(text, index).end()
+            index = _end(_WHITESPACE, text, index)
             if text[index] == ",":
-                index = _WHITESPACE.match(text, index + 1).end()
+                index = _end(_WHITESPACE, text, index + 1)
         return index + 1
-    return _SCALAR.match(text, index).end()
+    return _end(_SCALAR, text, index)
+
+
+def _end(pattern: re.Pattern[str], text: str, index: int) -> int:
+    """The index after `pattern` at `index`; a JSONDecodeError where json.loads took what JSON is not
+    (NaN, Infinity)."""
+    match = pattern.match(text, index)
+    if match is None:
+        raise json.JSONDecodeError("Expecting value", text, index)
+    return match.end()
 
 
 def _yaml_line(lines: list[str], path: tuple[Any, ...]) -> tuple[int, int]:
@@ -201,12 +214,12 @@ def _read_document(path: Path, text: str) -> tuple[Any, Callable[[tuple[Any, ...
     if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
         try:
             document = json.loads(text)
+            found: dict[tuple[Any, ...], int] = {}
+            _offsets(text, 0, (), found)
         except json.JSONDecodeError as error:
             raise PointFileError(
                 f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
             ) from None
-        found: dict[tuple[Any, ...], int] = {}
-        _offsets(text, 0, (), found)
 
         def where(parts: tuple[Any, ...]) -> str:
             while parts not in found:

@@ -51,9 +51,10 @@ def java_float(value: float, single: bool = True) -> str:
     if 1e-3 <= abs(value) < 1e7:
         text = format(decimal.Decimal(digits), "f")
         return text if "." in text else text + ".0"
-    sign, figures, exponent = decimal.Decimal(digits).normalize().as_tuple()
+    number = decimal.Decimal(digits).normalize()
+    sign, figures, _ = number.as_tuple()
     head, tail = str(figures[0]), "".join(map(str, figures[1:])) or "0"
-    return f"{'-' if sign else ''}{head}.{tail}E{len(figures) - 1 + exponent}"
+    return f"{'-' if sign else ''}{head}.{tail}E{number.adjusted()}"  # adjusted(): the first figure's power
 
 
 def _shortest(value: float, single: bool) -> str:
@@ -107,7 +108,7 @@ def to_text(datatype: Datatype, value: Any) -> str:
     if name in ("unsigned", "signed"):
         return str(value)
     if name in ("array", "list"):
-        return "{" + ",".join(to_text(datatype.element, item) for item in value) + "}"
+        return "{" + ",".join(to_text(datatype.element_type, item) for item in value) + "}"
     if name == "bitString":
         return "{" + ",".join("true" if bit else "false" for bit in value) + "}"
     if name == "objectIdentifier":
@@ -218,10 +219,10 @@ def _enumerated(datatype: Datatype, raw: Any) -> int:
         raw = str(raw)
     if not isinstance(raw, str):
         raise TypeError(raw)
-    number = datatype.enum.number(raw)
+    number = datatype.enumeration.number(raw)
     if number is None:
         if raw.strip().isdigit():
-            raise value_out_of_range(f"{raw.strip()} is not a valid {datatype.enum.name}")
+            raise value_out_of_range(f"{raw.strip()} is not a valid {datatype.enumeration.name}")
         raise ValueError(raw)
     return number
 
@@ -258,7 +259,7 @@ def _items(raw: Any) -> list[Any]:
 
 
 def _sequence(datatype: Datatype, raw: Any) -> list[Any]:
-    items = [parse(datatype.element, item) for item in _items(raw)]
+    items = [parse(datatype.element_type, item) for item in _items(raw)]
     if datatype.size is not None and len(items) != datatype.size:
         raise ValueError(raw)
     return items
