@@ -776,12 +776,14 @@ def build_spec(document: LocatedDict, digest: str) -> Spec:
             )
 
     choices = root.child("choices")
-    choices.only(set(CHOICES) | {"state_properties", "backup_command", "fleet_identity"})
+    choices.only(set(CHOICES) | {"state_properties", "backup_command", "fleet_identity", "admin_role"})
     values = {key: choices.get(key, kind) for key, kind in CHOICES.items()}
     # The properties that tell how a job ended, in order of preference (optional; default: Status).
     values["state_properties"] = choices.get("state_properties", list, ["Status"])
     if not all(isinstance(name, str) for name in values["state_properties"]):
         raise choices.fail("state_properties", "expected a list of property names")
+    # The role that may manage the device's users (optional; the runtime's users feature reads it).
+    values["admin_role"] = choices.get("admin_role", str, None)
     # The operations the client CLI's `backup` command chains (optional): create, list, download.
     values["backup_command"] = None
     if "backup_command" in choices.node:

@@ -34,6 +34,7 @@ from ..faults.feature import FaultsFeature
 from ..info.feature import InfoFeature
 from ..jobs.feature import JobsFeature
 from ..jobs.simulator import JobSimulator, StoreUnavailable
+from ..users.feature import UsersFeature
 from .behaviours import Behaviours
 from .devicedata import device_seeds
 from .events import CHANGED, RESET, Events
@@ -51,6 +52,7 @@ FEATURES: tuple[type[Feature], ...] = (
     JobsFeature,
     InfoFeature,
     BackupsFeature,
+    UsersFeature,
     AuthFeature,
     FaultsFeature,
 )
