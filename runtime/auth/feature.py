@@ -31,7 +31,8 @@ class AuthFeature(Feature):
             else None
         )
         if self.authenticator is not None:
-            device.events.subscribe(REBOOT, self.authenticator.forget_sessions)
+            authenticator = self.authenticator
+            device.events.subscribe(REBOOT, lambda **_: authenticator.forget_sessions())
 
     def authenticate(self, request: Request) -> list[tuple[str, str]] | None:
         """The headers a request's answer carries (a new session cookie), or None: not authenticated.

@@ -34,6 +34,7 @@ from ..faults.feature import FaultsFeature
 from ..info.feature import InfoFeature
 from ..jobs.feature import JobsFeature
 from ..jobs.simulator import JobSimulator, StoreUnavailable
+from ..reboot.feature import RebootFeature
 from ..users.feature import UsersFeature
 from .behaviours import Behaviours
 from .devicedata import device_seeds
@@ -49,6 +50,7 @@ F = TypeVar("F", bound=Feature)
 # The device's features, in the order they are assembled (a feature may use those before it).
 FEATURES: tuple[type[Feature], ...] = (
     ClockFeature,
+    RebootFeature,
     JobsFeature,
     InfoFeature,
     BackupsFeature,
@@ -201,6 +203,11 @@ class Emulator:
         faults = self.feature(FaultsFeature)
         other = self._beside(request.target)
         delay = 0.0
+        if other is None:  # a rebooting device's API is down, then starting (its control API answers)
+            rebooting, instead = self.feature(RebootFeature).unavailable(request, self)
+            if rebooting:
+                faults.journal.record(request, 0 if instead is None else instead.status)
+                return instead, 0.0
         try:
             added = self.feature(AuthFeature).authenticate(request)
             if added is None:
