@@ -212,7 +212,7 @@ class FleetDevice(DeviceAddress):
         if self.hung:  # the requests it swallowed stay unanswered: their connections go
             self.listener.drop_connections()
         self.hung = self.down = False
-        self.reboots.down_until = self.reboots.up_until = -math.inf
+        self.reboots.cancel()
         if not self.listener.listening:
             self.listener.reopen()
         self.emulator.events.emit(ONLINE)

@@ -18,7 +18,7 @@ from ...generated import handler as api
 from ..clock.feature import ClockFeature
 from ..core.options import option, seconds
 from ..core.wire import Request, Response
-from ..device.events import REBOOT
+from ..device.events import REBOOT, RESET
 from ..device.feature import Device, Feature, Hook
 
 MAX_SECONDS = 86_400.0  # a day: longer is a device offline
@@ -72,6 +72,11 @@ class RebootFeature(Feature):
         self.events, self.options = device.events, options
         self.down_until = self.up_until = -math.inf
         self.kind: str | None = None  # of the last reboot
+        device.events.subscribe(RESET, self.cancel)
+
+    def cancel(self) -> None:
+        """The device is up at once (the control API's reset, a fleet device put online)."""
+        self.down_until = self.up_until = -math.inf
 
     def hooks(self) -> Mapping[str, Hook]:
         return {
