@@ -92,6 +92,7 @@ class DeviceClock:
             "Date": local.strftime(DATE_FORMAT),
             "TimeZone": self.zone_name(),
             "ISODateTime": local.isoformat(),
+            "AutoTime": self._settings().get("AutoTime", False),
         }
 
     def set(self, body: Mapping[str, Any]) -> None:
@@ -124,4 +125,6 @@ class DeviceClock:
                 raise DateTimeError(f"the clock keeps times from {EARLIEST:%Y} to {LATEST:%Y}")
             settings["Offset"] = settings.get("Offset", 0.0) + target.timestamp() - self.instant()
         settings["TimeZone"] = name
+        if "AutoTime" in body:
+            settings["AutoTime"] = body["AutoTime"]
         self.store.put(STATE_PATH, settings)
