@@ -1,6 +1,7 @@
 """`python -m codegen [--check] [--spec DIR] [--out DIR]`: regenerate `generated/` from `spec/`.
 
-`python -m codegen import PAGE.txt [...] [--into DIR]` writes vendor pages into the spec (codegen/importer.py).
+`python -m codegen import PAGE.txt [...] [--into DIR]` writes vendor pages into the spec (codegen/importer/).
+`python -m codegen pages --check DIR...` compares the spec with vendor pages (codegen/importer/check.py).
 
 In a checkout the folders default to its own spec/ and generated/; installed, `--out` and `--into` must
 be given, so that nothing is written into site-packages (`eclypse-emulator --spec DIR` generates into a
@@ -31,6 +32,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{PROG} needs {missing.name}: {EXTRAS_HINT}", file=sys.stderr)
             return 2
         return import_main(argv[1:], prog=f"{PROG} import")
+    if argv[:1] == ["pages"]:
+        try:
+            from .importer.check import main as pages_main
+        except ModuleNotFoundError as missing:  # pyyaml
+            print(f"{PROG} needs {missing.name}: {EXTRAS_HINT}", file=sys.stderr)
+            return 2
+        return pages_main(argv[1:], prog=f"{PROG} pages", spec_dir=ROOT / "spec")
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Generate the server's handler, serialisers, models and client from a spec folder.",

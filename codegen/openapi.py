@@ -69,6 +69,22 @@ def _whitespace() -> str:
     return _char_class([chr(c) for c in range(BMP) if chr(c).isspace()]) + "*"
 
 
+def _request_schema(resource: Resource) -> dict[str, Any]:
+    """The request object's schema, and where the spec says some properties exclude each other, a schema of
+    the request's own: no two of a group given together (by any spelling of their keys)."""
+    schema = {"$ref": f"#/components/schemas/{resource.reads.name}"}
+    if not resource.exclusive:
+        return schema
+    keys = {p.name: p.json_key for p in resource.reads.properties}
+
+    def given(name: str) -> dict[str, Any]:  # the body has a key that names the property
+        return {"not": {"patternProperties": {f"^{_caseless(keys[name])}$": False}}}
+
+    pairs = [(a, b) for group in resource.exclusive for i, a in enumerate(group) for b in group[i + 1 :]]
+    together = [{"allOf": [given(a), given(b)]} for a, b in pairs]
+    return {"allOf": [schema, {"not": {"anyOf": together}}]}
+
+
 def _caseless(text: str) -> str:
     """A pattern of every spelling of `text` that differs in the case of its ASCII letters (`[Ss]tatus`): the
     handler matches names in ASCII only (codec.ascii_fold)."""
@@ -87,7 +103,7 @@ def kind_schema(kind: Kind) -> dict[str, Any]:
     if kind.type == "object":
         return {"$ref": f"#/components/schemas/{kind.object}"}
     if kind.type == "array":
-        return {"type": "array", "items": kind_schema(kind.items), "xml": {"wrapped": True}}
+        return {"type": "array", "items": kind_schema(kind.item_kind), "xml": {"wrapped": True}}
     if kind.type == "link":
         return {
             "type": "object",
@@ -106,6 +122,8 @@ def kind_schema(kind: Kind) -> dict[str, Any]:
     for key in ("minimum", "maximum"):
         if getattr(kind, key) is not None:
             schema[key] = getattr(kind, key)
+    if kind.values:  # an integer of a closed list
+        schema["enum"] = list(kind.values)
     return schema
 
 
@@ -122,15 +140,17 @@ def _schema(prop: Property) -> dict[str, Any]:
 
 def _object_schema(obj: Object, request: bool) -> dict[str, Any]:
     # `$select` may leave any property out, so none is required.
-    schema = {
+    schema: dict[str, Any] = {
         "type": "object",
         "description": obj.description,
         "properties": {p.json_key: _schema(p) for p in obj.properties},
         "xml": {"name": obj.xml_element},
     }
     if request:
-        # A request body's keys match case-insensitively; any other key is refused.
-        schema["patternProperties"] = {f"^{_caseless(p.json_key)}$": _schema(p) for p in obj.properties}
+        # A request body's keys match case-insensitively; any other key, and a read-only one, is refused.
+        schema["patternProperties"] = {
+            f"^{_caseless(p.json_key)}$": _schema(p) for p in obj.properties if p.writable
+        }
         schema["additionalProperties"] = False
     return schema
 
@@ -213,7 +233,7 @@ def _parameters(spec: Spec, resource: Resource, binary: bool = False) -> list[di
     return params
 
 
-# String formats, with the patterns the handler and the codec check (static/codec.py FORMATS).
+# String formats, with the patterns the handler and the codec check (runtime/core/codec.py FORMATS).
 _FORMATS = {
     name: {**({"format": name} if name in ("uuid",) else {}), "pattern": f"^{pattern.pattern}$"}
     for name, pattern in FORMATS.items()
@@ -295,18 +315,14 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
     if resource.request is not None:
         main["requestBody"] = {
             "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{resource.request.name}"}}
-            },
+            "content": {"application/json": {"schema": _request_schema(resource)}},
         }
     if not resource.is_entity:
         main["responses"].update(_errors(spec, resource))
         return {resource.path: {method: main}}
     select = spec.query_options["select"]
     space, sep = _whitespace(), "".join(map(_regex_char, select["separator"]))
-    item = (
-        f"{space}(?:{''.join(map(_regex_char, select['all']))}|{_names_pattern(resource.response)})?{space}"
-    )
+    item = f"{space}(?:{''.join(map(_regex_char, select['all']))}|{_names_pattern(resource.answers)})?{space}"
     main["parameters"].append(
         {
             "name": select["name"],
@@ -314,13 +330,13 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
             "description": select["description"]
             + " Names match case-insensitively; an unknown one is refused.",
             "schema": {"type": "string", "pattern": f"^{item}(?:{sep}{item})*$"},
-            "example": ",".join(p.name.lower() for p in resource.response.properties),
+            "example": ",".join(p.name.lower() for p in resource.answers.properties),
         }
     )
     main["responses"].update(_errors(spec, resource))
     if not resource.serves_properties:
         return {resource.path: {method: main}}
-    names = [p.name.lower() for p in resource.response.properties]
+    names = [p.name.lower() for p in resource.answers.properties]
     property_param = {
         "name": "property",
         "in": "path",
@@ -328,13 +344,13 @@ def _paths(spec: Spec, resource: Resource) -> dict[str, dict[str, Any]]:
         "description": f"A property of the object ({', '.join(names)}), matched case-insensitively.",
         "schema": {
             "type": "string",
-            "pattern": f"^(?:{_names_pattern(resource.response)})$",
+            "pattern": f"^(?:{_names_pattern(resource.answers)})$",
             "examples": names,
         },
     }
     base = resource.path.rstrip("/")
     prop = _operation(spec, resource, "_property", [property_param])
-    prop["responses"] = {"200": {"description": "OK", "content": _content(spec, resource.response, {})}}
+    prop["responses"] = {"200": {"description": "OK", "content": _content(spec, resource.answers, {})}}
     _deprecation_headers(spec, resource, prop["responses"])
     prop["responses"].update(_errors(spec, resource))
     value = _operation(spec, resource, "_property_value", [property_param])

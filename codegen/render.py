@@ -13,6 +13,7 @@ import jinja2
 from ..runtime.core.codec import Kind, camel_case
 from ..runtime.core.deviceapi import parse_revision
 from .model import Object, Property, Resource, Spec
+from .model.names import is_keyword
 from .openapi import build_openapi
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -31,9 +32,9 @@ def header(spec: Spec) -> str:
 def kind_annotation(kind: Kind) -> str:
     """The Python type of a value of `kind`, as the generated models hold it."""
     if kind.type == "array":
-        return f"list[{kind_annotation(kind.items)}]"
+        return f"list[{kind_annotation(kind.item_kind)}]"
     if kind.type == "object":
-        return kind.object
+        return kind.object_name
     if kind.type == "link":
         return "dict[str, str]"
     return ANNOTATIONS.get(kind.type, "str")
@@ -51,11 +52,11 @@ def codec_default(prop: Property, spec: Spec) -> Any:
 def values_of(kind: Kind, value: Any, spec: Spec) -> Any:
     """A spec value (objects by JSON key, as on the wire) as codec values (objects by property name)."""
     if kind.type == "object":
-        obj = spec.objects[kind.object]
+        obj = spec.objects[kind.object_name]
         given = value or {}
         return {p.name: values_of(p.kind, given.get(p.json_key, p.default), spec) for p in obj.properties}
     if kind.type == "array" and value is not None:
-        return [values_of(kind.items, item, spec) for item in value]
+        return [values_of(kind.item_kind, item, spec) for item in value]
     return value
 
 
@@ -121,6 +122,7 @@ def route_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "binary": resource.binary,
         "xml_root": resource.xml_root,
         "behaviour": resource.behaviour,
+        "exclusive": resource.exclusive,
         # A collection's initial members as the store holds them (by property name, defaults filled).
         "seed": (
             ()
@@ -162,13 +164,13 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
     """What the client template needs of one operation: signatures and calls, worked out here."""
     params = [(p.name, p.attr) for p in resource.parameters]
     parameter_signature = "".join(f", {attr}: str" for _, attr in params)
-    body_fields = list(resource.request.properties) if resource.request else []
+    body_fields = writable_fields(resource)
     names = {p.name for p in resource.response.properties} if resource.response else set()
     docstring = resource.summary
     if resource.deprecated:
         docstring += f" Deprecated{f': use {resource.successor}' if resource.successor else ''}."
     state = next((n for n in spec.choices["state_properties"] if n in names), None)
-    state_attr = next(p.attr for p in resource.response.properties if p.name == state) if state else None
+    state_attr = next(p.attr for p in resource.answers.properties if p.name == state) if state else None
     done_when, done_expression = "its progress reaches 100", "(job.progress or 0) >= 100"
     if state_attr:
         done_when += f" or its {state_attr} is no longer {spec.choices['running_status']}"
@@ -188,7 +190,7 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "binary": resource.binary,
         "download_method": download_method(resource.operation),
         "returns": (
-            f"list[{resource.response.name}]"
+            f"list[{resource.answers.name}]"
             if resource.response_shape == "array"
             else resource.response.name if resource.response else "None"
         ),
@@ -196,7 +198,10 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         "request": resource.request.name if resource.request else None,
         "signature": signature,
         "parameter_signature": parameter_signature,
-        "fill_args": "".join(f", {name}={attr}" for name, attr in params),
+        # A parameter named like a Python keyword (`{lambda}`) is passed by a mapping.
+        "fill_args": "".join(
+            f", **{{{name!r}: {attr}}}" if is_keyword(name) else f", {name}={attr}" for name, attr in params
+        ),
         "body_args": ", ".join(f"{p.attr}={p.attr}" for p in body_fields),
         "docstring": docstring,
         "deprecated": resource.deprecated,
@@ -222,7 +227,7 @@ def backup_command_view(spec: Spec) -> dict[str, Any] | None:
         return None
     by_operation = {r.operation: r for r in spec.resources}
     create, download = by_operation[names["create"]], by_operation[names["download"]]
-    data_types = next((p for p in create.request.properties if p.name == "DataTypes"), None)
+    data_types = next((p for p in create.reads.properties if p.name == "DataTypes"), None)
     return {
         "create": names["create"],
         "list": names["list"],
@@ -230,7 +235,7 @@ def backup_command_view(spec: Spec) -> dict[str, Any] | None:
         # What follows the file's name in the download's path: its extension.
         "extension": download.path.rsplit("}", 1)[-1],
         "data_types": (
-            list(data_types.kind.items.values) if data_types and data_types.kind.items.values else []
+            list(data_types.kind.item_kind.values) if data_types and data_types.kind.item_kind.values else []
         ),
     }
 
@@ -258,9 +263,14 @@ def command_views(resource: Resource) -> list[dict[str, Any]]:
     return views
 
 
+def writable_fields(resource: Resource) -> list[Property]:
+    """What a request body may set: a read-only property (no POST or PUT among its methods) is no argument."""
+    return [p for p in resource.request.properties if p.writable] if resource.request else []
+
+
 def command_view(resource: Resource) -> dict[str, Any]:
     """One subcommand of the client's CLI: an operation, its positional parameters and its options."""
-    fields = resource.request.properties if resource.request else ()
+    fields = writable_fields(resource)
     return {
         "command": resource.operation.replace("_", "-"),
         "method": resource.operation,

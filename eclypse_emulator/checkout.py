@@ -12,7 +12,9 @@ import importlib
 import importlib.abc
 import importlib.util
 import sys
-from types import ModuleType
+from importlib.machinery import ModuleSpec
+from types import CodeType, ModuleType
+from typing import Sequence
 
 PACKAGES = ("runtime", "generated", "codegen")
 
@@ -20,7 +22,9 @@ PACKAGES = ("runtime", "generated", "codegen")
 class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds `runtime.x` as the already imported (or newly imported) `eclypse_emulator.runtime.x`."""
 
-    def find_spec(self, name: str, path: object = None, target: object = None):  # type: ignore[override]
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
         if name.partition(".")[0] not in PACKAGES or "." not in name:
             return None
         real = importlib.util.find_spec(f"{__package__}.{name}")
@@ -30,16 +34,19 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             name, self, origin=real.origin, is_package=real.submodule_search_locations is not None
         )
 
-    def create_module(self, spec) -> ModuleType:  # type: ignore[no-untyped-def]
+    def create_module(self, spec: ModuleSpec) -> ModuleType:
         return importlib.import_module(f"{__package__}.{spec.name}")
 
     def exec_module(self, module: ModuleType) -> None:
         pass  # the real module ran already
 
-    def get_code(self, name: str):  # type: ignore[no-untyped-def]
+    def get_code(self, name: str) -> CodeType | None:
         """What `python -m runtime` (runpy) runs as `__main__`: the real module's code."""
         real = importlib.util.find_spec(f"{__package__}.{name}")
-        return real.loader.get_code(real.name)
+        loader = real.loader if real is not None else None
+        if real is None or not isinstance(loader, importlib.abc.InspectLoader):
+            raise ImportError(f"no module named {__package__}.{name}")
+        return loader.get_code(real.name)
 
 
 _FINDER = _AliasFinder()

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 import pytest
 
 if TYPE_CHECKING:
-    from eclypse_emulator import EmbeddedServer
-    from eclypse_emulator.client import EclypseClient
+    from eclypse_emulator.generated.client import EclypseClient
+    from eclypse_emulator.runtime import EmbeddedServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -80,7 +80,7 @@ def eclypse(eclypse_server: EmbeddedServer) -> Iterator[Eclypse]:
     """The session's emulator, reset before the test, with a ready client: `eclypse.client`,
     `eclypse.url`, `eclypse.advance(seconds)`, `eclypse.sleep` (for the client's wait methods), and
     `eclypse.state(path)` / `eclypse.set_state(path, value)` (a resource's stored value)."""
-    from eclypse_emulator.client import EclypseClient
+    from eclypse_emulator.generated.client import EclypseClient
 
     eclypse_server.reset()
     with EclypseClient(eclypse_server.url) as client:

@@ -112,6 +112,12 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def reloaded(fleet: Fleet) -> None:
+    """Every device takes up the regenerated handler."""
+    for device in fleet.devices:
+        device.emulator.api_reloaded()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -123,9 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.spec is not None:
             serve_spec(spec_dir)
         if args.reload:
-            reloader = SpecReloader(
-                lambda: [d.emulator.api_reloaded() for d in fleet.devices], log=stderr_log, spec_dir=spec_dir
-            )
+            reloader = SpecReloader(lambda: reloaded(fleet), log=stderr_log, spec_dir=spec_dir)
     except ReloadError as error:
         print(f"error: cannot serve the spec {spec_dir}: {error}", file=sys.stderr)
         return 2

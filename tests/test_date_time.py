@@ -76,9 +76,13 @@ def test_iso_date_time_without_an_offset_is_in_the_new_time_zone(base, http):
 @pytest.mark.parametrize(
     "fields, code",
     [
-        ({"isoDateTime": "2026-07-01T09:00:00Z", "time": "10:00:00"}, "InvalidDateTime"),
-        ({"date": "02-30-2026"}, "InvalidDateTime"),
-        ({"isoDateTime": "2300-01-01T00:00:00Z"}, "InvalidDateTime"),
+        ({"isoDateTime": "2026-07-01T09:00:00Z", "time": "10:00:00"}, "InvalidBody"),
+        ({"ISODATETIME": "2026-07-01T09:00:00Z", "Date": "07-01-2026"}, "InvalidBody"),
+        # Days of no calendar and years the clock does not keep: the schema's patterns refuse them.
+        ({"date": "02-30-2026"}, "InvalidBody"),
+        ({"date": "02-29-2100"}, "InvalidBody"),
+        ({"isoDateTime": "2300-01-01T00:00:00Z"}, "InvalidBody"),
+        ({"isoDateTime": "2026-07-01T09:00:00+24:00"}, "InvalidBody"),
         ({"timeZone": "Mars/Olympus_Mons"}, "InvalidBody"),
         ({"time": "25:00:00"}, "InvalidBody"),
         ({"date": "2026-12-01"}, "InvalidBody"),
@@ -89,6 +93,21 @@ def test_what_names_no_instant_is_a_400_and_changes_nothing(base, http, fields, 
     status, document = post(http, base, **fields)
     assert (status, document["code"]) == (400, code)
     assert clock(http, base)["isoDateTime"] == "2026-05-05T05:05:05+00:00"
+
+
+@pytest.mark.parametrize(
+    "fields, shown",
+    [
+        ({"date": "02-29-2096", "time": "12:00:00"}, "2096-02-29T12:00:00+00:00"),
+        # The last local second in a zone behind UTC: already 2100 in UTC, still kept.
+        ({"isoDateTime": "2099-12-31T23:59:59", "timeZone": "America/New_York"}, "2099-12-31T23:59:59-05:00"),
+        # The first local second in a zone ahead of UTC: still 1969 in UTC, kept.
+        ({"isoDateTime": "1970-01-01T00:00:00", "timeZone": "Asia/Tokyo"}, "1970-01-01T00:00:00+09:00"),
+    ],
+)
+def test_every_local_time_the_schema_admits_is_kept(base, http, fields, shown):
+    status, document = post(http, base, **fields)
+    assert (status, document["isoDateTime"]) == (200, shown)
 
 
 def test_a_post_without_content_type_is_415(base, http):

@@ -10,6 +10,7 @@ import threading
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -90,7 +91,17 @@ def test_a_control_api_backup_leaves_a_file_of_the_device_apis_shape(server):
     assert file["dataTypes"] == ["TIMEZONE"]
 
 
-def test_resets_racing_file_lists_never_fail_a_request(server):
+@pytest.fixture(params=[("asyncio", False), ("threads", False), ("asyncio", True), ("threads", True)])
+def racing_server(request: pytest.FixtureRequest, tmp_path):
+    """A server of each core, in memory and with a state file (whose changes go to a worker thread)."""
+    core, state = request.param
+    state_file = tmp_path / "state.db" if state else None
+    with EmbeddedServer(port=0, job_duration=0, core=core, state_file=state_file) as server:
+        yield server
+
+
+def test_resets_racing_file_lists_never_fail_a_request(racing_server):
+    server = racing_server
     stop = time.monotonic() + 2.0
     statuses: list[int] = []
 
@@ -122,8 +133,9 @@ def _seconds_to_settle(fleet: Fleet, count: int) -> float:
     return elapsed
 
 
-def test_settling_many_backups_takes_linear_time_and_never_holds_another_device():
-    with Fleet([DeviceConfig(0), DeviceConfig(1)], clock="manual") as fleet:
+@pytest.mark.parametrize("core", ["asyncio", "threads"])
+def test_settling_many_backups_takes_linear_time_and_never_holds_another_device(core):
+    with Fleet([DeviceConfig(0), DeviceConfig(1)], clock="manual", core=core) as fleet:
         small, large = _seconds_to_settle(fleet, 500), _seconds_to_settle(fleet, 4000)
         # Eight times the backups: linear is ~8x; settling one by one re-encoded the list each time (~64x).
         assert large / small < 24, (small, large)
@@ -138,6 +150,25 @@ def test_settling_many_backups_takes_linear_time_and_never_holds_another_device(
         assert call("GET", fleet.devices[1].url + "/info").status == 200
         assert time.perf_counter() - start < 1.0
         lister.join(30)
+
+
+def test_with_state_files_parallel_lists_of_one_device_never_hold_another(tmp_path):
+    configs = [DeviceConfig(index, state_file=str(tmp_path / f"device-{index}.db")) for index in range(2)]
+    with Fleet(configs, clock="manual") as fleet:
+        for number in range(1500):
+            fleet.devices[0].emulator.create_job(file_name=f"s{number}", data_types=("TIMEZONE",), duration=1)
+        fleet.advance(2)
+        listers = [
+            threading.Thread(target=call, args=("GET", fleet.devices[0].url + FILES)) for _ in range(4)
+        ]
+        for lister in listers:
+            lister.start()
+        start = time.perf_counter()
+        assert call("GET", fleet.devices[1].url + "/info").status == 200
+        assert time.perf_counter() - start < 1.0
+        for lister in listers:
+            lister.join(30)
+        assert len(call("GET", fleet.devices[0].url + FILES).json()) == 1500
 
 
 # Limits of what one device keeps
@@ -194,3 +225,28 @@ def test_checking_basic_credentials_costs_the_same_with_a_million_users():
 
     # A scan of every user would make the second a thousand times the first.
     assert seconds_per_check(1_000_000) / seconds_per_check(1_000) < 10
+
+
+def _context_switches() -> int:
+    """The voluntary context switches of every thread of this process so far (Linux)."""
+    total = 0
+    for status in Path("/proc/self/task").glob("*/status"):
+        try:
+            text = status.read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        total += next(int(line.split()[1]) for line in text.splitlines() if line.startswith("voluntary_ctxt"))
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts context switches in /proc (Linux)")
+@pytest.mark.parametrize("core", ["asyncio", "threads"])
+def test_an_idle_fleet_wakes_no_thread(core):
+    with Fleet([DeviceConfig(index) for index in range(50)], core=core) as fleet:
+        assert call("GET", fleet.devices[7].url + "/info").status == 200
+        time.sleep(0.5)  # the answer's connection closes and its watchdog goes back to sleep
+        before = _context_switches()
+        time.sleep(2)
+        woken = _context_switches() - before
+    # Polling http.server and watchdogs woke 50 devices about 300 times a second: 600 here.
+    assert woken < 60, woken

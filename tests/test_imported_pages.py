@@ -27,7 +27,8 @@ from _support import ROOT, Answer, Cli, call
 from codegen.importer import run, url_segments
 from codegen.model import Object, Resource, Spec, load_spec
 from runtime.core.deviceapi import parse_revision as revision_tuple
-from codegen.pages import Page, XmlElement, read_pages
+from codegen.importer.lenient import XmlElement
+from codegen.importer.pages import Page, read_pages
 from eclypse_emulator.runtime import EmbeddedServer
 
 SHARED = ROOT.parent / "shared"

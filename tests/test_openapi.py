@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import hypothesis
+import jsonschema
 import pytest
 from hypothesis import strategies as st
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
@@ -523,3 +524,33 @@ def test_the_served_document_leaves_out_what_the_revision_does_not_have():
     assert "/system/backup/jobs/{JobId}/" in document["paths"] and document["info"]["version"] == "5.0"
     links = document["paths"]["/system/backup/create"]["post"]["responses"]["200"].get("links", {})
     assert all(link["operationId"] != "get_job" for link in links.values())
+
+
+# --- request schemas of their own ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body, valid",
+    [
+        ({"isoDateTime": "2026-07-01T09:00:00Z", "timeZone": "Etc/GMT"}, True),
+        ({"time": "10:00:00", "date": "07-01-2026"}, True),
+        ({"isoDateTime": "2026-07-01T09:00:00Z", "time": "10:00:00"}, False),
+        ({"ISODATETIME": "2026-07-01T09:00:00Z", "Date": "07-01-2026"}, False),
+    ],
+)
+def test_the_request_schema_says_which_properties_exclude_each_other(body, valid):
+    """The date-time POST refuses ISODateTime with Time or Date; its schema says so, while the answer's
+    schema (the same object) shows all of them."""
+
+    pointer = "#/paths/~1system~1date-time/post/requestBody/content/application~1json/schema"
+    validator = jsonschema.Draft202012Validator({**DOCUMENT, "$ref": pointer})
+    assert validator.is_valid(body) == valid
+    answer = {
+        "time": "10:00:00",
+        "date": "07-01-2026",
+        "timeZone": "Etc/GMT",
+        "isoDateTime": "2026-07-01T10:00:00Z",
+    }
+    assert jsonschema.Draft202012Validator({**DOCUMENT, "$ref": "#/components/schemas/DateTime"}).is_valid(
+        answer
+    )

@@ -104,7 +104,8 @@ def test_xml_of_arrays_and_nested_objects_round_trips(fixture_api):
     written = call("GET", url + "?encode=xml")[2]
     root = ElementTree.fromstring(written)
     assert [item.find("Host").text for item in root.find("Hours")] == ["a", "b"]
-    for element in ("Serial", "SelfLink"):  # read-only: what a GET shows cannot be sent back
+    # Read-only: what a GET shows cannot be sent back; Speed: a body gives Mode or Speed (exclusive).
+    for element in ("Serial", "SelfLink", "Speed"):
         root.remove(root.find(element))
     status, _, answer = call("PUT", url, XML, ElementTree.tostring(root))
     assert status == 200, answer
@@ -132,6 +133,14 @@ def test_a_body_outside_the_spec_is_a_400_naming_why_and_changes_nothing(fixture
     assert status == 400 and json.loads(answer)["code"] == "InvalidBody"
     assert words in json.loads(answer)["message"]
     assert call("GET", url)[2] == before
+
+
+def test_exclusive_properties_are_refused_together_and_taken_alone(fixture_api):
+    status, _, body = call("PUT", fixture_api + "/network-ports/2/", JSON, '{"MODE": "AUTO", "speed": 3}')
+    assert status == 400 and json.loads(body)["code"] == "InvalidBody"
+    assert b"Mode and Speed cannot be given together" in body
+    assert call("PUT", fixture_api + "/network-ports/2/", JSON, '{"mode": "AUTO"}')[0] == 200
+    assert call("PUT", fixture_api + "/network-ports/2/", JSON, '{"speed": 3}')[0] == 200
 
 
 @pytest.mark.parametrize("port", ["0", "5", "one", "-1"])

@@ -23,6 +23,7 @@ PORT_DEFAULTS = {
     "macAddress": 0,
     "maxMaster": 127,
     "maxInfoFrame": 20,
+    "id": 1,
 }
 JSON = {"Content-Type": "application/json"}
 FIXTURE_SPEC = ROOT / "tests" / "fixtures" / "spec"

@@ -17,6 +17,8 @@ import time
 from collections import deque
 from typing import Callable, Mapping, Protocol
 
+from ..core.wire import HeaderFields
+
 
 def parse_user(text: str) -> tuple[str, str]:
     """`NAME:PASSWORD` -> (name, password); ValueError when there is no name or no colon."""
@@ -78,12 +80,12 @@ class Authenticator:
         self._queue: deque[tuple[float, bytes]] = deque()
         self._lock = threading.Lock()
 
-    def authenticate(self, headers: Mapping[str, str]) -> list[tuple[str, str]] | None:
+    def authenticate(self, headers: HeaderFields) -> list[tuple[str, str]] | None:
         """The headers to add to the answer when the request may pass, None when it may not."""
         found = self.identify(headers)
         return None if found is None else found[0]
 
-    def identify(self, headers: Mapping[str, str]) -> tuple[list[tuple[str, str]], str] | None:
+    def identify(self, headers: HeaderFields) -> tuple[list[tuple[str, str]], str] | None:
         """The headers to add to the answer and the id of the user asking; None: not authenticated."""
         authorization = headers.get("Authorization")
         if authorization is not None:

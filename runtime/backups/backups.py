@@ -60,6 +60,7 @@ class Backups:
         self.usb_key = usb_key  # whether a USB key is inserted (configuration, not device state)
         self._lock = store.lock  # the device state's own: a reset never lands between a settle's reads
         self._creations = 0  # since the last bound check
+        self.unsettled = 0  # pending backups at most (a reset may forget some): reading may settle them
 
     # Creating
 
@@ -98,6 +99,7 @@ class Backups:
                 for path in running[: max(0, len(running) - MAX_PENDING // 2)]:
                     self.store.forget(path)
             self.store.put(f"{PENDING_PREFIX}/{job.id}", record)
+            self.unsettled += 1
         return job.id
 
     def _settle(self) -> None:
@@ -106,7 +108,8 @@ class Backups:
         the changes are stored together."""
         ended, by_target = [], {}  # by_target: a target's files by name, in order
         identity = None
-        for path in self.store.paths(PENDING_PREFIX):
+        pending = self.store.paths(PENDING_PREFIX)
+        for path in pending:
             record = self.store.get(path, dict)
             job = self.simulator.get(record["JobId"])
             state = self.simulator.state(job) if job is not None else None
@@ -129,6 +132,7 @@ class Backups:
         if ended:
             changes = {at: list(files.values())[-MAX_FILES:] for at, files in by_target.items()}
             self.store.change(changes, ended)
+        self.unsettled = len(pending) - len(ended)
 
     # Reading
 
@@ -169,7 +173,8 @@ class Backups:
 
     def set_compatibility(self, target: str, name: str, level: str) -> bool:
         """Set a file's Compatibility (a value of the BackupFile object's list; ValueError otherwise)."""
-        levels = api.CODECS["BackupFile"].field("Compatibility").kind.values
+        compatibility = api.CODECS["BackupFile"].field("Compatibility")
+        levels = [str(value) for value in compatibility.kind.values] if compatibility is not None else []
         if level not in levels:
             raise ValueError(f"compatibility must be one of {', '.join(levels)}, not {level!r}")
         return self._change(target, name, lambda files, found: found.update(Compatibility=level))

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 from ...generated import handler as api
 from ..core.options import option
 from ..device.events import RESET
-from ..device.feature import BodyField, Device, Feature, Hook, Operation, not_found
+from ..device.feature import BodyField, Device, Feature, Hook, HookCall, HookResult, Operation, not_found
 from ..device.resources import concrete_path
 from ..clock.feature import ClockFeature
 from ..jobs.feature import JobsFeature
@@ -49,13 +49,17 @@ class BackupsFeature(Feature):
         jobs.file_jobs = self.backups.create  # a control-API job that names a file is a backup
         device.events.subscribe(RESET, lambda: self.set_usb_key(options.usb_key))
 
+    def busy(self) -> bool:
+        """Backups may have ended since the last read: reading the files settles them, thousands maybe."""
+        return self.backups.unsettled > 0
+
     def _identity(self) -> dict[str, Any]:
         """The device's identity (the DeviceInfo entity, JSON keys), as a backup records it."""
         route = next((r for r in api.ROUTES if r.response is not None and r.response.name == IDENTITY), None)
         if route is None:
             return {}
-        values = self.state.get(concrete_path(route, {}), route.response.defaults)
-        return route.response.json_value(values)
+        values = self.state.get(concrete_path(route, {}), route.answers.defaults)
+        return route.answers.json_value(values)
 
     # Hooks
 
@@ -70,27 +74,28 @@ class BackupsFeature(Feature):
             "backup_archive": self.backup_archive,
         }
 
-    def create_backup(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return {"JobId": self.backups.create(body)}
+    def create_backup(self, call: HookCall) -> HookResult:
+        return {"JobId": self.backups.create(call.body or {})}
 
-    def backup_files(self, target: str, **_: Any) -> list[dict[str, Any]]:
-        return self.backups.files(target)
+    def backup_files(self, call: HookCall) -> HookResult:
+        return self.backups.files(call.parameters["target"])
 
-    def backup_file(self, target: str, file_name: str, **_: Any) -> dict[str, Any] | None:
-        return self.backups.file(target, file_name)
+    def backup_file(self, call: HookCall) -> HookResult:
+        return self.backups.file(call.parameters["target"], call.parameters["file_name"])
 
-    def delete_backup_file(self, target: str, file_name: str, **_: Any) -> dict[str, Any] | None:
-        return {} if self.backups.delete(target, file_name) else None
+    def delete_backup_file(self, call: HookCall) -> HookResult:
+        return {} if self.backups.delete(call.parameters["target"], call.parameters["file_name"]) else None
 
-    def files(self, **_: Any) -> dict[str, Any]:
+    def files(self, call: HookCall) -> HookResult:
         return self.backups.root_folder()
 
-    def backup_folder(self, **_: Any) -> dict[str, Any]:
+    def backup_folder(self, call: HookCall) -> HookResult:
         return self.backups.backup_folder()
 
-    def backup_archive(self, file_name: str, binary: bool, **_: Any) -> bytes | dict[str, Any] | None:
+    def backup_archive(self, call: HookCall) -> HookResult:
         """A backup file's metadata, or its bytes when encode=bin asks for them."""
-        return self.backups.archive(file_name) if binary else self.backups.file_metadata(file_name)
+        name = call.parameters["file_name"]
+        return self.backups.archive(name) if call.binary else self.backups.file_metadata(name)
 
     # Control operations
 
@@ -111,7 +116,8 @@ class BackupsFeature(Feature):
             raise ValueError(f"target must be device or usb, not {target!r}")
         if not self.backups.set_compatibility(target, name, level):
             return None
-        return api.CODECS["BackupFile"].json_value(self.backups.file(target, name))
+        found = self.backups.file(target, name)
+        return None if found is None else api.CODECS["BackupFile"].json_value(found)
 
     operations = (
         Operation("GET", "/usb", "usb_key_inserted", shows=lambda _, inserted: {"inserted": inserted}),

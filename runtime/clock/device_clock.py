@@ -17,9 +17,13 @@ from ..device.store import StateStore
 from .clocks import Clock
 
 STATE_PATH = "/system/date-time"
-# What the emulated clock keeps: a POST outside is refused, and a far-advanced manual clock stops here.
-EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(2099, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+# What the emulated clock keeps, as local times in its time zone (the years the schema's date patterns
+# admit): a POST outside is refused, and a far-advanced manual clock stops at the last second.
+FIRST_LOCAL = datetime(1970, 1, 1)
+LAST_LOCAL = datetime(2099, 12, 31, 23, 59, 59, 999999)
+# --device-time, an instant, within the same years in UTC.
+EARLIEST = FIRST_LOCAL.replace(tzinfo=timezone.utc)
+LATEST = LAST_LOCAL.replace(tzinfo=timezone.utc)
 TIME_FORMAT, DATE_FORMAT = "%H:%M:%S", "%m-%d-%Y"
 # How the device writes a file's time (Files/GET-files: "04/19/2016 12:11:29").
 FILE_TIME_FORMAT = "%m/%d/%Y %H:%M:%S"
@@ -64,10 +68,13 @@ class DeviceClock:
         return self.store.get(STATE_PATH, lambda: {"TimeZone": self.default_zone(), "Offset": 0.0})
 
     def instant(self, settings: Mapping[str, Any] | None = None) -> float:
-        """The device's time now, in seconds since the epoch, within what the clock keeps."""
-        offset = (self._settings() if settings is None else settings).get("Offset", 0.0)
-        now = self.start + (self.clock.now() - self.origin) + offset
-        return min(max(now, EARLIEST.timestamp()), LATEST.timestamp())
+        """The device's time now, in seconds since the epoch, within what the clock keeps (local times from
+        1970 to 2099 in its time zone)."""
+        settings = self._settings() if settings is None else settings
+        now = self.start + (self.clock.now() - self.origin) + settings.get("Offset", 0.0)
+        local_zone = zone(self.zone_name(settings))
+        first = FIRST_LOCAL.replace(tzinfo=local_zone).timestamp()
+        return min(max(now, first), LAST_LOCAL.replace(tzinfo=local_zone).timestamp())
 
     def zone_name(self, settings: Mapping[str, Any] | None = None) -> str:
         return (self._settings() if settings is None else settings).get("TimeZone") or self.default_zone()
@@ -98,8 +105,7 @@ class DeviceClock:
     def set(self, body: Mapping[str, Any]) -> None:
         """Apply a POST: the fields it gives (see the set_date_time resource); DateTimeError if it names no
         instant the clock can take. Nothing changes on an error."""
-        if "ISODateTime" in body and ({"Time", "Date"} & set(body)):
-            raise DateTimeError("ISODateTime combines with TimeZone only, not with Time or Date")
+        # ISODateTime with Time or Date never gets here: the spec makes them exclusive (the handler's 400).
         name = body.get("TimeZone") or self.zone_name()
         target_zone = zone(name)
         if "ISODateTime" in body:
@@ -121,8 +127,9 @@ class DeviceClock:
             target = None  # a time zone alone keeps the instant: the local time moves
         settings = dict(self._settings())
         if target is not None:
-            if not EARLIEST <= target <= LATEST:
-                raise DateTimeError(f"the clock keeps times from {EARLIEST:%Y} to {LATEST:%Y}")
+            # The local time as given (in the offset it names, or the device's time zone) is in range.
+            if not FIRST_LOCAL <= target.replace(tzinfo=None) <= LAST_LOCAL:
+                raise DateTimeError(f"the clock keeps local times from {FIRST_LOCAL:%Y} to {LAST_LOCAL:%Y}")
             settings["Offset"] = settings.get("Offset", 0.0) + target.timestamp() - self.instant()
         settings["TimeZone"] = name
         if "AutoTime" in body:

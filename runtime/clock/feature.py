@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from ...generated import handler as api
 from ..core.options import option
-from ..device.feature import BodyField, Device, Feature, Hook, Operation
+from ..device.feature import BodyField, Device, Feature, Hook, HookCall, HookResult, Operation
 from .clocks import Clock, ManualClock, RealClock
 from .device_clock import DateTimeError, DeviceClock, parse_instant
 
@@ -51,7 +51,8 @@ def make_clock(clock: str | Clock) -> Clock:
 def _default_time_zone() -> str:
     """The time zone of a new device: the DateTime object's default (spec/date-time.yaml)."""
     codec = api.CODECS.get("DateTime")
-    return codec.field("TimeZone").default if codec is not None else "Etc/GMT"
+    field = codec.field("TimeZone") if codec is not None else None
+    return str(field.default) if field is not None else "Etc/GMT"
 
 
 class ClockFeature(Feature):
@@ -67,12 +68,12 @@ class ClockFeature(Feature):
     def hooks(self) -> Mapping[str, Hook]:
         return {"date_time": self.date_time, "set_date_time": self.set_date_time}
 
-    def date_time(self, **_: Any) -> dict[str, Any]:
+    def date_time(self, call: HookCall) -> HookResult:
         return self.device_clock.values()
 
-    def set_date_time(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+    def set_date_time(self, call: HookCall) -> HookResult:
         try:
-            self.device_clock.set(body)
+            self.device_clock.set(call.body or {})
         except DateTimeError as error:
             raise api.ApiError("invalid_date_time", reason=str(error)) from None
         return self.device_clock.values()

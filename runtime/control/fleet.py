@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence, overload
 from urllib.parse import parse_qs
 
 from ...generated.handler import error_response
@@ -72,7 +72,16 @@ def _whole_number(text: str) -> int | None:
     return None
 
 
+@overload
+def _query(request: Request, name: str, default: int) -> int: ...
+
+
+@overload
+def _query(request: Request, name: str, default: None) -> int | None: ...
+
+
 def _query(request: Request, name: str, default: int | None) -> int | None:
+    """A query option that is a whole number, or `default` when the query does not give it."""
     values = parse_qs(request.target.partition("?")[2]).get(name)
     if not values:
         return default
@@ -88,7 +97,12 @@ def _query(request: Request, name: str, default: int | None) -> int | None:
 
 def _seconds(request: Request, what: str) -> float:
     seconds = json_body(request, what).get("seconds")
-    if not (json_type(seconds, NUMBER) and finite_number(seconds) and seconds >= 0):
+    if not (
+        isinstance(seconds, (int, float))
+        and json_type(seconds, NUMBER)
+        and finite_number(seconds)
+        and seconds >= 0
+    ):
         raise ApiError("invalid_body", object=what, reason="seconds must be a finite number >= 0")
     return float(seconds)
 

@@ -24,13 +24,23 @@ PRIMITIVES: dict[str, type | tuple[type, ...]] = {
 }
 # Characters XML 1.0 cannot carry, even escaped: they are written as U+FFFD.
 XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Dates of the calendar from 1970 to 2099, the years the device's clock keeps: MM-dd of a month that has
+# that day, and the 29th of February of the leap years (every fourth year in that span, 2000 included).
+_YEAR = r"(19[7-9]\d|20\d\d)"
+_LEAP_YEAR = r"(19(7[26]|8[048]|9[26])|20([02468][048]|[13579][26]))"
+_MONTH_DAY = r"((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)|02-(0[1-9]|1\d|2[0-8]))"
+_HOUR = r"([01]\d|2[0-3])"
+_TIME = rf"{_HOUR}:[0-5]\d"
 # The device's string formats, as patterns a value must match.
 FORMATS = {
     "uuid": re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"),
-    "date": re.compile(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])-\d{4}"),  # MM-dd-yyyy
-    "time": re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),  # HH:mm:ss
+    "date": re.compile(rf"{_MONTH_DAY}-{_YEAR}|02-29-{_LEAP_YEAR}"),  # MM-dd-yyyy
+    "time": re.compile(rf"{_TIME}:[0-5]\d"),  # HH:mm:ss
     "datetime": re.compile(r"(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/\d{4} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),
-    "iso-datetime": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?"),
+    # yyyy-MM-ddTHH:mm[:ss[.f]] and an offset (Z, or ±HH:mm below 24 hours), as datetime.fromisoformat reads it.
+    "iso-datetime": re.compile(
+        rf"({_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)T{_TIME}(:[0-5]\d(\.\d+)?)?(Z|[+-]{_HOUR}:?[0-5]\d)?"
+    ),
     # A name that stays in its folder (no `/`, no `\\`, no `..`), of at most 255 characters (a file system's).
     "file-name": re.compile(r"(?![\s\S]*\.\.)[^/\\]{1,255}"),
 }
@@ -149,7 +159,7 @@ class Kind:
     """The type of a property or an array's items, as the spec declares it."""
 
     type: str  # integer, number, string, boolean, enum, object, link or array
-    values: tuple[str, ...] = ()  # an enum's closed list
+    values: tuple[str | int, ...] = ()  # an enum's closed list, or the values an integer may take
     object: str | None = None  # an object's name, resolved through the codec registry
     items: Kind | None = None  # an array's items
     item_element: str = "Item"  # the XML element of each item of an array
@@ -161,8 +171,22 @@ class Kind:
         if self.type == "array" and self.items is not None:
             return f"an array of {self.items.describe()}"
         if self.type == "enum":
-            return f"one of {', '.join(self.values)}"
+            return f"one of {', '.join(map(str, self.values))}"
         return self.object or self.type
+
+    @property
+    def object_name(self) -> str:
+        """The object of an object kind (the spec's loader sees that it has one)."""
+        if self.object is None:
+            raise TypeError(f"a kind of type {self.type} names no object")
+        return self.object
+
+    @property
+    def item_kind(self) -> Kind:
+        """The kind of an array's items (the spec's loader sees that it has one)."""
+        if self.items is None:
+            raise TypeError(f"a kind of type {self.type} has no items")
+        return self.items
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,9 +264,9 @@ class Codec:
         if value is None:
             return None
         if kind.type == "object":
-            return self.registry[kind.object].json_value(value)
+            return self.registry[kind.object_name].json_value(value)
         if kind.type == "array":
-            return [self._json_of(kind.items, item) for item in value]
+            return [self._json_of(kind.item_kind, item) for item in value]
         if kind.type == "link":
             return {key: value.get(key, "") for key, _ in LINK_KEYS}
         return value
@@ -267,7 +291,7 @@ class Codec:
 
     def _xml_of(self, kind: Kind, element: str, value: Any) -> list[str]:
         if kind.type == "object":
-            return self.registry[kind.object].xml_lines(element, value or {})
+            return self.registry[kind.object_name].xml_lines(element, value or {})
         if kind.type == "link":
             value = value or {}
             return [
@@ -277,7 +301,7 @@ class Codec:
             ]
         if kind.type == "array":
             items = [
-                line for item in value or () for line in self._xml_of(kind.items, kind.item_element, item)
+                line for item in value or () for line in self._xml_of(kind.item_kind, kind.item_element, item)
             ]
             return [f"<{element}>", *items, f"</{element}>"] if items else [f"<{element} />"]
         content = xml_text(text(value))
@@ -329,12 +353,12 @@ class Codec:
 
     def _check_json(self, kind: Kind, value: Any, place: str, read_only: bool = False) -> Any:
         if kind.type == "object":
-            return self.registry[kind.object].read_json(value, place, read_only)
+            return self.registry[kind.object_name].read_json(value, place, read_only)
         if kind.type == "array":
             if not isinstance(value, list):
                 raise BodyError(f"{place} must be {kind.describe()}, got {_json_type(value)}")
             return [
-                self._check_json(kind.items, item, f"{place}[{index}]", read_only)
+                self._check_json(kind.item_kind, item, f"{place}[{index}]", read_only)
                 for index, item in enumerate(value)
             ]
         if kind.type == "link":
@@ -375,9 +399,9 @@ class Codec:
 
     def _from_element(self, kind: Kind, element: ElementTree.Element) -> Any:
         if kind.type == "object":
-            return self.registry[kind.object].read_xml(element)
+            return self.registry[kind.object_name].read_xml(element)
         if kind.type == "array":
-            return [self._from_element(kind.items, item) for item in element]
+            return [self._from_element(kind.item_kind, item) for item in element]
         if kind.type == "link":
             found = {ascii_fold(child.tag): child.text or "" for child in element}
             return {key: found.get(key, "") for key, _ in LINK_KEYS}
@@ -394,7 +418,7 @@ def check_primitive(kind: Kind, value: Any, place: str) -> Any:
     """`value` if it is a valid value of a primitive or enum kind, else a BodyError saying why."""
     if kind.type == "enum":
         if value not in kind.values:
-            raise BodyError(f"{place} must be one of {', '.join(kind.values)}, got {value!r}")
+            raise BodyError(f"{place} must be one of {', '.join(map(str, kind.values))}, got {value!r}")
         return value
     if is_type(value, "number") and not finite_number(value):
         raise BodyError(f"{place} is beyond the range of a number")
@@ -406,6 +430,8 @@ def check_primitive(kind: Kind, value: Any, place: str) -> Any:
         low = "" if kind.minimum is None else f" from {kind.minimum}"
         high = "" if kind.maximum is None else f" to {kind.maximum}"
         raise BodyError(f"{place} must be{low}{high}, got {value}")
+    if kind.values and value not in kind.values:  # an integer of a closed list
+        raise BodyError(f"{place} must be one of {', '.join(map(str, kind.values))}, got {value}")
     if kind.format in FORMATS and not FORMATS[kind.format].fullmatch(value):
         raise BodyError(f"{place} must be a {kind.format} ({FORMAT_EXAMPLES[kind.format]}), got {value!r}")
     return value
@@ -413,10 +439,10 @@ def check_primitive(kind: Kind, value: Any, place: str) -> Any:
 
 FORMAT_EXAMPLES = {
     "uuid": "c83b7cd2-e5df-4dcc-9e9e-301927c76a30",
-    "date": "MM-dd-yyyy",
+    "date": "MM-dd-yyyy, a day of the calendar from 1970 to 2099",
     "time": "HH:mm:ss",
     "datetime": "MM/dd/yyyy HH:mm:ss",
-    "iso-datetime": "ISO 8601, e.g. 2026-12-01T10:00:00Z",
+    "iso-datetime": "ISO 8601 from 1970 to 2099, e.g. 2026-12-01T10:00:00Z",
     "file-name": "a name of 1 to 255 characters without /, \\ or ..",
 }
 
@@ -460,7 +486,7 @@ def parse_parameter(kind: Kind, value: str) -> Any:
         return number
     if kind.type == "enum":
         # The vendor writes kebab-case where clients also send camelCase: both name the same value.
-        folded = {ascii_fold(camel_case(v)): v for v in kind.values}
+        folded = {ascii_fold(camel_case(str(v))): v for v in kind.values}
         found = folded.get(ascii_fold(camel_case(value)))
         if found is None:
             raise ValueError(value)

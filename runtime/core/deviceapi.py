@@ -12,7 +12,7 @@ without touching a socket, so any serving core can use it. The host provides:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 from urllib.parse import parse_qsl, quote, unquote
 
 from .codec import BodyError, Codec, Field, Kind, ascii_fold, parse_parameter
@@ -61,6 +61,35 @@ class Route:
     xml_root: str | None  # the root element of an array answer
     behaviour: Mapping[str, str]  # what answers it in the runtime: {kind: ..., ...}
     seed: tuple[Mapping[str, Any], ...] = ()  # a collection's initial members, by property name
+    exclusive: tuple[tuple[str, ...], ...] = ()  # groups of request properties a body gives one of at most
+
+    @property
+    def answers(self) -> Codec:
+        """The object the route answers (one that answers values has it: the spec's loader sees to it)."""
+        if self.response is None:
+            raise TypeError(f"{self.operation} answers no object")
+        return self.response
+
+    @property
+    def reads(self) -> Codec:
+        """The object of the route's request body (one that takes a body has it)."""
+        if self.request is None:
+            raise TypeError(f"{self.operation} takes no body")
+        return self.request
+
+
+class Host(Protocol):
+    """What answers a device API's requests beside the request path: the emulator of one device."""
+
+    revision: tuple[int, int]  # the API revision it serves
+
+    def negotiate(self, accept: str | None) -> str | None:
+        """The media type the Accept header asks for, None when none can be given."""
+        ...
+
+    def invoke(self, route: Route, kwargs: dict[str, Any], body: dict[str, Any] | None, binary: bool) -> Any:
+        """The values answering `route` (by property name), the bytes asked for, or None: not found."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +183,7 @@ class DeviceApi:
     def negotiated_error(
         self,
         request: Request,
-        host: Any,
+        host: Host,
         key: str,
         headers: list[tuple[str, str]] | None = None,
         **fields: Any,
@@ -166,7 +195,7 @@ class DeviceApi:
             media_type = host.negotiate(request.headers.get("Accept")) or self.json
         return self.error_response(key, media_type, headers, **fields)
 
-    def handle(self, request: Request, host: Any) -> Response:
+    def handle(self, request: Request, host: Host) -> Response:
         """Answer one device-API request (the target starts with the base path or is not found)."""
         key = None
         accept = request.headers.get("Accept")
@@ -204,7 +233,7 @@ class DeviceApi:
         return self._answer(plan, request, host, body)
 
     def _media_type(
-        self, options: dict[str, list[str]], request: Request, host: Any
+        self, options: dict[str, list[str]], request: Request, host: Host
     ) -> tuple[str | None, str]:
         """The media type to answer with (None: nothing acceptable) and the one errors use."""
         if options and self.encode_option in options:
@@ -242,7 +271,7 @@ class DeviceApi:
     def _plan(
         self,
         request: Request,
-        host: Any,
+        host: Host,
         path: str,
         options: dict[str, list[str]],
         media_type: str | None,
@@ -302,7 +331,7 @@ class DeviceApi:
             path,
         )
 
-    def _answer(self, plan: _Plan, request: Request, host: Any, body: dict[str, Any] | None) -> Response:
+    def _answer(self, plan: _Plan, request: Request, host: Host, body: dict[str, Any] | None) -> Response:
         """The answer of a planned request, from the backend's values."""
         route = plan.route
         headers = list(plan.headers)
@@ -316,19 +345,21 @@ class DeviceApi:
                 return Response(200, values, self.binary_media_type, headers)
             if route.shape == "none":
                 return Response(204, b"", None, headers)
+            codec = route.answers
             if route.status == 201:
-                key = route.response.field(route.behaviour["key"])
-                headers.append(("Location", f"{plan.path.rstrip('/')}/{_segment(str(values[key.name]))}"))
+                key = codec.field(route.behaviour["key"])
+                name = key.name if key is not None else route.behaviour["key"]
+                headers.append(("Location", f"{plan.path.rstrip('/')}/{_segment(str(values[name]))}"))
             if route.shape == "array":
-                encoded = route.response.encode_list(plan.encoding, values, route.xml_root)
+                encoded = codec.encode_list(plan.encoding, values, route.xml_root or codec.element)
                 return Response(route.status, encoded, plan.content_type, headers)
             if plan.property_name is not None:
                 if plan.field is None:
-                    raise ApiError("property_not_found", object=route.response.name, name=plan.property_name)
+                    raise ApiError("property_not_found", object=codec.name, name=plan.property_name)
                 if plan.asked == VALUE:
-                    raw = route.response.raw(plan.field, values)
+                    raw = codec.raw(plan.field, values)
                     return Response(200, raw, self.value_content_type, headers)
-            encoded = route.response.encode(plan.encoding, values, plan.selected)
+            encoded = codec.encode(plan.encoding, values, plan.selected)
             return Response(route.status, encoded, plan.content_type, headers)
         except ApiError as error:
             return self.error_response(
@@ -337,7 +368,7 @@ class DeviceApi:
 
     def _read_body(self, request: Request, route: Route, revision: tuple[int, int]) -> dict[str, Any]:
         """The request body as the route's request object, or the spec's 415 / 400."""
-        codec = route.request
+        codec = route.reads
         content_type = request.headers.get("Content-Type") or ""
         media_type = content_type.split(";")[0].strip().lower()
         xml_accepted = route.xml_body_revision is not None and revision >= route.xml_body_revision
@@ -347,11 +378,19 @@ class DeviceApi:
                 "unsupported_media_type", content_type=content_type, supported=", ".join(supported)
             )
         try:
-            if media_type in self.json_media_types:
-                return codec.from_json(request.body)
-            return codec.from_xml(request.body)
+            values = (
+                codec.from_json(request.body)
+                if media_type in self.json_media_types
+                else codec.from_xml(request.body)
+            )
         except BodyError as error:
             raise ApiError("invalid_body", object=codec.name, reason=str(error)) from None
+        for group in route.exclusive:
+            given = [name for name in group if name in values]
+            if len(given) > 1:
+                reason = f"{' and '.join(given)} cannot be given together"
+                raise ApiError("invalid_body", object=codec.name, reason=reason)
+        return values
 
 
 # What a route's table entry answers: the route's own path, a property below an entity, or its raw value.
@@ -380,7 +419,11 @@ def _segment(value: str) -> str:
 def _successor_link(
     route: Route, arguments: dict[str, str], revision: tuple[int, int]
 ) -> list[tuple[str, str]]:
-    if route.successor_link is None or revision < route.successor_revision:
+    if (
+        route.successor_link is None
+        or route.successor_revision is None
+        or revision < route.successor_revision
+    ):
         return []
     if len(arguments) == 1:  # the usual case: one parameter, no mapping to build
         ((name, value),) = arguments.items()

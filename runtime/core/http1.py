@@ -122,7 +122,18 @@ class _Head:
         "chunked",
     )
 
-    def __init__(self, method, target, version, headers, request_line, close, keep_alive, length, chunked):
+    def __init__(
+        self,
+        method: str,
+        target: str,
+        version: str,
+        headers: Headers,
+        request_line: str,
+        close: bool,
+        keep_alive: bool,
+        length: int,
+        chunked: bool,
+    ) -> None:
         self.method, self.target, self.version, self.headers = method, target, version, headers
         self.request_line, self.close, self.keep_alive = request_line, close, keep_alive
         self.length, self.chunked = length, chunked
@@ -206,7 +217,7 @@ class RequestReader:
             self._scanned = 0
             return None
         # Empty lines before a request are ignored (RFC 9112 section 2.2).
-        if buffer[:1] in (b"\r", b"\n"):
+        if buffer.startswith((b"\r", b"\n")):
             skip = 0
             while buffer[skip : skip + 2] == b"\r\n" or buffer[skip : skip + 1] == b"\n":
                 skip += 2 if buffer[skip : skip + 1] == b"\r" else 1
@@ -339,7 +350,7 @@ class RequestReader:
                 del buffer[:1]
             elif buffer[:2] == b"\r\n":
                 del buffer[:2]
-            elif len(buffer) < 2 and buffer in (b"", b"\r"):
+            elif not buffer or buffer == b"\r":
                 return None
             else:
                 raise _bad("a chunk does not end with CRLF")

@@ -16,12 +16,13 @@ import ssl
 import sys
 import threading
 from http.cookies import SimpleCookie
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Self, Sequence, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 # One subcommand: (command, client method, help, positional parameters, options as (flag, keyword, is a
 # list), whether it takes --select).
 Command = tuple[str, str, str, Sequence[str], Sequence[tuple[str, str, bool]], bool]
+C = TypeVar("C", bound="ClientBase")  # a generated client
 
 
 class EclypseError(Exception):
@@ -97,7 +98,7 @@ class ClientBase:
             connection.close()
             self._local.connection = None
 
-    def __enter__(self) -> ClientBase:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -241,7 +242,7 @@ def parser(default_url: str, commands: Iterable[Command]) -> tuple[argparse.Argu
     return parser, subparsers
 
 
-def client_of(args: argparse.Namespace, client_class: Callable[..., ClientBase]) -> ClientBase:
+def client_of(args: argparse.Namespace, client_class: Callable[..., C]) -> C:
     """The client the command line's options describe."""
     name, _, password = (args.user or "").partition(":")
     return client_class(

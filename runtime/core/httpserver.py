@@ -10,14 +10,30 @@ Its server provides `respond(request)` (None means: close the connection without
 
 from __future__ import annotations
 
+import socket
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, Callable, Protocol, cast
 
 from .deviceapi import DeviceApi
-from .http1 import CONTINUE_BYTES, Continue, Refusal, RequestReader
+from .http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
 from .wire import Request, Response, ResponseWriter, origin_form
 
 READ_SIZE = 65536
+
+
+class Serving(Protocol):
+    """What the handler's server provides (runtime/serving/threads.py `EmulatorHTTPServer`)."""
+
+    idle_timeout: float
+    write_timeout: float
+    max_body_size: int
+    log_access: Callable[[str], None] | None
+
+    def respond(self, request: Request) -> Response | None: ...
+
+    def request_begun(self, connection: socket.socket) -> None: ...
+
+    def request_read(self, connection: socket.socket) -> None: ...
 
 
 class DeviceRequestHandler(BaseHTTPRequestHandler):
@@ -29,10 +45,11 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def setup(self) -> None:
-        # An idle or dribbling connection must not hold its thread forever.
-        self.timeout = self.server.idle_timeout
+        self.serving = cast(Serving, self.server)
         super().setup()
-        self.reader = RequestReader(self.server.max_body_size)
+        # An idle or dribbling connection must not hold its thread forever.
+        self.connection.settimeout(self.serving.idle_timeout)
+        self.reader = RequestReader(self.serving.max_body_size)
         self.command, self.path, self.requestline, self.request_version = "", "", "-", "HTTP/1.1"
 
     def handle_one_request(self) -> None:
@@ -46,9 +63,9 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
             self.refuse(event.key, **event.fields)
             return
         self.command, self.path, self.request_version = event.method, event.target, event.version
-        self.headers = event.headers
+        self.headers = event.headers  # type: ignore[assignment]  # http.server types it a Message; this reads alike
         self.close_connection = event.close
-        response = self.server.respond(
+        response = self.serving.respond(
             Request(event.method, origin_form(event.target), event.headers, event.body)
         )
         if response is None:  # the server chose to hang up without answering
@@ -56,7 +73,7 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
             return
         self.send(response, event.keep_alive)
 
-    def next_event(self) -> Any:
+    def next_event(self) -> RequestEvent | Refusal | None:
         """The next request or refusal from the connection, None if there is none. The first byte is
         awaited under the idle timeout; from then on the server's watchdog gives the request a deadline."""
         reader, rfile = self.reader, self.rfile
@@ -66,7 +83,7 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
                 if not data:
                     return None
                 reader.feed(data)
-            self.server.request_begun(self.connection)
+            self.serving.request_begun(self.connection)
             while True:
                 event = reader.next_event()
                 if isinstance(event, Continue):
@@ -81,7 +98,7 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
         except OSError:  # a timeout, a reset, or the watchdog's hang-up
             return None
         finally:
-            self.server.request_read(self.connection)
+            self.serving.request_read(self.connection)
 
     def refuse(self, key: str, **fields: Any) -> None:
         """Answer an error about the request's framing and close: what follows cannot be trusted."""
@@ -92,14 +109,14 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
         data = self.writer.bytes(response, self.command == "HEAD", self.close_connection, keep_alive)
         try:
             # A client that does not read its answers is dropped after the server's write timeout.
-            self.connection.settimeout(getattr(self.server, "write_timeout", self.timeout))
+            self.connection.settimeout(self.serving.write_timeout)
             self.wfile.write(data)
-            self.connection.settimeout(self.timeout)
+            self.connection.settimeout(self.serving.idle_timeout)
         except OSError:
             self.close_connection = True  # the client hung up: there is no one to tell
-        if self.server.log_access is not None:
+        if self.serving.log_access is not None:
             line = f'{self.address_string()} "{self.requestline}" {response.status} {len(response.body)}'
-            self.server.log_access(line)
+            self.serving.log_access(line)
 
     def parse_request(self) -> bool:
         raise NotImplementedError("requests are read by http1.RequestReader")

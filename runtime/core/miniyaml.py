@@ -51,7 +51,7 @@ MAX_DEPTH = 100  # nested collections; a configuration file needs a handful
 
 def loads(text: str) -> Any:
     """The value of a YAML document; YamlError for what this reader does not read."""
-    lines = []
+    lines: list[_Line] = []
     for number, raw in enumerate(text.splitlines(), 1):
         if "\t" in raw[: len(raw) - len(raw.lstrip(" "))]:
             raise YamlError(number, "indentation with a tab")

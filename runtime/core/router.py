@@ -94,7 +94,8 @@ class Router:
         # comes first, whatever the order the routes were added in (`v{n}.json` before `v{n}` and `{n}`).
         found: list[tuple[int, list[Entry], tuple[str, ...]]] = []
         pending: list[tuple[_Node, int, tuple[str, ...], int]] = []
-        node, depth, values, literal = self._root, 0, (), 0
+        values: tuple[str, ...] = ()
+        node, depth, literal = self._root, 0, 0
         while True:
             if node.rest is not None and depth < last:  # it takes the rest, at least one segment
                 found.append((literal, node.rest.entries, values + ("/".join(segments[depth:]),)))

@@ -12,14 +12,23 @@ import email.utils
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Protocol
+
+
+class HeaderFields(Protocol):
+    """A request's header fields, read case-insensitively: `http1.Headers` as read from the wire, or a
+    mapping (a test's dict)."""
+
+    def get(self, name: str, /) -> str | None: ...
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
 
 
 @dataclass(slots=True)
 class Request:
     method: str
     target: str
-    headers: Mapping[str, str]
+    headers: HeaderFields
     body: bytes = b""
 
 

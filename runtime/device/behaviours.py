@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 
 from ...generated import handler as api
 from ..core.deviceapi import Route
-from .feature import Hook
+from .feature import Hook, HookCall
 from .resources import MAX_MEMBERS, Resource, resource_of
 from .store import StateStore
 
@@ -41,18 +41,18 @@ class Behaviours:
         if missing:
             raise ValueError(f"the spec names hooks the runtime lacks: {', '.join(missing)}")
 
-    def invoke(self, route: Any, kwargs: dict[str, Any], body: dict[str, Any] | None, binary: bool) -> Any:
+    def invoke(self, route: Route, kwargs: dict[str, Any], body: dict[str, Any] | None, binary: bool) -> Any:
         """The values answering `route` (None: no such entity or member)."""
         kind = route.behaviour["kind"]
         if kind == "hook":
-            return self.hooks[route.behaviour["hook"]](route=route, body=body, binary=binary, **kwargs)
+            return self.hooks[route.behaviour["hook"]](HookCall(route, body, binary, kwargs))
         if kind == "job":
             return self.start_job(route, body or {})
         if kind == "entity":
             return self.entity(route, kwargs, body)
         return self.collection(route, kwargs, body)
 
-    def entity(self, route: Any, kwargs: dict[str, Any], body: dict[str, Any] | None) -> dict[str, Any]:
+    def entity(self, route: Route, kwargs: dict[str, Any], body: dict[str, Any] | None) -> dict[str, Any]:
         resource = resource_of(route, kwargs)
         if body is None:
             return resource.read(self.store.get)
@@ -62,7 +62,7 @@ class Behaviours:
             resource.write(self.store, values)
         return values
 
-    def _check_room(self, route: Any, resource: Resource) -> None:
+    def _check_room(self, route: Route, resource: Resource) -> None:
         """A route with path parameters (`mstp-ports/{id}/`) keeps at most MAX_ENTITIES entities: each id
         written is stored, and ids are many."""
         family = route.path.partition("{")[0]
@@ -73,7 +73,7 @@ class Behaviours:
                 "conflict", reason=f"the device keeps at most {MAX_ENTITIES} entities of {route.path}"
             )
 
-    def collection(self, route: Any, kwargs: dict[str, Any], body: dict[str, Any] | None) -> Any:
+    def collection(self, route: Route, kwargs: dict[str, Any], body: dict[str, Any] | None) -> Any:
         resource = resource_of(route, kwargs)
         if route.method == "GET":
             return resource.read(self.store.get)
@@ -91,7 +91,7 @@ class Behaviours:
         return found
 
     def _create(self, collection: Resource, body: dict[str, Any]) -> dict[str, Any]:
-        created, key = {**collection.codec.defaults(), **body}, collection.key
+        created, key = {**collection.codec.defaults(), **body}, collection.key or ""
         members = collection.read(self.store.get)
         if len(members) >= MAX_MEMBERS:
             raise api.ApiError("conflict", reason=f"a collection holds at most {MAX_MEMBERS} members")

@@ -117,10 +117,12 @@ class Emulator:
         try:
             for kind in FEATURES:
                 given = kind.options(**next(kinds)) if kind.options is not None else None
-                self._features[kind] = kind(self, given)  # type: ignore[call-arg]  # each takes (device, options)
+                self._features[kind] = kind(self, given)
         except BaseException:
             self.close()
             raise
+        # The features that may be busy (those overriding Feature.busy): asked on every request.
+        self._busy = [f for f in self._features.values() if type(f).busy is not Feature.busy]
         self.behaviours = Behaviours(self._hooks(), self.state, self.feature(JobsFeature).start)
         self.negotiate = Negotiator(api.MEDIA_TYPES).negotiate
         self._openapi: bytes | None = None
@@ -166,8 +168,10 @@ class Emulator:
 
     @property
     def blocking(self) -> bool:
-        """Whether answering a change may block on file I/O (an event loop then answers it in a thread)."""
-        return self.file is not None
+        """Whether an answer may take long: a change may block on file I/O, and a feature may be busy (a read
+        of the backup files settles the backups that ended, thousands maybe). An event loop then answers in
+        a worker thread."""
+        return self.file is not None or any(feature.busy() for feature in self._busy)
 
     # Answering
 
@@ -208,6 +212,7 @@ class Emulator:
             if rebooting:
                 faults.journal.record(request, 0 if instead is None else instead.status)
                 return instead, 0.0
+        response: Response | None
         try:
             added = self.feature(AuthFeature).authenticate(request)
             if added is None:

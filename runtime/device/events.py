@@ -22,9 +22,10 @@ class Events:
     """Subscribers by event name, called in the order they subscribed, in the emitter's thread."""
 
     def __init__(self) -> None:
-        self._subscribers: dict[str, list[Callable[..., None]]] = {}
+        self._subscribers: dict[str, list[Callable[..., object]]] = {}
 
-    def subscribe(self, event: str, subscriber: Callable[..., None]) -> None:
+    def subscribe(self, event: str, subscriber: Callable[..., object]) -> None:
+        """Call `subscriber(**details)` on each `event` (what it answers is not used)."""
         self._subscribers.setdefault(event, []).append(subscriber)
 
     def emit(self, event: str, **details: Any) -> None:

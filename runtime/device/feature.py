@@ -26,14 +26,22 @@ from .store import SqliteStore, StateStore
 F = TypeVar("F", bound="Feature")
 
 
-class Hook(Protocol):
-    """A hook: called with the route, the request body's values (None without a body), whether raw bytes
-    are asked for (encode=bin) and the path and query parameters by keyword; answers the values of the
-    response's object by property name (None: no such entity), or the bytes asked for."""
+@dataclass(frozen=True, slots=True)
+class HookCall:
+    """What a hook is called with: the route, the request body's values by property name (None without a
+    body), whether raw bytes are asked for (encode=bin), and the path and query parameters by their
+    Python names (`job_id`)."""
 
-    def __call__(
-        self, *, route: Route, body: dict[str, Any] | None, binary: bool, **parameters: Any
-    ) -> Any: ...
+    route: Route
+    body: dict[str, Any] | None
+    binary: bool
+    parameters: Mapping[str, Any]
+
+
+# What a hook answers: the values of the response's object by property name (a list of them for an array;
+# None: no such entity), or the bytes asked for.
+HookResult = dict[str, Any] | list[dict[str, Any]] | bytes | None
+Hook = Callable[[HookCall], HookResult]
 
 
 class Device(Protocol):
@@ -112,6 +120,13 @@ class Feature:
     options: ClassVar[type | None] = None
     operations: ClassVar[tuple[Operation, ...]] = ()
 
+    def __init__(self, device: Device, options: Any) -> None:
+        """Made when the device assembles itself: `options` are an instance of the `options` dataclass."""
+
     def hooks(self) -> Mapping[str, Hook]:
         """The hooks this feature provides, by the name the spec gives them."""
         return {}
+
+    def busy(self) -> bool:
+        """Whether an answer may take long now (an event loop then answers in a worker thread)."""
+        return False

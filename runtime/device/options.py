@@ -41,7 +41,7 @@ class DeviceOptions:
     device_data: str | Path | Mapping[str, Any] | None = option(
         flag="--device-data",
         metavar="FILE",
-        help="initial resource values: a YAML or JSON mapping of device paths to values (see the README)",
+        help="initial resource values: a YAML or JSON mapping of device paths to values (see docs/serving.md)",
         fleet=True,
         read=device_paths,
     )

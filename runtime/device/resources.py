@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from ...generated import handler as api
-from ..core.codec import BodyError, parse_parameter
-from ..core.deviceapi import OWN
+from ..core.codec import BodyError, Codec, parse_parameter
+from ..core.deviceapi import OWN, Parameter, Route
 
 from .store import StateStore, normal_path
 
@@ -27,13 +27,13 @@ MAX_MEMBERS = 1024  # of one collection: each change stores the whole list
 PARAMETER = re.compile(r"\{([^{}]*)\}")
 
 
-def concrete_path(route: Any, kwargs: Mapping[str, Any]) -> str:
+def concrete_path(route: Route, kwargs: Mapping[str, Any]) -> str:
     """The route's path with its path parameters filled, without a trailing slash: a state key."""
     by_name = {p.name: kwargs.get(p.attr) for p in route.parameters if p.location == "path"}
     return PARAMETER.sub(lambda m: str(by_name[m.group(1)]), route.path).rstrip("/")
 
 
-def member_parameter(route: Any) -> Any | None:
+def member_parameter(route: Route) -> Parameter | None:
     """A collection route's member key parameter: the path's last segment when it is a parameter."""
     last = route.path.rstrip("/").rsplit("/", 1)[-1]
     found = PARAMETER.fullmatch(last)
@@ -45,10 +45,18 @@ class Resource:
     """One stored resource: an entity, a collection (a list of members), or one member of a collection."""
 
     path: str  # the state key: an entity's or a collection's device path
-    codec: Any  # the generated Codec of the object (of each member, for a collection)
+    # The generated Codec of the object (of each member, for a collection); None: a route that names none
+    # (a member's DELETE), which only addresses.
+    object_codec: Codec | None
     key: str | None = None  # a collection's key property (None: an entity)
     member: Any = None  # a member's key value (None: the entity, or the whole collection)
     seed: tuple[Mapping[str, Any], ...] = ()  # a collection's initial members (the spec's `seed:`)
+
+    @property
+    def codec(self) -> Codec:
+        if self.object_codec is None:
+            raise TypeError(f"the resource at {self.path} names no object")
+        return self.object_codec
 
     def read(self, get: Callable[[str, Callable[[], Any]], Any]) -> Any:
         """The values, read with a StateStore's `get` (or `seed`); None: no such member."""
@@ -62,7 +70,7 @@ class Resource:
         return [copy.deepcopy(dict(member)) for member in self.seed]
 
     def _is_member(self, values: dict[str, Any]) -> bool:
-        return str(values.get(self.key)) == str(self.member)
+        return self.key is not None and str(values.get(self.key)) == str(self.member)
 
     def document(self, values: Any) -> Any:
         """The values as the device's JSON shows them (wire keys)."""
@@ -129,7 +137,7 @@ class Resource:
             self.write(store, seeded)
 
 
-def resource_of(route: Any, kwargs: Mapping[str, Any]) -> Resource:
+def resource_of(route: Route, kwargs: Mapping[str, Any]) -> Resource:
     """What an entity or collection route with these path arguments addresses."""
     codec = route.response or route.request
     if route.behaviour["kind"] == "entity":
@@ -141,7 +149,7 @@ def resource_of(route: Any, kwargs: Mapping[str, Any]) -> Resource:
     return Resource(path, codec, key, kwargs[member.attr], route.seed)
 
 
-def _arguments(route: Any, values: Mapping[str, str]) -> dict[str, Any] | None:
+def _arguments(route: Route, values: Mapping[str, str]) -> dict[str, Any] | None:
     """The route's keyword arguments from its path parameters' text, None when one is not of its kind."""
     kwargs = {}
     for p in route.parameters:

@@ -74,6 +74,7 @@ class SqliteStore:
                 f"cannot use {self.path} as a state file: a newer version of the emulator wrote it "
                 f"(schema {version}; this version reads schemas up to {SCHEMA_VERSION})"
             )
+        steps: tuple[str, ...]
         if not tables:
             steps = (f"CREATE TABLE jobs ({', '.join((*JOBS_V0, JOB_TYPE))})", RESOURCES)
         elif version == 0 and tables == {"jobs"} and self._columns() == COLUMNS[:-1]:

@@ -31,7 +31,7 @@ def add_fleet_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="serve the devices this fleet file lists (YAML, or CSV rows address,username,password): "
         "per device its address, users, API revision, TLS certificate, job defaults, device data, "
-        "fault schedule; see the README",
+        "fault schedule; see docs/fleets.md",
     )
     parser.add_argument(
         "--shard",

@@ -15,6 +15,7 @@ threads per device, without device faults.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import heapq
 import math
 import ssl
@@ -37,7 +38,7 @@ from ..reboot.feature import MAX_SECONDS, RebootFeature
 from ..serving.embedded import DeviceAddress, server_options
 from ..serving.evloop import SILENT, Listener, LoopHub
 from ..serving.options import ServingOptions
-from ..serving.threads import EmulatorHTTPServer
+from ..serving.threads import AcceptHub, EmulatorHTTPServer
 from ..serving.tls import TlsOptions, tls_context
 from .identity import with_identity
 
@@ -149,7 +150,7 @@ class FleetDevice(DeviceAddress):
 
     @property
     def device_data(self) -> Mapping[str, Any]:
-        return self.config.device_data  # type: ignore[no-any-return]  # DeviceConfig is made at import
+        return self.config.device_data
 
     @property
     def condition(self) -> str:
@@ -169,9 +170,16 @@ class FleetDevice(DeviceAddress):
 
     # Device faults: on the loop's thread (Fleet runs them there).
 
+    @property
+    def listening(self) -> Listener:
+        """The device's listener, which device faults need (the asyncio core's)."""
+        if self.listener is None:
+            raise RuntimeError("device faults need the asyncio core, serving")
+        return self.listener
+
     def go_offline(self) -> None:
         self.hung = False
-        self.listener.close()
+        self.listening.close()
         self.emulator.events.emit(OFFLINE)
 
     def hang(self) -> None:
@@ -196,25 +204,25 @@ class FleetDevice(DeviceAddress):
         if self.reboots.phase() != "down":
             return
         self.hung, self.down = False, True
-        self.listener.close()
+        self.listening.close()
         if not isinstance(self.emulator.clock, WatchedClock):
             wait = self.reboots.down_until - self.emulator.clock.now()
-            self.listener.hub.loop.call_later(max(0.0, wait), self.back_up)
+            self.listening.hub.loop.call_later(max(0.0, wait), self.back_up)
 
     def back_up(self) -> None:
         """Listen again once a reboot's down time has passed (the rest of its start is the device's 503)."""
         if self.down and self.reboots.phase() != "down":
             self.down = False
-            if not self.listener.listening:
-                self.listener.reopen()
+            if not self.listening.listening:
+                self.listening.reopen()
 
     def go_online(self) -> None:
         if self.hung:  # the requests it swallowed stay unanswered: their connections go
-            self.listener.drop_connections()
+            self.listening.drop_connections()
         self.hung = self.down = False
         self.reboots.cancel()
-        if not self.listener.listening:
-            self.listener.reopen()
+        if not self.listening.listening:
+            self.listening.reopen()
         self.emulator.events.emit(ONLINE)
 
     def apply(self, action: str, seconds: float = 0.0) -> None:
@@ -289,6 +297,7 @@ class Fleet:
         self.failed: FleetDevice | None = None  # the device whose address could not be listened on
         self.control_listener: Listener | None = None
         self._servers: list[EmulatorHTTPServer] = []
+        self.accepter: AcceptHub | None = None  # the threads core's one accepting thread
         self._threads: list[threading.Thread] = []
 
     def _emulator(self, config: Any, tls: ssl.SSLContext | None) -> Emulator:
@@ -337,10 +346,12 @@ class Fleet:
             self._servers.append(server)
             device.port = server.server_address[1]
         self.failed = None
-        for server in self._servers:
-            thread = threading.Thread(target=server.serve_forever, name="eclypse-emulator", daemon=True)
-            self._threads.append(thread)
-            thread.start()
+        self.accepter = AcceptHub(self._servers)
+        thread = threading.Thread(
+            target=self.accepter.serve_forever, name="eclypse-fleet-accept", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
 
     def stop(self) -> None:
         serving = bool(self._threads)  # a failed start listened, but did not serve
@@ -348,12 +359,9 @@ class Fleet:
             if serving:
                 self.hub.shutdown()
             self.hub.server_close()
-        if serving:  # each waits up to its poll interval: all at once, not one after the other
-            stoppers = [threading.Thread(target=server.shutdown) for server in self._servers]
-            for stopper in stoppers:
-                stopper.start()
-            for stopper in stoppers:
-                stopper.join()
+        if serving and self.accepter is not None:
+            self.accepter.shutdown()
+        self.accepter = None
         for server in self._servers:
             server.server_close()
         for thread in self._threads:
@@ -383,7 +391,7 @@ class Fleet:
             device.started = device.emulator.clock.now()
             clock = device.emulator.clock
             if isinstance(clock, WatchedClock):
-                clock.moved = lambda device=device: self._moved(device)
+                clock.moved = functools.partial(self._moved, device)
             self._run_due(device)
 
     def _moved(self, device: FleetDevice) -> None:
@@ -394,7 +402,7 @@ class Fleet:
         device.back_up()
         for event in device.due():
             device.apply(event.action, event.seconds)
-        if device.schedule and not isinstance(device.emulator.clock, WatchedClock):
+        if device.schedule and self.hub is not None and not isinstance(device.emulator.clock, WatchedClock):
             wait = device.schedule[0].at - (device.emulator.clock.now() - device.started)
             self.hub.loop.call_later(max(0.0, wait), self._run_due, device)
 

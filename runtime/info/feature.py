@@ -4,11 +4,11 @@ device data. The web server's host name (/system/web-server) is the one /info/de
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Mapping
 
 from ...generated import handler as api
 from ..core.deviceapi import parse_revision
-from ..device.feature import Device, Feature, Hook
+from ..device.feature import Device, Feature, Hook, HookCall, HookResult
 from ..device.resources import Resource, resolve
 from ..device.store import StateStore
 
@@ -25,7 +25,7 @@ class InfoFeature(Feature):
     def hooks(self) -> Mapping[str, Hook]:
         return {"info": self.info, "web_server": self.web_server, "set_web_server": self.set_web_server}
 
-    def info(self, **_: Any) -> dict[str, Any]:
+    def info(self, call: HookCall) -> HookResult:
         # The links are the spec's defaults; the revision is the runtime's (--api-revision).
         return {"ApiRevision": self.api_revision}
 
@@ -34,10 +34,11 @@ class InfoFeature(Feature):
         assert found is not None, "the spec serves /info/device"
         return found
 
-    def web_server(self, **_: Any) -> dict[str, Any]:
+    def web_server(self, call: HookCall | None = None) -> HookResult:
         return {"Hostname": self._device_info().read(self.state.get)["Hostname"]}
 
-    def set_web_server(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+    def set_web_server(self, call: HookCall) -> HookResult:
+        body = call.body or {}
         if "Hostname" in body:
             if not HOST_NAME.fullmatch(body["Hostname"]):
                 reason = (

@@ -13,7 +13,7 @@ from ..core.options import option, positive, seconds
 from ..clock.feature import ClockFeature
 from ..core.wire import ApiError
 from ..device.events import REBOOT
-from ..device.feature import BodyField, Device, Feature, Hook, Operation
+from ..device.feature import BodyField, Device, Feature, Hook, HookCall, HookResult, Operation
 from .simulator import Job, JobSimulator, JobState, Scenario
 
 NUMBER = (int, float)
@@ -110,23 +110,23 @@ class JobsFeature(Feature):
     def hooks(self) -> Mapping[str, Hook]:
         return {"backup_job": self.backup_job, "job": self.job_resource, "cancel_job": self.cancel_job}
 
-    def backup_job(self, job_id: str, **_: Any) -> dict[str, Any] | None:
-        job = self.simulator.get(job_id)
+    def backup_job(self, call: HookCall) -> HookResult:
+        job = self.simulator.get(call.parameters["job_id"])
         if job is None:
             return None
         state = self.simulator.state(job)
         return {"Progress": state.progress, "Status": state.status}
 
-    def job_resource(self, job_id: str, **_: Any) -> dict[str, Any] | None:
-        job = self.simulator.get(job_id)
+    def job_resource(self, call: HookCall) -> HookResult:
+        job = self.simulator.get(call.parameters["job_id"])
         if job is None:
             return None
         state = self.simulator.state(job)
         # State is the emulator's choice (spec/objects.yaml): the values of the backup job's Status.
         return {"Progress": state.progress, "Type": job.type or self.backup_job_type, "State": state.status}
 
-    def cancel_job(self, job_id: str, **_: Any) -> dict[str, Any] | None:
-        job = self.simulator.get(job_id)
+    def cancel_job(self, call: HookCall) -> HookResult:
+        job = self.simulator.get(call.parameters["job_id"])
         if job is None:
             return None
         if not self.simulator.cancel(job):
@@ -138,7 +138,7 @@ class JobsFeature(Feature):
         job = self.simulator.create(
             data_types=tuple(body.get("DataTypes", ())), job_type=route.behaviour["type"]
         )
-        id_field = next(f for f in route.response.fields if f.kind.format == "uuid")
+        id_field = next(f for f in route.answers.fields if f.kind.format == "uuid")
         return {id_field.name: job.id}
 
     # Control operations

@@ -19,7 +19,7 @@ from ..clock.feature import ClockFeature
 from ..core.options import option, seconds
 from ..core.wire import Request, Response
 from ..device.events import REBOOT, RESET
-from ..device.feature import Device, Feature, Hook
+from ..device.feature import Device, Feature, Hook, HookCall, HookResult
 
 MAX_SECONDS = 86_400.0  # a day: longer is a device offline
 DEFAULT_REBOOT_SECONDS = 5.0  # the emulator's choice: a real controller takes longer, tests want less
@@ -69,7 +69,7 @@ class RebootFeature(Feature):
 
     def __init__(self, device: Device, options: RebootOptions) -> None:
         self.clock = device.feature(ClockFeature).clock
-        self.events, self.options = device.events, options
+        self.events, self.settings = device.events, options
         self.down_until = self.up_until = -math.inf
         self.kind: str | None = None  # of the last reboot
         device.events.subscribe(RESET, self.cancel)
@@ -79,17 +79,20 @@ class RebootFeature(Feature):
         self.down_until = self.up_until = -math.inf
 
     def hooks(self) -> Mapping[str, Hook]:
-        return {
-            "cold_start": lambda **_: self.reboot("cold"),
-            "warm_start": lambda **_: self.reboot("warm"),
-        }
+        return {"cold_start": self.cold_start, "warm_start": self.warm_start}
+
+    def cold_start(self, call: HookCall) -> HookResult:
+        return self.reboot("cold")
+
+    def warm_start(self, call: HookCall) -> HookResult:
+        return self.reboot("warm")
 
     def reboot(self, kind: str, down_seconds: float | None = None) -> dict[str, Any]:
         """Begin a reboot of this kind ("cold" or "warm"), down for `down_seconds` (default: the option's)."""
-        down = self.options.reboot_seconds if down_seconds is None else down_seconds
+        down = self.settings.reboot_seconds if down_seconds is None else down_seconds
         now = self.clock.now()
         self.down_until = now + down
-        self.up_until = self.down_until + self.options.starting_seconds
+        self.up_until = self.down_until + self.settings.starting_seconds
         self.kind = kind
         self.events.emit(REBOOT, kind=kind)
         return {}

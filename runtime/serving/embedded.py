@@ -93,11 +93,8 @@ class EmbeddedServer(DeviceAddress):
             raise ValueError(f"core must be one of {', '.join(CORES)}, not {self.serving.core!r}")
         if (tls_options.tls_cert is None) != (tls_options.tls_key is None):
             raise ValueError("HTTPS needs both tls_cert and tls_key")
-        tls = (
-            tls_context(tls_options.tls_cert, tls_options.tls_key)
-            if tls_options.tls_cert is not None
-            else None
-        )
+        cert, key = tls_options.tls_cert, tls_options.tls_key
+        tls = tls_context(cert, key) if cert is not None and key is not None else None
         self.emulator = Emulator(secure=tls is not None, **device)
         self.host, self.port = host, port
         self.scheme = "https" if tls is not None else "http"

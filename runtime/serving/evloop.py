@@ -25,7 +25,7 @@ import socket
 import ssl
 import threading
 import time
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, cast
 
 from ...generated import handler as api
 from ..core.http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
@@ -34,6 +34,9 @@ from ..core.wire import Request, Response, origin_form
 logger = logging.getLogger("runtime")
 
 INPUT_HIGH = 64 * 1024  # unanswered (pipelined) input bytes beyond which reading pauses
+# Threads for the answers that may block, made as needed and shared by every host of a loop, each host using
+# at most WORKERS_PER_HOST at a time (one waiting on a lock, another answering its other clients).
+WORKERS, WORKERS_PER_HOST = 16, 2
 OUTPUT_HIGH = 64 * 1024  # the transport's write-buffer high-water mark
 REQUESTS_PER_CALLBACK = 64  # a pipelining client cannot starve the others
 BACKLOG = 1024
@@ -46,10 +49,11 @@ class HttpProtocol(asyncio.Protocol):
     from a request's first byte to its last, so that a client that dribbles is cut off (the server's
     sweep closes a connection past its deadline)."""
 
+    transport: asyncio.Transport  # from connection_made on, before any other call
+
     def __init__(self, listener: Listener) -> None:
         self.listener, self.server = listener, listener.hub
         self.reader = RequestReader(self.server.max_body_size)
-        self.transport: asyncio.Transport | None = None
         self.peer = "-"
         self.deadline = time.monotonic() + self.server.idle_timeout  # the server's sweep closes it after this
         self.unsent_since: float | None = None  # since when output waits unsent (the sweep's view)
@@ -60,8 +64,9 @@ class HttpProtocol(asyncio.Protocol):
         self.reading_paused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # asyncio sets TCP_NODELAY on TCP transports
-        transport.set_write_buffer_limits(high=OUTPUT_HIGH)
+        # A stream's transport; asyncio sets TCP_NODELAY on TCP transports.
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.set_write_buffer_limits(high=OUTPUT_HIGH)
         peer = transport.get_extra_info("peername")
         self.peer = peer[0] if peer else "-"
         self.server.connections.add(self)
@@ -138,7 +143,7 @@ class HttpProtocol(asyncio.Protocol):
             # the backup files settles finished backups into files): in a worker thread.
             self.holding = True
             self.deadline = math.inf
-            future = asyncio.get_running_loop().run_in_executor(self.server.executor(), host.answer, request)
+            future = asyncio.ensure_future(self.server.in_worker(host, host.answer, request))
             future.add_done_callback(lambda done: self._answered(event, *done.result()))
             return
         response, delay = host.answer(request)
@@ -174,10 +179,11 @@ class HttpProtocol(asyncio.Protocol):
         if response is None:  # an injected fault: hang up without answering
             transport.abort()
             return
-        refused = isinstance(event, Refusal)
-        close = refused or event.close
-        head_only = not refused and event.method == "HEAD"
-        transport.write(api.response_bytes(response, head_only, close, not refused and event.keep_alive))
+        if isinstance(event, Refusal):
+            close, head_only, keep_alive = True, False, False
+        else:
+            close, head_only, keep_alive = event.close, event.method == "HEAD", event.keep_alive
+        transport.write(api.response_bytes(response, head_only, close, keep_alive))
         if self.server.log_access is not None:
             self.server.log_access(
                 f'{self.peer} "{event.request_line}" {response.status} {len(response.body)}'
@@ -279,6 +285,7 @@ class LoopHub:
         self.connections: set[HttpProtocol] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._lanes: dict[Host, asyncio.Semaphore] = {}  # one per host that used the workers (in_worker)
         self._stop: asyncio.Event | None = None
         self._serving = threading.Event()
         self._stopped = threading.Event()
@@ -362,8 +369,20 @@ class LoopHub:
     def executor(self) -> concurrent.futures.ThreadPoolExecutor:
         """The worker threads that answer the requests that may block (created on first use)."""
         if self._executor is None:
-            self._executor = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="eclypse-blocking")
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                WORKERS, thread_name_prefix="eclypse-blocking"
+            )
         return self._executor
+
+    async def in_worker(self, host: Host, function: Callable[..., Any], *arguments: Any) -> Any:
+        """`function(*arguments)` in a worker thread, at most WORKERS_PER_HOST at a time for each host: a
+        device whose answers take long (a state file locked by another process, thousands of backups to
+        settle) holds a few workers, never the whole pool the other devices of a fleet share."""
+        lane = self._lanes.get(host)
+        if lane is None:
+            lane = self._lanes[host] = asyncio.Semaphore(WORKERS_PER_HOST)
+        async with lane:
+            return await asyncio.get_running_loop().run_in_executor(self.executor(), function, *arguments)
 
     def shutdown(self) -> None:
         """Stop serve_forever (from another thread) and wait until it has."""

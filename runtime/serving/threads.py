@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import selectors
 import socket
 import socketserver
 import ssl
@@ -9,7 +10,7 @@ import sys
 import threading
 import time
 from http.server import ThreadingHTTPServer
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from ...generated.handler import DeviceRequestHandler
 from ..core.wire import Request, Response
@@ -51,6 +52,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         # Open connections, with the deadline of the request each is reading (None: not reading).
         self._connections: dict[socket.socket, float | None] = {}
         self._closed = threading.Event()
+        # Set while a connection may be reading a request: wakes the watchdog.
+        self._reading = threading.Event()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, DeviceRequestHandler)
@@ -59,26 +62,40 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer's own looks the host's name up (getfqdn), a DNS query for each of a fleet's addresses.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, self.server_port = self.server_address[:2]
+        self.server_name = str(host)
 
     def request_begun(self, connection: socket.socket) -> None:
         self._connections[connection] = time.monotonic() + self.request_timeout
+        self._reading.set()
 
     def request_read(self, connection: socket.socket) -> None:
         if connection in self._connections:
             self._connections[connection] = None
 
     def _watchdog(self) -> None:
-        """Cut off connections that take longer than request_timeout to send one request."""
-        while not self._closed.wait(min(0.25, self.request_timeout / 4)):
-            now = time.monotonic()
-            for connection, deadline in list(self._connections.items()):
-                if deadline is not None and now > deadline:
+        """Cut off connections that take longer than request_timeout to send one request. It sleeps while no
+        connection is reading one: an idle server costs no wake-ups (a fleet has a thousand)."""
+        while self._reading.wait() and not self._closed.wait(min(0.25, self.request_timeout / 4)):
+            if not self._cut_late_connections():
+                self._reading.clear()
+                if self._cut_late_connections():  # one began between the scan and the clear
+                    self._reading.set()
+
+    def _cut_late_connections(self) -> bool:
+        """Hang up the connections past their deadline; whether any connection is still reading."""
+        now, reading = time.monotonic(), False
+        for connection, deadline in list(self._connections.items()):
+            if deadline is not None:
+                reading = True
+                if now > deadline:
                     _hang_up(connection)
+        return reading
 
     def server_close(self) -> None:
         """Stop listening and hang up every open connection: nothing is served after stop()."""
         self._closed.set()
+        self._reading.set()  # the watchdog wakes, sees the server closed and ends
         super().server_close()
         for connection in list(self._connections):
             _hang_up(connection)
@@ -107,6 +124,38 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         # A client that hangs up, times out or fails its TLS handshake is no error of the server.
         if not isinstance(sys.exc_info()[1], OSError):
             super().handle_error(request, client_address)
+
+
+class AcceptHub:
+    """One thread that accepts the connections of many threads-core servers (a fleet's devices): a
+    blocking select over every listening socket, woken only by a connection or by `shutdown`. Each
+    `serve_forever` of http.server polls twice a second, which a thousand devices turn into a busy core."""
+
+    def __init__(self, servers: Iterable[EmulatorHTTPServer]) -> None:
+        self._selector = selectors.DefaultSelector()
+        self._wake, self._waker = socket.socketpair()
+        self._selector.register(self._wake, selectors.EVENT_READ, None)
+        for server in servers:
+            self._selector.register(server.socket, selectors.EVENT_READ, server)
+        self._done = threading.Event()
+
+    def serve_forever(self) -> None:
+        try:
+            while True:
+                for key, _ in self._selector.select():
+                    if key.data is None:
+                        return
+                    key.data._handle_request_noblock()  # accept, then a thread per connection
+        finally:
+            self._done.set()
+
+    def shutdown(self) -> None:
+        """Stop accepting, once serve_forever has returned; the servers stay open until closed."""
+        self._waker.send(b"\0")
+        self._done.wait()
+        self._selector.close()
+        self._wake.close()
+        self._waker.close()
 
 
 def _hang_up(connection: socket.socket) -> None:

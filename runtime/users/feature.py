@@ -17,7 +17,7 @@ from ...generated import handler as api
 from ..auth.authenticator import parse_user
 from ..core.options import option
 from ..device.events import RESET
-from ..device.feature import Device, Feature, Hook
+from ..device.feature import Device, Feature, Hook, HookCall, HookResult
 from .directory import Directory, LastAdmin, UserError
 
 # The id of the user the request being answered comes from (None: the device is open). Set per request
@@ -82,19 +82,19 @@ class UsersFeature(Feature):
         if self.required and not self.directory.is_admin(acting_user.get()):
             raise api.ApiError("forbidden", reason="only a user with the admin role may manage users")
 
-    def users(self, **_: Any) -> list[dict[str, Any]]:
+    def users(self, call: HookCall) -> HookResult:
         self._allowed()
         return self.directory.users()
 
-    def user(self, id: str, **_: Any) -> dict[str, Any] | None:
+    def user(self, call: HookCall) -> HookResult:
         self._allowed()
-        return self.directory.user(id)
+        return self.directory.user(call.parameters["id"])
 
-    def create_user(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return self._change("create", body, None)
+    def create_user(self, call: HookCall) -> HookResult:
+        return self._change("create", call.body or {}, None)
 
-    def set_user(self, body: dict[str, Any], id: str, **_: Any) -> dict[str, Any] | None:
-        return self._change("change", body, id)
+    def set_user(self, call: HookCall) -> HookResult:
+        return self._change("change", call.body or {}, call.parameters["id"])
 
     def _change(self, action: str, body: dict[str, Any], uid: str | None) -> dict[str, Any] | None:
         self._allowed()
@@ -108,9 +108,9 @@ class UsersFeature(Feature):
         except (LookupError, LastAdmin) as error:
             raise api.ApiError("conflict", reason=str(error)) from None
 
-    def delete_user(self, id: str, **_: Any) -> dict[str, Any] | None:
+    def delete_user(self, call: HookCall) -> HookResult:
         self._allowed()
         try:
-            return {} if self.directory.delete(id) else None
+            return {} if self.directory.delete(call.parameters["id"]) else None
         except LastAdmin as error:
             raise api.ApiError("conflict", reason=str(error)) from None

@@ -1,21 +1,35 @@
 """Read text copies of the vendor's API pages into plain dataclasses (no spec knowledge here).
 
-A page: a first line `METHOD /path`, optionally `FROM API REVISION x.y` and `DEPRECATED`, prose, one or
+A page: a first line `METHOD /path` (or `METHOD` and `/path` on two lines), optionally `FROM API REVISION x.y` and `DEPRECATED`, prose, one or
 more property tables (each optionally after `Object Name: X`), and `URL Example:` lines each followed by
 a JSON or XML example. Copies are often cut off (`[... this copy ends here ...]`), inside a table row or
 an example; what was cut is recorded, never guessed. One file may hold two copies of one page.
+
+A page is a user's file and may hold anything: what the importer cannot take (a path with dot segments or
+control characters, examples nested deeper than any real answer, numbers no device sends) is a `PageError`
+naming the file and line, found in time linear in the page's size.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .lenient import ExampleError, parse_json_lenient, parse_xml_lenient
+
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 REQUEST_LINE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)\s*$")
+# The request line split in two: the method alone on its line, the path alone on the next.
+METHOD_LINE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)\s*$")
+PATH_LINE = re.compile(r"^\s*(/\S*)\s*$")
+# A path segment: a name, or a {parameter} with literals (or nothing) around it.
+PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~-]*(?:\{[A-Za-z][A-Za-z0-9]*\})?[A-Za-z0-9._~-]*")
+# Bounds no real page comes near; beyond them a page is refused rather than imported into odd files.
+MAX_SEGMENT = 100
+MAX_PATH = 200
+MAX_DIGITS = 18  # of a `Min :` or `Max :` bound (a 64-bit integer)
 REVISION_LINE = re.compile(r"^FROM API REVISION\s+(\d+\.\d+)\s*$", re.IGNORECASE)
 OBJECT_LINE = re.compile(r"^Object Name\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
 EXAMPLE_LINE = re.compile(r"^(?:URL|Url|url) Example\s*:\s*(\S*)\s*$")
@@ -27,7 +41,10 @@ HEADER_CELLS = (("propertyname",), ("type",), ("description",), ("method", "meth
 TYPE_CELL = re.compile(
     r"^(Integer|Number|String|Boolean|Object|Array|empty)(?:\s*<\s*([A-Za-z][A-Za-z0-9]*)\s*>)?$"
 )
+XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*")
 RANGE = re.compile(r"Min\s*:\s*(-?\d+)\s*Max\s*:\s*(-?\d+)", re.IGNORECASE)
+SUPPORTED = re.compile(r"Supported values\s*:\s*((?:\*\s*-?\d{1,18}\s*)+)", re.IGNORECASE)
+BOUND = re.compile(r"(?:Min|Max)\s*:\s*-?(\d+)", re.IGNORECASE)
 
 
 class PageError(Exception):
@@ -49,6 +66,7 @@ class Row:
     line: int
     required: bool | None = None  # "Value required" / "ArrayIndex optional"
     cut_off: bool = False
+    type_missing: bool = False  # the row has three cells: its type cell is missing
 
     @property
     def base_type(self) -> str:
@@ -68,14 +86,6 @@ class Table:
     line: int
     rows: list[Row] = field(default_factory=list)
     cut_off: bool = False
-
-
-@dataclass
-class XmlElement:
-    name: str
-    children: list["XmlElement"] = field(default_factory=list)
-    text: str | None = None  # a leaf's text ("" for <X />)
-    closed: bool = True
 
 
 @dataclass
@@ -123,7 +133,7 @@ def read_pages(path: Path) -> list[Page]:
 
 def parse_text(text: str, file: str) -> list[Page]:
     lines = [line.rstrip() for line in text.splitlines()]
-    starts = [i for i, line in enumerate(lines) if REQUEST_LINE.match(line)]
+    starts = [i for i in range(len(lines)) if request_at(lines, i)]
     first = next((i for i, line in enumerate(lines) if line.strip() and not line.startswith("#")), None)
     if first is None:
         raise PageError(file, 1, "no `METHOD /path` line: the file holds no page")
@@ -140,6 +150,43 @@ def parse_text(text: str, file: str) -> list[Page]:
         key = (page.method, page.path)
         merged[key] = _merge_copies(merged[key], page) if key in merged else page
     return list(merged.values())
+
+
+def request_at(lines: list[str], i: int) -> tuple[str, str, int] | None:
+    """The method and path of the request line at `i` (or of `METHOD` at `i` and `/path` at `i + 1`), and
+    the index of the line after it; None when no request line starts at `i`."""
+    if match := REQUEST_LINE.match(lines[i]):
+        return match.group(1), match.group(2), i + 1
+    if (match := METHOD_LINE.match(lines[i])) and i + 1 < len(lines):
+        if path := PATH_LINE.match(lines[i + 1]):
+            return match.group(1), path.group(1), i + 2
+    return None
+
+
+def check_path(path: str, file: str, line: int) -> None:
+    """A page's path as the spec can hold it: names and {parameter}s, no dot or empty segment."""
+    control = next((c for c in path if ord(c) < 32 or ord(c) == 127), None)
+    if control is not None:
+        raise PageError(file, line, f"the path holds the control character {control!r}")
+    inner = path[1:-1] if path.endswith("/") else path[1:]
+    for segment in inner.split("/") if inner else []:
+        if segment in (".", ".."):
+            raise PageError(file, line, f"the path {path!r} has a dot segment {segment!r}")
+        if not segment:
+            raise PageError(file, line, f"the path {path!r} has an empty segment")
+        if len(segment) > MAX_SEGMENT:
+            raise PageError(
+                file, line, f"a segment of the path is {len(segment)} characters long (at most {MAX_SEGMENT})"
+            )
+        if not PATH_SEGMENT.fullmatch(segment):
+            raise PageError(
+                file,
+                line,
+                f"the path segment {segment!r} is not letters, digits and . _ ~ - with at most one"
+                " {parameter} (a name of letters and digits)",
+            )
+    if len(path) > MAX_PATH:
+        raise PageError(file, line, f"the path is {len(path)} characters long (at most {MAX_PATH})")
 
 
 def _merge_copies(first: Page, second: Page) -> Page:
@@ -193,16 +240,18 @@ def _merge_copies(first: Page, second: Page) -> Page:
 
 
 def _parse_page(lines: list[str], start: int, end: int, file: str) -> Page:
-    method, path = REQUEST_LINE.match(lines[start]).groups()
-    if path.count("{") != path.count("}") or re.search(r"\{[^{}]*\{|\{\}", path):
-        raise PageError(file, start + 1, f"unbalanced or empty {{parameter}} in path {path!r}")
+    found = request_at(lines, start)
+    if found is None:  # the pages are split at their request lines: each starts with one
+        raise ValueError(f"{file}: line {start + 1} is no request line")
+    method, path, after = found
+    check_path(path, file, after)  # the line of the path
     revision, deprecated = None, False
     prose: list[str] = []
     tables: list[Table] = []
     examples: list[Example] = []
     cut_off = False
     pending_name: tuple[str, int] | None = None
-    i = start + 1
+    i = after
     while i < end:
         line = lines[i]
         if CUT_MARK.match(line):
@@ -216,6 +265,8 @@ def _parse_page(lines: list[str], start: int, end: int, file: str) -> Page:
         elif line.strip().upper() == "DEPRECATED" and not tables:
             deprecated = True
         elif m := OBJECT_LINE.match(line):
+            if not XML_NAME.fullmatch(m.group(1)):
+                raise PageError(file, i + 1, f"the object name {m.group(1)!r} is not an XML element name")
             pending_name = (m.group(1), i + 1)
         elif _is_header(line):
             if i + 1 < end and SEPARATOR.match(lines[i + 1]):
@@ -229,7 +280,7 @@ def _parse_page(lines: list[str], start: int, end: int, file: str) -> Page:
                     break
                 continue
         elif m := EXAMPLE_LINE.match(line):
-            example, i, cut = _parse_example(lines, i, end, m.group(1))
+            example, i, cut = _parse_example(lines, i, end, m.group(1), file)
             examples.append(example)
             if cut:
                 cut_off = True
@@ -238,6 +289,10 @@ def _parse_page(lines: list[str], start: int, end: int, file: str) -> Page:
         elif line.strip():
             prose.append(line.strip())
         i += 1
+    if not tables:  # the runtime answers and takes objects: a page of none has nothing to serve
+        raise PageError(
+            file, start + 1, f"the page has no property table: its {method} takes and answers nothing"
+        )
     return Page(file, start + 1, method, path, revision, deprecated, prose, tables, examples, cut_off)
 
 
@@ -255,6 +310,7 @@ def _structural(line: str) -> bool:
 def _parse_rows(lines: list[str], i: int, end: int, table: Table, file: str) -> tuple[int, bool]:
     """Rows until the next structural line; a row may span lines until its fourth `|`."""
     parts: list[str] = []
+    bars = 0  # the `|` of the parts so far: a row is joined once, when it is whole (linear in its lines)
     row_line = 0
     while i < end:
         line = lines[i]
@@ -263,10 +319,10 @@ def _parse_rows(lines: list[str], i: int, end: int, table: Table, file: str) -> 
         if not parts:
             row_line = i + 1
         parts.append(line.strip())
-        joined = " ".join(parts)
-        if joined.count("|") >= 4 and joined.endswith("|"):
-            table.rows.append(_row(joined, row_line, file, cut=False))
-            parts = []
+        bars += parts[-1].count("|")
+        if parts[-1].endswith("|") and (bars >= 4 or bars == 3 and _lost_type(" ".join(parts))):
+            table.rows.append(_row(" ".join(parts), row_line, file, cut=False))
+            parts, bars = [], 0
         i += 1
     cut = i < end and bool(CUT_MARK.match(lines[i]))
     if parts:  # a row that stops early: at a cut, or before the next block (its method cell unsaid)
@@ -295,17 +351,33 @@ def _row(joined: str, line: int, file: str, cut: bool) -> Row:
         required = words[1].lower() == "required"
     elif len(words) != 1:
         raise PageError(file, line, f"cannot read the property name cell {name_cell!r}")
+    type_missing = len(cells) == 3 and not TYPE_CELL.match(type_cell) and bool(_methods(cells[2]))
+    if type_missing:  # "Starts | How many times ... | GET |": the type cell is missing, the others slid left
+        type_cell, description, method_cell = "", cells[1], cells[2]
     if type_cell and not TYPE_CELL.match(type_cell):
         if not (cut and len(cells) == 2):  # "Array <Bbm" at a cut is a partial type
             raise PageError(file, line, f"unknown type {type_cell!r} of property {words[0]}")
         type_cell = ""
+    for bound in BOUND.finditer(description):
+        if len(bound.group(1)) > MAX_DIGITS:
+            raise PageError(
+                file,
+                line,
+                f"a Min or Max of {len(bound.group(1))} digits for {words[0]} (at most {MAX_DIGITS})",
+            )
     methods = tuple(w.upper() for w in method_cell.split())
     if not methods and _methods(description):  # "Implementation | String | GET | |": the cells slid left
         description, methods = "", _methods(description)
     if method_cell and not _methods(method_cell):
         raise PageError(file, line, f"cannot read the method cell {method_cell!r} of property {words[0]}")
-    incomplete = cut or len(cells) < 4
-    return Row(words[0], type_cell, description, methods, line, required, incomplete)
+    incomplete = cut or (len(cells) < 4 and not type_missing)
+    return Row(words[0], type_cell, description, methods, line, required, incomplete, type_missing)
+
+
+def _lost_type(joined: str) -> bool:
+    """Whether a row of three cells is whole with its type cell missing: `Name | description | GET |`."""
+    cells = [c.strip() for c in joined.split("|")][:3]
+    return not TYPE_CELL.match(cells[1]) and bool(_methods(cells[2]))
 
 
 def _methods(cell: str) -> tuple[str, ...]:
@@ -313,7 +385,7 @@ def _methods(cell: str) -> tuple[str, ...]:
     return tuple(words) if words and all(w in METHODS for w in words) else ()
 
 
-def _parse_example(lines: list[str], i: int, end: int, url: str) -> tuple[Example, int, bool]:
+def _parse_example(lines: list[str], i: int, end: int, url: str, file: str) -> tuple[Example, int, bool]:
     line_no = i + 1
     body: list[str] = []
     i += 1
@@ -330,142 +402,17 @@ def _parse_example(lines: list[str], i: int, end: int, url: str) -> tuple[Exampl
         body.pop()
     text = "\n".join(body) + ("\n" if body else "")
     head = text.lstrip()[:1]
-    if head in ("{", "["):
-        value, partial = parse_json_lenient(text)
-        return Example(url, line_no, "json", text, value, cut or partial), i, cut
-    if head == "<":
-        value, partial = parse_xml_lenient(text)
-        return Example(url, line_no, "xml", text, value, cut or partial), i, cut
-    return Example(url, line_no, "none", text, None, cut), i, cut
-
-
-# --- lenient JSON: what a cut-off example holds up to the cut ---------------------------------------
-
-
-class _End(Exception):
-    pass
-
-
-def parse_json_lenient(text: str) -> tuple[Any, bool]:
-    """The value up to where the text stops, and whether it stopped early (members cut are dropped)."""
+    kind = {"{": "json", "[": "json", "<": "xml"}.get(head, "none")
     try:
-        return json.loads(text), False
-    except ValueError:
-        pass
-    parser = _JsonParser(text)
-    value = parser.value()
-    return value, True
-
-
-class _JsonParser:
-    NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
-
-    def __init__(self, text: str) -> None:
-        self.text, self.pos, self.cut = text, 0, False
-
-    def skip(self) -> str:
-        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n":
-            self.pos += 1
-        if self.pos >= len(self.text):
-            raise _End
-        return self.text[self.pos]
-
-    def value(self) -> Any:
-        try:
-            return self._value()
-        except _End:
-            return None
-
-    def _value(self) -> Any:
-        char = self.skip()
-        if char == "{":
-            return self._container({}, "}")
-        if char == "[":
-            return self._container([], "]")
-        if char == '"':
-            return self._string()
-        for word, result in (("true", True), ("false", False), ("null", None)):
-            if self.text.startswith(word, self.pos):
-                self.pos += len(word)
-                return result
-        match = self.NUMBER.match(self.text, self.pos)
-        if not match:
-            raise _End  # unreadable from here: treat as the cut
-        self.pos = match.end()
-        if self.pos >= len(self.text):
-            raise _End  # a number at the very end may have lost digits
-        return json.loads(match.group())
-
-    def _string(self) -> str:
-        match = re.compile(r'"((?:[^"\\]|\\.)*)"').match(self.text, self.pos)
-        if not match:
-            raise _End
-        self.pos = match.end()
-        return json.loads(match.group())
-
-    def _container(self, result: Any, close: str) -> Any:
-        self.pos += 1
-        while True:
-            try:
-                char = self.skip()
-            except _End:
-                return result
-            if char == close:
-                self.pos += 1
-                return result
-            if char == ",":
-                self.pos += 1
-                continue
-            try:
-                if isinstance(result, dict):
-                    key = self._string()
-                    if self.skip() != ":":
-                        return result
-                    self.pos += 1
-                    result[key] = self._value()
-                else:
-                    result.append(self._value())
-            except _End:
-                return result
-
-
-# --- lenient XML: elements up to the cut -------------------------------------------------------------
-
-XML_TOKEN = re.compile(r"<\?.*?\?>|<!--.*?-->|<(/?)([A-Za-z_][\w.:-]*)[^<>]*?(/?)>|<", re.DOTALL)
-
-
-def parse_xml_lenient(text: str) -> tuple[XmlElement | None, bool]:
-    root = XmlElement("#document")
-    stack = [root]
-    pos = 0
-    cut = False
-    for match in XML_TOKEN.finditer(text):
-        between = text[pos : match.start()].strip()
-        if between and len(stack) > 1 and not stack[-1].children:
-            stack[-1].text = (stack[-1].text or "") + between
-        pos = match.end()
-        token = match.group(0)
-        if token.startswith("<?") or token.startswith("<!--"):
-            continue
-        if token == "<":  # a tag the cut left open
-            cut = True
-            break
-        closing, name, empty = match.group(1), match.group(2), match.group(3)
-        if closing:
-            if len(stack) > 1 and stack[-1].name == name:
-                stack.pop()
-            continue
-        element = XmlElement(name)
-        stack[-1].children.append(element)
-        if empty:
-            element.text = ""
+        if kind == "json":
+            value, partial = parse_json_lenient(text)
+        elif kind == "xml":
+            value, partial = parse_xml_lenient(text)
         else:
-            stack.append(element)
-    if len(stack) > 1:
-        cut = True
-        for element in stack[1:]:
-            element.closed = False
-    return (root.children[0] if root.children else None), cut
+            value, partial = None, False
+    except ExampleError as error:  # the example's first line follows the `URL Example:` line
+        raise PageError(file, line_no + 1 + text.count("\n", 0, error.offset), error.problem) from None
+    return Example(url, line_no, kind, text, value, cut or partial), i, cut
 
 
 def description_values(description: str, cut: bool = False) -> tuple[list[str], str | None]:
@@ -496,6 +443,12 @@ def description_values(description: str, cut: bool = False) -> tuple[list[str], 
 def description_range(description: str) -> tuple[int, int] | None:
     match = RANGE.search(description)
     return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def description_supported(description: str) -> list[int]:
+    """The integers of "Supported values : * 9600 * 19200 ..." in a description (none: an empty list)."""
+    match = SUPPORTED.search(description)
+    return [int(value) for value in re.findall(r"-?\d+", match.group(1))] if match else []
 
 
 def description_format(description: str) -> str | None:
