@@ -13,6 +13,7 @@ from _support import basic, call, run_cli
 from eclypse_emulator.runtime import EmbeddedServer
 from eclypse_emulator.runtime.device.events import REBOOT
 from eclypse_emulator.runtime.fleet.fleet import DeviceConfig, Fleet
+from eclypse_emulator.runtime.fleet.fleetfile import read_fleet
 
 MANAGEMENT = "/protocols/bacnet/local/management/"
 JSON = {"Content-Type": "application/json"}
@@ -102,3 +103,15 @@ def test_a_device_of_a_fleet_reboots_alone():
 def test_bad_reboot_seconds_are_refused_at_start(value):
     result = run_cli("--reboot-seconds", value)
     assert result.returncode == 2 and "--reboot-seconds" in result.stderr
+
+
+def test_the_fleet_file_gives_each_device_its_reboot_times(tmp_path):
+    fleet_file = tmp_path / "fleet.yaml"
+    fleet_file.write_text(
+        "devices:\n  - {reboot_seconds: 2, starting_seconds: 1}\n  - {reboot_seconds: -1}\n"
+    )
+    with pytest.raises(ValueError, match="device 1: not a number of seconds"):
+        read_fleet(fleet_file)
+    fleet_file.write_text("devices:\n  - {reboot_seconds: 2, starting_seconds: 1}\n")
+    [entry] = read_fleet(fleet_file)
+    assert (entry["reboot_seconds"], entry["starting_seconds"]) == (2.0, 1.0)
