@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from _support import basic, call, run_cli
+from _support import Cli, basic, call, run_cli
 from eclypse_emulator.runtime import EmbeddedServer
 from eclypse_emulator.runtime.device.events import REBOOT
 from eclypse_emulator.runtime.fleet.fleet import DeviceConfig, Fleet
@@ -115,3 +115,16 @@ def test_the_fleet_file_gives_each_device_its_reboot_times(tmp_path):
     fleet_file.write_text("devices:\n  - {reboot_seconds: 2, starting_seconds: 1}\n")
     [entry] = read_fleet(fleet_file)
     assert (entry["reboot_seconds"], entry["starting_seconds"]) == (2.0, 1.0)
+
+
+def test_the_command_line_device_reboots_on_the_real_clock():
+    with Cli("--port", "0", "--reboot-seconds", "0.5", "--starting-seconds", "0.5", "--quiet") as cli:
+        url = cli.url()
+        host, port = url.split("//")[1].split("/")[0].rsplit(":", 1)
+        assert call("POST", url + MANAGEMENT + "coldStart", JSON, "{}").status == 204
+        wait_refused(host, int(port))
+        assert wait_answering(url) in (503, 200)
+        deadline = time.monotonic() + 5
+        while call("GET", url + "/info").status != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)

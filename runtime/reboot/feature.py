@@ -25,7 +25,7 @@ MAX_SECONDS = 86_400.0  # a day: longer is a device offline
 DEFAULT_REBOOT_SECONDS = 5.0  # the emulator's choice: a real controller takes longer, tests want less
 
 
-def reboot_seconds(text: str) -> float:
+def phase_seconds(text: str) -> float:
     """Seconds of a reboot's phase: 0 to a day; ValueError otherwise."""
     value = seconds(text)
     if value > MAX_SECONDS:
@@ -33,11 +33,11 @@ def reboot_seconds(text: str) -> float:
     return value
 
 
-def reboot_seconds_of(given: Any) -> float:
+def phase_seconds_of(given: Any) -> float:
     """A fleet file's value: a number of seconds, 0 to a day."""
     if isinstance(given, bool) or not isinstance(given, (int, float)):
         raise ValueError(f"expected a number of seconds, not {given!r}")
-    return reboot_seconds(str(given))
+    return phase_seconds(str(given))
 
 
 @dataclass(frozen=True)
@@ -45,20 +45,20 @@ class RebootOptions:
     reboot_seconds: float = option(
         DEFAULT_REBOOT_SECONDS,
         flag="--reboot-seconds",
-        parse=reboot_seconds,
+        parse=phase_seconds,
         metavar="SECONDS",
         help=f"seconds a reboot refuses connections (default: {DEFAULT_REBOOT_SECONDS:g}, the emulator's choice)",
         fleet=True,
-        read=reboot_seconds_of,
+        read=phase_seconds_of,
     )
     starting_seconds: float = option(
         0.0,
         flag="--starting-seconds",
-        parse=reboot_seconds,
+        parse=phase_seconds,
         metavar="SECONDS",
         help="after a reboot's refused connections, seconds answering 503 with Retry-After (default: 0)",
         fleet=True,
-        read=reboot_seconds_of,
+        read=phase_seconds_of,
     )
 
 
