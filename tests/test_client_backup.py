@@ -71,6 +71,7 @@ def test_get_and_set_the_date_time(client):
         date="12-01-2026",
         time_zone="America/New_York",
         iso_date_time="2026-12-01T10:00:00-05:00",
+        auto_time=False,
     )
     assert client.set_date_time(time_zone="Europe/Paris").time == "16:00:00"
     assert client.get_date_time().time_zone == "Europe/Paris"

@@ -31,7 +31,7 @@ def post(http, base: str, **fields) -> tuple[int, dict]:
 
 def test_a_new_device_shows_the_hosts_time_in_utc(base, http):
     shown = clock(http, base)
-    assert list(shown) == ["time", "date", "timeZone", "isoDateTime"]
+    assert list(shown) == ["time", "date", "timeZone", "isoDateTime", "autoTime"]
     assert shown["timeZone"] == "Etc/GMT"
     instant = datetime.fromisoformat(shown["isoDateTime"]).timestamp()
     assert abs(instant - time.time()) < 3600  # the host's time when the shared server started
@@ -61,6 +61,7 @@ def test_time_alone_keeps_the_date_and_date_alone_keeps_the_time(base, http):
         "date": "03-14-2026",
         "timeZone": "Etc/GMT",
         "isoDateTime": "2026-03-14T08:30:00+00:00",
+        "autoTime": False,
     }
     assert post(http, base, date="07-04-2027")[1]["isoDateTime"] == "2027-07-04T08:30:00+00:00"
 
@@ -118,7 +119,7 @@ def test_the_clock_in_xml(base, http):
     status, _, answer = http("POST", base + PATH + "?encode=xml", {"Content-Type": "application/xml"}, body)
     assert status == 200, answer
     root = ET.fromstring(answer)
-    assert [child.tag for child in root] == ["Time", "Date", "TimeZone", "ISODateTime"]
+    assert [child.tag for child in root] == ["Time", "Date", "TimeZone", "ISODateTime", "AutoTime"]
     assert (root.findtext("Time"), root.findtext("Date")) == ("03:04:05", "01-02-2026")
 
 

@@ -1,5 +1,6 @@
 """A device fails as a whole: offline (refused at the socket), hung (accepts, never answers), rebooting
-(drops its connections, fails its running jobs, 503 while booting on its manual clock) and back online;
+(drops its connections, fails its running jobs, refuses connections, then 503 while starting, on its manual
+clock) and back online;
 from Python, from the fleet control API and from a schedule; the fleet's journal names the device."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ PORT = "/protocols/bacnet/communication/network/mstp-ports/1/"
 
 @pytest.fixture
 def fleet() -> Iterator[Fleet]:
-    configs = [DeviceConfig(index, jobs={"duration": 10}) for index in range(3)]
+    configs = [DeviceConfig(index, jobs={"duration": 10}, starting_seconds=20) for index in range(3)]
     with Fleet(configs, clock="manual", control_address=("127.0.0.1", 0)) as fleet:
         yield fleet
 
@@ -70,7 +71,7 @@ def test_a_hung_device_accepts_and_never_answers(fleet: Fleet) -> None:
     assert call("GET", device.url + "/info").status == 200
 
 
-def test_a_reboot_drops_connections_answers_503_while_booting_and_keeps_what_was_settled(
+def test_a_reboot_drops_connections_refuses_then_answers_503_while_starting_and_keeps_what_was_settled(
     fleet: Fleet,
 ) -> None:
     device = fleet.devices[0]
@@ -86,11 +87,15 @@ def test_a_reboot_drops_connections_answers_503_while_booting_and_keeps_what_was
     with pytest.raises((ConnectionError, OSError)):  # http.client: RemoteDisconnected or a reset
         exchange(kept_alive, "GET", "/api/rest/v1/info")
     kept_alive.close()
-    booting = call("GET", device.url + "/info")
-    assert booting.status == 503 and booting.header("retry-after") == "30"
-    assert booting.json()["code"] == "Unavailable"
+    assert refused(device) and fleet.devices[0].condition == "rebooting"
     assert call("GET", fleet.devices[1].url + "/info").status == 200  # the others go on
     fleet.advance(29.5)
+    assert refused(device)
+    fleet.advance(0.5)  # down time over: listening again, answering 503 while its services start
+    booting = call("GET", device.url + "/info")
+    assert booting.status == 503 and booting.header("retry-after") == "20"
+    assert booting.json()["code"] == "Unavailable"
+    fleet.advance(19.5)
     assert call("GET", device.url + "/info").header("retry-after") == "1"
     fleet.advance(0.5)
 
@@ -127,11 +132,14 @@ def test_the_fleet_control_api_fails_devices_and_its_journal_names_who_answered(
     assert call("POST", control + "/devices/1/hang").json()["condition"] == "hung"
     assert (
         call("POST", control + "/devices/1/reboot", JSON_BODY, '{"seconds": 5}').json()["condition"]
-        == "booting"
+        == "rebooting"
     )
-    assert call("GET", fleet.devices[1].url + "/info").status == 503
+    assert refused(fleet.devices[1])
     advance = call("POST", control + "/clock/advance", JSON_BODY, json.dumps({"seconds": 5}))
-    assert advance.status == 200 and advance.json() == {"now": 5}
+    assert advance.status == 200 and advance.json() == {"now": 5}  # the clock moves while it is down
+    assert call("GET", control + "/devices/1").json()["condition"] == "booting"
+    assert call("GET", fleet.devices[1].url + "/info").status == 503
+    call("POST", control + "/clock/advance", JSON_BODY, json.dumps({"seconds": 20}))
     assert call("GET", fleet.devices[1].url + "/info").status == 200
 
     journal = call("GET", control + "/requests").json()["requests"]
@@ -190,7 +198,7 @@ def test_a_schedule_fails_a_device_on_its_clock() -> None:
         fleet.advance(60)
         assert call("GET", device.url + "/info").status == 200
         fleet.devices[0].emulator.advance(60)  # its own clock, as its /_emulator/clock/advance moves it
-        assert call("GET", device.url + "/info").status == 503
+        assert refused(device)
         fleet.advance(20)
         assert call("GET", device.url + "/info").status == 200
 

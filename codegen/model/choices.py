@@ -28,12 +28,14 @@ BACNET_INSTANCES = 4194303  # device instances are 0 to 4194302 (4194303 means "
 def read_choices(root: Checker, objects: dict[str, Object], resources: list[Resource]) -> dict[str, Any]:
     """Every choice, the optional ones with their defaults (None or absent where a feature is off)."""
     choices = root.child("choices")
-    choices.only(set(CHOICES) | {"state_properties", "backup_command", "fleet_identity"})
+    choices.only(set(CHOICES) | {"state_properties", "backup_command", "fleet_identity", "admin_role"})
     values = {key: choices.get(key, kind) for key, kind in CHOICES.items()}
     # The properties that tell how a job ended, in order of preference (optional; default: Status).
     values["state_properties"] = choices.get("state_properties", list, ["Status"])
     if not all(isinstance(name, str) for name in values["state_properties"]):
         raise choices.fail("state_properties", "expected a list of property names")
+    # The role that may manage the device's users (optional; the runtime's users feature reads it).
+    values["admin_role"] = choices.get("admin_role", str, None)
     values["backup_command"] = read_backup_command(choices, {r.operation: r for r in resources})
     if "fleet_identity" in choices.node:
         values["fleet_identity"] = read_fleet_identity(choices.child("fleet_identity"))

@@ -99,6 +99,7 @@ class DeviceClock:
             "Date": local.strftime(DATE_FORMAT),
             "TimeZone": self.zone_name(),
             "ISODateTime": local.isoformat(),
+            "AutoTime": self._settings().get("AutoTime", False),
         }
 
     def set(self, body: Mapping[str, Any]) -> None:
@@ -131,4 +132,6 @@ class DeviceClock:
                 raise DateTimeError(f"the clock keeps local times from {FIRST_LOCAL:%Y} to {LAST_LOCAL:%Y}")
             settings["Offset"] = settings.get("Offset", 0.0) + target.timestamp() - self.instant()
         settings["TimeZone"] = name
+        if "AutoTime" in body:
+            settings["AutoTime"] = body["AutoTime"]
         self.store.put(STATE_PATH, settings)

@@ -35,6 +35,8 @@ from ..info.feature import InfoFeature
 from ..jobs.feature import JobsFeature
 from ..jobs.simulator import JobSimulator, StoreUnavailable
 from ..points.feature import PointsFeature
+from ..reboot.feature import RebootFeature
+from ..users.feature import UsersFeature
 from .behaviours import Behaviours
 from .devicedata import device_seeds
 from .events import CHANGED, RESET, Events
@@ -49,9 +51,11 @@ F = TypeVar("F", bound=Feature)
 # The device's features, in the order they are assembled (a feature may use those before it).
 FEATURES: tuple[type[Feature], ...] = (
     ClockFeature,
+    RebootFeature,
     JobsFeature,
     InfoFeature,
     BackupsFeature,
+    UsersFeature,
     AuthFeature,
     FaultsFeature,
     PointsFeature,
@@ -205,6 +209,11 @@ class Emulator:
         faults = self.feature(FaultsFeature)
         other = self._beside(request.target)
         delay = 0.0
+        if other is None:  # a rebooting device's API is down, then starting (its control API answers)
+            rebooting, instead = self.feature(RebootFeature).unavailable(request, self)
+            if rebooting:
+                faults.journal.record(request, 0 if instead is None else instead.status)
+                return instead, 0.0
         response: Response | None
         try:
             added = self.feature(AuthFeature).authenticate(request)

@@ -4,14 +4,14 @@ A feature subscribes to what concerns it (the jobs fail their running jobs on a 
 the device (the fleet, serving, protocols) emit and subscribe without any feature importing them.
 
     device.events.subscribe(REBOOT, simulator.fail_running)
-    device.events.emit(REBOOT)
+    device.events.emit(REBOOT, kind="cold")
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-REBOOT = "reboot"  # the device restarts: what was running stops
+REBOOT = "reboot"  # the device restarts, kind="cold" or "warm": what was running stops, sessions end
 OFFLINE = "offline"  # the device leaves the network
 ONLINE = "online"  # the device is back on the network
 RESET = "reset"  # the control API's reset: each feature forgets what tests did to it

@@ -2,8 +2,9 @@
 
 On the asyncio core every device is a listener of one LoopHub (one loop, one thread, one sweep), and a
 device can fail as a whole: offline (its listening socket closed: connections refused), hung (it accepts
-and never answers), rebooting (its connections dropped, its running jobs failed, 503 from its device API
-for some seconds of its clock) and back online. The threads core keeps its model, a server and its
+and never answers), rebooting (its connections dropped and new ones refused for some seconds of its clock,
+its running jobs failed, then 503 from its device API while it starts: runtime/reboot/) and back online.
+A device's own coldStart or warmStart reboots it the same way. The threads core keeps its model, a server and its
 threads per device, without device faults.
 
     with Fleet([DeviceConfig(0), DeviceConfig(1)], clock="manual") as fleet:
@@ -33,6 +34,7 @@ from ..core.wire import Request, Response
 from ..device.emulator import Emulator, option_kinds
 from ..device.events import OFFLINE, ONLINE, REBOOT
 from ..faults.feature import FaultsFeature
+from ..reboot.feature import MAX_SECONDS, RebootFeature
 from ..serving.embedded import DeviceAddress, server_options
 from ..serving.evloop import SILENT, Listener, LoopHub
 from ..serving.options import ServingOptions
@@ -40,7 +42,9 @@ from ..serving.threads import AcceptHub, EmulatorHTTPServer
 from ..serving.tls import TlsOptions, tls_context
 from .identity import with_identity
 
-MAX_REBOOT_SECONDS = 86_400  # a day: longer is a device offline
+MAX_REBOOT_SECONDS = MAX_SECONDS  # a day: longer is a device offline
+# A device's own reboot (coldStart) goes down once its answer is out: real seconds it is given.
+ANSWER_GRACE = 0.1
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,9 @@ class FleetDevice(DeviceAddress):
         self.host, self.port = config.host, config.port
         self.scheme = "https" if tls is not None else "http"
         self.hung = False
-        self.booting_until = -math.inf  # on the emulator's clock
+        self.reboots = emulator.feature(RebootFeature)
+        self.down = False  # closed by a reboot, until its down time has passed
+        emulator.events.subscribe(REBOOT, self._rebooting)
         self.schedule = sorted(config.schedule, key=lambda event: event.at)
         self.started = 0.0  # the clock's time when the fleet started: the schedule counts from it
 
@@ -148,28 +154,19 @@ class FleetDevice(DeviceAddress):
 
     @property
     def condition(self) -> str:
+        phase = self.reboots.phase()
+        if phase != "up":
+            return "rebooting" if phase == "down" else "booting"
         if self.listener is not None and not self.listener.listening:
             return "offline"
-        if self.hung:
-            return "hung"
-        return "booting" if self.emulator.clock.now() < self.booting_until else "online"
+        return "hung" if self.hung else "online"
 
     def answer(self, request: Request) -> tuple[Response | None, float]:
-        to_control = request.target.startswith(PREFIX)
-        journal = self.emulator.feature(FaultsFeature).journal
         if self.hung:
-            if not to_control:
-                journal.record(request, 0)
+            if not request.target.startswith(PREFIX):
+                self.emulator.feature(FaultsFeature).journal.record(request, 0)
             return SILENT, 0.0
-        remaining = self.booting_until - self.emulator.clock.now()
-        if remaining > 0 and not to_control:  # its /_emulator/ answers, to move its clock on
-            retry = [("Retry-After", str(math.ceil(remaining)))]
-            response = api.negotiated_error(
-                request, self.emulator, "unavailable", retry, reason="the device is booting"
-            )
-            journal.record(request, response.status)
-            return response, 0.0
-        return self.emulator.answer(request)
+        return self.emulator.answer(request)  # 503 while it starts after a reboot (runtime/reboot/)
 
     # Device faults: on the loop's thread (Fleet runs them there).
 
@@ -189,20 +186,41 @@ class FleetDevice(DeviceAddress):
         self.hung = True
 
     def reboot(self, seconds: float) -> None:
+        """The reboot fault (a power cycle: a cold start), down for `seconds` of its clock."""
         if not 0 <= seconds <= MAX_REBOOT_SECONDS:
             raise ValueError(f"a reboot takes 0 to {MAX_REBOOT_SECONDS} seconds, not {seconds!r}")
-        self.hung = False
-        self.listening.drop_connections()
-        self.emulator.events.emit(REBOOT)  # a reboot kills what was running
-        self.booting_until = self.emulator.clock.now() + seconds
-        if not self.listening.listening:
-            self.listening.reopen()
+        self.reboots.reboot("cold", seconds)  # REBOOT: what was running stops
+        self.go_down()
+
+    def _rebooting(self, **_: Any) -> None:
+        """A reboot began (a coldStart request, or the fault): down once its answer is out."""
+        if self.listener is not None:
+            loop = self.listener.hub.loop
+            loop.call_soon_threadsafe(loop.call_later, ANSWER_GRACE, self.go_down)
+
+    def go_down(self) -> None:
+        """The socket part of a reboot (on the loop's thread): connections dropped and refused until the
+        device's clock passes the reboot's end (the clock's moves or a loop timer bring it back)."""
+        if self.reboots.phase() != "down":
+            return
+        self.hung, self.down = False, True
+        self.listening.close()
+        if not isinstance(self.emulator.clock, WatchedClock):
+            wait = self.reboots.down_until - self.emulator.clock.now()
+            self.listening.hub.loop.call_later(max(0.0, wait), self.back_up)
+
+    def back_up(self) -> None:
+        """Listen again once a reboot's down time has passed (the rest of its start is the device's 503)."""
+        if self.down and self.reboots.phase() != "down":
+            self.down = False
+            if not self.listening.listening:
+                self.listening.reopen()
 
     def go_online(self) -> None:
         if self.hung:  # the requests it swallowed stay unanswered: their connections go
             self.listening.drop_connections()
-        self.hung = False
-        self.booting_until = -math.inf
+        self.hung = self.down = False
+        self.reboots.cancel()
         if not self.listening.listening:
             self.listening.reopen()
         self.emulator.events.emit(ONLINE)
@@ -377,10 +395,11 @@ class Fleet:
             self._run_due(device)
 
     def _moved(self, device: FleetDevice) -> None:
-        if self.hub is not None and device.schedule:
+        if self.hub is not None and (device.schedule or device.down):
             self.hub.call(lambda: self._run_due(device))
 
     def _run_due(self, device: FleetDevice) -> None:
+        device.back_up()
         for event in device.due():
             device.apply(event.action, event.seconds)
         if device.schedule and self.hub is not None and not isinstance(device.emulator.clock, WatchedClock):
@@ -408,7 +427,8 @@ class Fleet:
         self._act(index, "hang")
 
     def reboot(self, index: int, seconds: float) -> None:
-        """Drop the device's connections, fail its running jobs, answer 503 for `seconds` of its clock."""
+        """Reboot the device: its connections dropped and refused for `seconds` of its clock, its running
+        jobs failed, then 503 for its starting_seconds."""
         self._act(index, "reboot", seconds)
 
     def online(self, index: int) -> None:

@@ -101,7 +101,7 @@ class JobsFeature(Feature):
             default = self.simulator.default_scenario
             given = {"duration": default.duration, "status": default.status, **options.jobs}
             self.simulator.default_scenario = Scenario(**given)
-        device.events.subscribe(REBOOT, self.simulator.fail_running)
+        device.events.subscribe(REBOOT, lambda **_: self.simulator.fail_running())
         # Who makes a job that leaves a file (the backups feature, when the device has it).
         self.file_jobs: Callable[[dict[str, Any], Scenario], str] | None = None
 

@@ -11,6 +11,8 @@ from ...generated.handler import BASE_PATH
 from ..control.emulator import PREFIX
 from ..core.options import share_out
 from ..device.emulator import Emulator, operations, option_kinds
+from ..device.events import REBOOT
+from ..reboot.feature import RebootFeature
 from .evloop import EventLoopServer
 from .options import ServingOptions
 from .threads import EmulatorHTTPServer
@@ -25,6 +27,11 @@ def server_options(quiet: bool, **options: Any) -> dict[str, Any]:
     """The keyword arguments of a serving core: `options` (timeouts, sizes, TLS) and the access log."""
     return {**options, "log_access": None if quiet else stderr_log}
 
+
+# A reboot's own answer goes out before the device goes down: real seconds it is given.
+ANSWER_GRACE = 0.1
+# How often a device that is down looks at its clock (a manual clock moves without telling).
+DOWN_POLL = 0.02
 
 # The serving cores, by name: both answer with the same Emulator (the generated handler).
 CORES: dict[str, type[EventLoopServer] | type[EmulatorHTTPServer]] = {
@@ -94,8 +101,17 @@ class EmbeddedServer(DeviceAddress):
         self._server_options = server_options(quiet, **self.serving.limits(), tls=tls)
         self._server: EmulatorHTTPServer | EventLoopServer | None = None
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # serving starts and stops under it (a reboot does both)
+        self._stopped = threading.Event()
+        self.emulator.events.subscribe(REBOOT, self._rebooting)
 
     def start(self) -> EmbeddedServer:
+        with self._lock:
+            self._stopped.clear()
+            self._serve()
+        return self
+
+    def _serve(self) -> None:
         core = CORES[self.serving.core]
         self._server = core((self.host, self.port), self.emulator, **self._server_options)
         self.port = self._server.server_address[1]
@@ -103,15 +119,39 @@ class EmbeddedServer(DeviceAddress):
             target=self._server.serve_forever, name="eclypse-emulator", daemon=True
         )
         self._thread.start()
-        return self
 
-    def stop(self) -> None:
+    def _halt(self) -> None:
+        """Stop listening and hang up every connection."""
         if self._server is not None and self._thread is not None:
             self._server.shutdown()
             self._server.server_close()
             self._thread.join()
             self._server = self._thread = None
+
+    def stop(self) -> None:
+        self._stopped.set()
+        with self._lock:
+            self._halt()
         self.emulator.close()
+
+    def _rebooting(self, **_: Any) -> None:
+        threading.Thread(target=self._reboot, name="eclypse-reboot", daemon=True).start()
+
+    def _reboot(self) -> None:
+        """The socket part of a reboot: down (connections dropped and refused) until the device's clock
+        passes the reboot's end, then listening again at the same address."""
+        reboot = self.emulator.feature(RebootFeature)
+        if self._stopped.wait(ANSWER_GRACE):
+            return
+        with self._lock:
+            if self._stopped.is_set():
+                return
+            self._halt()
+        while reboot.phase() == "down" and not self._stopped.wait(DOWN_POLL):
+            pass
+        with self._lock:
+            if not self._stopped.is_set() and self._server is None:
+                self._serve()
 
     def __enter__(self) -> EmbeddedServer:
         return self.start()

@@ -34,6 +34,7 @@ CHOICES: dict[str, Any] = {
     "deprecation_date": 1577836800,
     "backup_timestamp_format": "%Y%m%dT%H%M%SZ",
     "state_properties": ["Status"],
+    "admin_role": None,
     "backup_command": None,
 }
 SERVER_HEADER = "ECLYPSE-Emulator"
