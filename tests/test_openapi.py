@@ -569,3 +569,25 @@ def test_the_request_schema_says_which_properties_exclude_each_other(body, valid
     assert jsonschema.Draft202012Validator({**DOCUMENT, "$ref": "#/components/schemas/DateTime"}).is_valid(
         answer
     )
+
+
+@pytest.mark.parametrize(
+    "format_name, valid",
+    [
+        ("date", "02-29-1972"),
+        ("date", "12-31-2099"),
+        ("time", "23:59:59"),
+        ("iso-datetime", "2000-02-29T23:59:59+05:00"),
+        ("uuid", "c83b7cd2-e5df-4dcc-9e9e-301927c76a30"),
+        ("file-name", "nightly"),
+    ],
+)
+def test_a_format_pattern_anchored_in_the_document_matches_what_the_codec_takes(format_name, valid):
+    """The document writes each format as ^pattern$: a pattern with a top-level alternative would anchor
+    only its first branch at the start and its last at the end."""
+    from eclypse_emulator.runtime.core.codec import FORMATS
+
+    anchored = re.compile(f"^{FORMATS[format_name].pattern}$")
+    assert anchored.search(valid)
+    for junk in (f"x{valid}", f"{valid}\u008e", f"\u00f6-{valid}"):
+        assert bool(anchored.search(junk)) == bool(FORMATS[format_name].fullmatch(junk)), junk

@@ -40,7 +40,7 @@ def post(device: EmbeddedServer, path: str, body: dict) -> dict:
 def test_the_host_name_set_on_the_web_server_is_the_one_the_device_reports(device):
     assert post(device, "/system/web-server", {"hostname": "ECLYPSE-LOBBY"}) == {"hostname": "ECLYPSE-LOBBY"}
     assert call("GET", device.url + "/system/web-server").json() == {"hostname": "ECLYPSE-LOBBY"}
-    assert call("GET", device.url + "/info/device").json()["hostname"] == "ECLYPSE-LOBBY"
+    assert call("GET", device.url + "/info/device").json()["hostName"] == "ECLYPSE-LOBBY"
     answer = call(
         "POST", device.url + "/system/web-server", XML, "<WebServer><Hostname>roof</Hostname></WebServer>"
     )
@@ -49,11 +49,11 @@ def test_the_host_name_set_on_the_web_server_is_the_one_the_device_reports(devic
 
 @pytest.mark.parametrize("name", ["-lead", "trail-", "under_score", "x" * 64, "", "dot.ted"])
 def test_an_invalid_host_name_is_refused_and_changes_nothing(device, name):
-    before = call("GET", device.url + "/info/device").json()["hostname"]
+    before = call("GET", device.url + "/info/device").json()["hostName"]
     answer = call("POST", device.url + "/system/web-server", JSON, json.dumps({"hostname": name}))
     assert answer.status == 400
     assert_error_body(answer)
-    assert call("GET", device.url + "/info/device").json()["hostname"] == before
+    assert call("GET", device.url + "/info/device").json()["hostName"] == before
 
 
 def test_a_wireless_adapter_becomes_a_hotspot_as_the_client_asks(device):

@@ -14,6 +14,8 @@ from ..device.store import StateStore
 
 # RFC 1123: letters, digits and hyphens, 1 to 63, neither first nor last a hyphen.
 HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+# The DeviceInfo property (spec/info.yaml) that /system/web-server's Hostname sets and shows.
+DEVICE_HOST_NAME = "HostName"
 
 
 class InfoFeature(Feature):
@@ -35,7 +37,7 @@ class InfoFeature(Feature):
         return found
 
     def web_server(self, call: HookCall | None = None) -> HookResult:
-        return {"Hostname": self._device_info().read(self.state.get)["Hostname"]}
+        return {"Hostname": self._device_info().read(self.state.get)[DEVICE_HOST_NAME]}
 
     def set_web_server(self, call: HookCall) -> HookResult:
         body = call.body or {}
@@ -47,5 +49,7 @@ class InfoFeature(Feature):
                 raise api.ApiError("invalid_body", object="WebServer", reason=reason)
             resource = self._device_info()
             with self.state.lock:
-                resource.write(self.state, {**resource.read(self.state.get), "Hostname": body["Hostname"]})
+                resource.write(
+                    self.state, {**resource.read(self.state.get), DEVICE_HOST_NAME: body["Hostname"]}
+                )
         return self.web_server()
