@@ -34,7 +34,9 @@ _TIME = rf"{_HOUR}:[0-5]\d"
 # The device's string formats, as patterns a value must match.
 FORMATS = {
     "uuid": re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"),
-    "date": re.compile(rf"(?:{_MONTH_DAY}-{_YEAR}|02-29-{_LEAP_YEAR})"),  # MM-dd-yyyy (grouped: ^...$ anchors both)
+    "date": re.compile(
+        rf"(?:{_MONTH_DAY}-{_YEAR}|02-29-{_LEAP_YEAR})"
+    ),  # MM-dd-yyyy (grouped: ^...$ anchors both)
     "time": re.compile(rf"{_TIME}:[0-5]\d"),  # HH:mm:ss
     "datetime": re.compile(r"(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/\d{4} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),
     # yyyy-MM-ddTHH:mm[:ss[.f]] and an offset (Z, or ±HH:mm below 24 hours), as datetime.fromisoformat reads it.
