@@ -243,6 +243,7 @@ class DeviceApplication(Application):
                 self.side.subscriptions.cancel(source, process, point)
                 await self.response(SimpleAckPDU(context=apdu))
                 return
+            self.side.subscriptions.check(source, process, point)
             await self.response(SimpleAckPDU(context=apdu))  # the initial notification follows the ACK
             self.side.subscriptions.subscribe(
                 source, process, point, bool(apdu.issueConfirmedNotifications), apdu.lifetime or 0

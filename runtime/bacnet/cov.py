@@ -60,25 +60,26 @@ class Subscriptions:
     def __len__(self) -> int:
         return sum(len(on_object) for on_object in self.by_key.values())
 
-    def subscribe(
-        self, address: Address, process: int, point: PointDef, confirmed: bool, lifetime: int
-    ) -> None:
-        """Add or renew a subscription and send its initial notification; BacnetError if refused."""
+    def check(self, address: Address, process: int, point: PointDef) -> None:
+        """Refuse a subscription that cannot be (BacnetError), before it is acknowledged."""
         names = {p.name for p in point.properties}
         if not point.cov or not {"presentValue", "statusFlags"} <= names:
             raise BacnetError(
                 "services", "cov-subscription-failed", f"{point.kind.name} {point.instance}: no COV"
             )
         self.expire()
-        on_object = self.by_key.setdefault(point.key, {})
-        if (address, process) not in on_object and len(self) >= MAX_SUBSCRIPTIONS:
+        if (address, process) not in self.by_key.get(point.key, {}) and len(self) >= MAX_SUBSCRIPTIONS:
             raise BacnetError(
                 "resources", "no-space-to-add-list-element", f"{MAX_SUBSCRIPTIONS} subscriptions"
             )
+
+    def subscribe(
+        self, address: Address, process: int, point: PointDef, confirmed: bool, lifetime: int
+    ) -> None:
+        """Add or renew a subscription (checked) and send its initial notification."""
         expires = self.now() + lifetime if lifetime else math.inf
-        subscription = on_object[(address, process)] = Subscription(
-            address, process, point, confirmed, expires
-        )
+        subscription = Subscription(address, process, point, confirmed, expires)
+        self.by_key.setdefault(point.key, {})[(address, process)] = subscription
         self.notify(subscription)
 
     def cancel(self, address: Address, process: int, point: PointDef) -> None:

@@ -30,7 +30,7 @@ from ..points.models import PointDef
 from ..reboot.feature import RebootFeature
 from .application import MAX_APDU, DeviceApplication
 from .cov import POLL_SECONDS, Subscriptions
-from .feature import UdpPortSetting
+from .port import UdpPortSetting
 from .readrange import NO_TREND_LOGS, TrendLogs
 
 RECENT_PEERS = 16
@@ -70,7 +70,7 @@ class BacnetService:
         except OSError as error:
             sock.close()
             raise OSError(
-                error.errno, f"BACnet/IP cannot take UDP {address}:{port}: {error.strerror or error}"
+                error.errno, f"its BACnet/IP UDP port {address}:{port} is taken: {error.strerror or error}"
             ) from None
         self.socket, self.address = sock, sock.getsockname()[:2]
         if port == 0:
