@@ -55,6 +55,8 @@ class DeviceSide(Protocol):
 
     def reinitialize(self, kind: str) -> None: ...
 
+    def met(self, peer: Any) -> None: ...
+
 
 class DeviceApplication(Application):
     """One emulated device's BACnet/IP application (made by service.py, which binds its layers)."""
@@ -77,6 +79,10 @@ class DeviceApplication(Application):
 
     def _instance(self, point: PointDef) -> int:
         return self._identifier(point)[1]
+
+    async def indication(self, apdu: Any) -> None:
+        self.side.met(apdu.pduSource)
+        await super().indication(apdu)
 
     # Discovery
 

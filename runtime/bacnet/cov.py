@@ -130,7 +130,7 @@ class Subscriptions:
         subscription.value, subscription.flags = value, flags
         point = subscription.point
         values = [
-            PropertyValue(propertyIdentifier=name, value=to_any(point.property(name).datatype, found))
+            PropertyValue(propertyIdentifier=name, value=to_any(point.by_name[name].datatype, found))
             for name, found in (("presentValue", value), ("statusFlags", flags))
         ]
         left = subscription.expires - self.now()

@@ -118,13 +118,6 @@ class BacnetService:
         link = DeviceLinkLayer(local, self.socket, self.silent)
         app.link_layers[("network-port", 1)] = link
         app.nsap.bind(link, address=local)
-        original = app.indication
-
-        async def indication(apdu: Any) -> None:
-            self._met(apdu.pduSource)
-            await original(apdu)
-
-        app.indication = indication  # type: ignore[method-assign]
         return app
 
     # The device's life
@@ -132,7 +125,8 @@ class BacnetService:
     def silent(self) -> bool:
         return self.offline or self.reboots.phase() != "up"
 
-    def _met(self, peer: Any) -> None:
+    def met(self, peer: Any) -> None:
+        """A client asked something: it hears of the end of a reboot."""
         self.peers.pop(peer, None)
         self.peers[peer] = None
         if len(self.peers) > RECENT_PEERS:
