@@ -347,3 +347,121 @@ def test_offline_is_silent_and_a_reboot_ends_with_an_i_am():
         before, offline, announced = client_run(work)
     assert (before, offline) == (1, 0)
     assert announced >= 1
+
+
+def free_udp_ports(count: int) -> int:
+    """The first of `count` consecutive free UDP ports."""
+    for _ in range(50):
+        first = free_udp_port()
+        if first + count > 65535:
+            continue
+        probes = []
+        try:
+            for port in range(first, first + count):
+                probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                probes.append(probe)
+                probe.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    pytest.skip("no consecutive free UDP ports")
+
+
+def test_the_command_line_counts_a_fleets_ports_up_from_bacnet_port():
+    first = free_udp_ports(2)
+    command = [sys.executable, "-m", "runtime", "--devices", "2", "--port", "0", "--quiet", "--bacnet"]
+    process = subprocess.Popen(
+        [*command, "--bacnet-port", str(first)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        urls = [process.stdout.readline().split(" serving ")[1].split(" ")[0] for _ in range(2)]
+        shown = [
+            json.loads(request("GET", url + "/protocols/bacnet/communication/network/ip-ports/1")[2])[
+                "bacnetIpUdpPort"
+            ]
+            for url in urls
+        ]
+        assert shown == [first, first + 1]
+
+        async def work(app: Application) -> int:
+            found = 0
+            for port in shown:
+                found += len(await app.who_is(0, 4194303, address=Address(f"127.0.0.1:{port}"), timeout=3))
+            return found
+
+        assert client_run(work) == 2
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+
+
+def test_the_command_line_refuses_a_bacnet_port_in_use():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "runtime", "--port", "0", "--bacnet", "--bacnet-port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert (
+        f"BACnet/IP UDP port 127.0.0.1:{port} is taken" in result.stderr and "Traceback" not in result.stderr
+    )
+
+
+def test_read_range_of_a_trend_log_and_of_anything_else(bacnet):
+    trend_logs = rest(bacnet, "GET", "/protocols/bacnet/local/objects/trend-log")[1]
+    instance = int(trend_logs[0]["name"].split("_")[1])
+
+    async def work(app: Application) -> tuple[Any, str]:
+        from bacpypes3.apdu import ReadRangeRequest
+
+        asked = ReadRangeRequest(
+            objectIdentifier=ObjectIdentifier(f"trend-log,{instance}"),
+            propertyIdentifier="log-buffer",
+            destination=bacnet.address,
+        )
+        answer = await app.request(asked)
+        wrong = ReadRangeRequest(
+            objectIdentifier=ObjectIdentifier("analog-value,2"),
+            propertyIdentifier="present-value",
+            destination=bacnet.address,
+        )
+        return answer, await failing(app.request(wrong))
+
+    answer, error = client_run(work)
+    assert answer.itemCount == 0  # no trend log keeps records before 4/7's are wired in
+    assert error == "services: property-is-not-alist"  # bacpypes3's spelling of property-is-not-a-list
+
+
+def test_a_large_object_list_is_read_whole_segmented_and_by_index(tmp_path):
+    points = {"objects": [{"type": "analogValue", "instance": n, "presentValue": n} for n in range(1, 2001)]}
+    path = tmp_path / "points.json"
+    path.write_text(json.dumps(points))
+    with EmbeddedServer(port=0, points=str(path), bacnet=True, bacnet_port=0) as server:
+        port = rest(server, "GET", "/protocols/bacnet/communication/network/ip-ports/1")[1]["bacnetIpUdpPort"]
+        address = Address(f"127.0.0.1:{port}")
+
+        async def work(app: Application) -> tuple[Any, Any, Any]:
+            await app.who_is(0, 4194303, address=address, timeout=3)  # learns its APDU size and segmentation
+            read = app.read_property
+            return (
+                await read(address, "device,4194303", "object-list", 0),
+                await read(address, "device,4194303", "object-list", 2001),
+                await read(address, "device,4194303", "object-list"),
+            )
+
+        length, last, whole = client_run(work)
+    assert length == len(whole) == 2001
+    assert last == ObjectIdentifier("analog-value,2000") == whole[-1]
