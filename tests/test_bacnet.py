@@ -465,3 +465,109 @@ def test_a_large_object_list_is_read_whole_segmented_and_by_index(tmp_path):
         length, last, whole = client_run(work)
     assert length == len(whole) == 2001
     assert last == ObjectIdentifier("analog-value,2000") == whole[-1]
+
+
+def listening(app: Application) -> asyncio.Queue:
+    """The COV notifications `app` receives (unconfirmed), as (object, {property: value})."""
+    heard: asyncio.Queue = asyncio.Queue()
+
+    async def notified(apdu: Any) -> None:
+        values = {str(v.propertyIdentifier): v.value for v in apdu.listOfValues}
+        heard.put_nowait((apdu.monitoredObjectIdentifier, apdu.timeRemaining, values))
+
+    app.do_UnconfirmedCOVNotificationRequest = notified  # type: ignore[method-assign]
+    return heard
+
+
+def subscribe(app: Application, address: Address, target: str, lifetime: int | None, process: int = 5) -> Any:
+    from bacpypes3.apdu import SubscribeCOVRequest
+
+    ask = SubscribeCOVRequest(
+        subscriberProcessIdentifier=process,
+        monitoredObjectIdentifier=ObjectIdentifier(target),
+        destination=address,
+    )
+    if lifetime is not None:
+        ask.issueConfirmedNotifications, ask.lifetime = False, lifetime
+    return app.request(ask)
+
+
+async def quiet(heard: asyncio.Queue, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(heard.get(), seconds)
+    except asyncio.TimeoutError:
+        return True
+    return False
+
+
+def test_cov_follows_cov_increment_and_status_flags_of_forced_values(bacnet):
+    """A sensor moved through the control API notifies when it moves by covIncrement (0.1 here) or its
+    statusFlags change; a smaller move alone does not."""
+
+    async def work(app: Application) -> list[Any]:
+        heard = listening(app)
+        await subscribe(app, bacnet.address, "analog-input,1", 300)
+        seen = [(await asyncio.wait_for(heard.get(), 5))[2]]  # the initial notification
+        await asyncio.to_thread(bacnet.set_point, "analogInput", 1, {"physicalValue": "30"})
+        seen.append((await asyncio.wait_for(heard.get(), 5))[2])
+        await asyncio.to_thread(bacnet.set_point, "analogInput", 1, {"physicalValue": "30.05"})
+        small_move_was_quiet = await quiet(heard, 1.5)
+        await asyncio.to_thread(bacnet.set_point, "analogInput", 1, {"outOfService": "true"})
+        seen.append((await asyncio.wait_for(heard.get(), 5))[2])
+        return [small_move_was_quiet, *seen]
+
+    quiet_move, initial, moved, out_of_service = client_run(work)
+    assert quiet_move
+    assert moved["present-value"].cast_out(bacpypes3.primitivedata.Real) == 30.0
+    flags = out_of_service["status-flags"].cast_out(bacpypes3.basetypes.StatusFlags)
+    assert (
+        flags[3] == 1
+        and abs(out_of_service["present-value"].cast_out(bacpypes3.primitivedata.Real) - 30.05) < 1e-4
+    )
+
+
+def test_a_cov_subscription_ends_with_its_lifetime_or_its_cancellation(bacnet):
+    async def work(app: Application) -> tuple[int, bool, bool]:
+        heard = listening(app)
+        await subscribe(app, bacnet.address, "analog-value,2", 2, process=1)
+        _, remaining, _ = await asyncio.wait_for(heard.get(), 5)
+        await subscribe(app, bacnet.address, "analog-value,3", 300, process=2)
+        await asyncio.wait_for(heard.get(), 5)
+        await subscribe(app, bacnet.address, "analog-value,3", None, process=2)  # cancels
+        await asyncio.sleep(2.5)
+        for instance in (2, 3):
+            path = f"{AV}/{instance}/properties/present-value?priority=8"
+            await asyncio.to_thread(rest, bacnet, "POST", path, {"value": "25"})
+        return remaining, await quiet(heard, 1.5), True
+
+    remaining, silent, _ = client_run(work)
+    assert 0 < remaining <= 2
+    assert silent
+
+
+def test_reinitialize_device_is_a_reboot_silent_then_an_i_am():
+    with EmbeddedServer(port=0, bacnet=True, bacnet_port=0, reboot_seconds=1) as server:
+        port = rest(server, "GET", "/protocols/bacnet/communication/network/ip-ports/1")[1]["bacnetIpUdpPort"]
+        address = Address(f"127.0.0.1:{port}")
+
+        async def work(app: Application) -> tuple[int, int]:
+            from bacpypes3.apdu import ReinitializeDeviceRequest
+
+            heard: list[Any] = []
+            original = app.do_IAmRequest
+
+            async def i_am(apdu: Any) -> None:
+                heard.append(apdu)
+                await original(apdu)
+
+            app.do_IAmRequest = i_am  # type: ignore[method-assign]
+            await app.request(
+                ReinitializeDeviceRequest(reinitializedStateOfDevice="warmstart", destination=address)
+            )
+            down = len(await app.who_is(0, 4194303, address=address, timeout=0.5))
+            heard.clear()
+            await asyncio.sleep(2)
+            return down, len(heard)
+
+        down, announced = client_run(work)
+    assert down == 0 and announced >= 1

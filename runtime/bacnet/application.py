@@ -57,6 +57,8 @@ class DeviceSide(Protocol):
 
     def met(self, peer: Any) -> None: ...
 
+    def subscribed(self) -> None: ...
+
 
 class DeviceApplication(Application):
     """One emulated device's BACnet/IP application (made by service.py, which binds its layers)."""
@@ -254,6 +256,7 @@ class DeviceApplication(Application):
             self.side.subscriptions.subscribe(
                 source, process, point, bool(apdu.issueConfirmedNotifications), apdu.lifetime or 0
             )
+            self.side.subscribed()
         except BacnetError as error:
             raise execution_error(error) from None
 

@@ -81,7 +81,6 @@ class BacnetService:
             raise RuntimeError("BACnet/IP starts after bind()")
         self.loop = asyncio.get_running_loop()
         self.app = self._application()
-        self._poller = self.loop.call_later(POLL_SECONDS, self._poll)
 
     def close(self) -> None:
         if self._poller is not None:
@@ -186,10 +185,17 @@ class BacnetService:
         if self.app is not None and not self.silent():
             self.subscriptions.changed(key)
 
+    def subscribed(self) -> None:
+        """A subscription was added: the poll runs while there are any (an idle device has no timer)."""
+        if self._poller is None and self.loop is not None:
+            self._poller = self.loop.call_later(POLL_SECONDS, self._poll)
+
     def _poll(self) -> None:
         """What the device's programs move is seen here (the database works it out as it is read)."""
+        self._poller = None
         if self.loop is None or self.app is None:
             return
-        if self.subscriptions.by_key and not self.silent():
+        if not self.silent():
             self.subscriptions.changed(None)
-        self._poller = self.loop.call_later(POLL_SECONDS, self._poll)
+        if self.subscriptions.by_key:
+            self._poller = self.loop.call_later(POLL_SECONDS, self._poll)
