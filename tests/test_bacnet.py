@@ -571,3 +571,16 @@ def test_reinitialize_device_is_a_reboot_silent_then_an_i_am():
 
         down, announced = client_run(work)
     assert down == 0 and announced >= 1
+
+
+def test_bacnet_writes_persist_with_state(tmp_path):
+    state = str(tmp_path / "device.db")
+
+    async def write(app: Application, address: Address) -> None:
+        await app.write_property(address, "analog-value,2", "present-value", 26.5, None, 9)
+
+    with EmbeddedServer(port=0, state_file=state, bacnet=True, bacnet_port=0) as server:
+        port = rest(server, "GET", "/protocols/bacnet/communication/network/ip-ports/1")[1]["bacnetIpUdpPort"]
+        client_run(lambda app: write(app, Address(f"127.0.0.1:{port}")))
+    with EmbeddedServer(port=0, state_file=state) as server:
+        assert float(rest(server, "GET", AV + "/2/properties/present-value")[1]["value"]) == 26.5

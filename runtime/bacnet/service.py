@@ -63,7 +63,10 @@ class BacnetService:
 
     def bind(self, host: str) -> None:
         port = self.port.get()
-        address = socket.gethostbyname(host)
+        try:
+            address = socket.gethostbyname(host)
+        except OSError:
+            raise OSError(f"BACnet/IP is IPv4: {host} names no IPv4 address") from None
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             sock.bind((address, port))  # no SO_REUSEPORT: a port in use is refused, not shared
