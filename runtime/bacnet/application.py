@@ -89,6 +89,7 @@ class DeviceApplication(Application):
     # Discovery
 
     def i_am(self, address: Any = None) -> None:
+        """An I-Am to `address` (unicast: on loopback there is no broadcast to send it to)."""
         device = self.objects.points.device
         stored = self.objects.stored
         self.request(
@@ -102,7 +103,7 @@ class DeviceApplication(Application):
         )
 
     async def do_WhoIsRequest(self, apdu: Any) -> None:
-        low, high, instance = apdu.deviceInstanceRangeLowLimit, apdu.deviceInstanceRangeHighLimit, None
+        low, high = apdu.deviceInstanceRangeLowLimit, apdu.deviceInstanceRangeHighLimit
         instance = self.objects.device_instance()
         if (low is None) != (high is None) or low is not None and not low <= instance <= high:
             return
