@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, TypeVar
 from ...generated import handler as api
 from ..auth.authenticator import Authenticator
 from ..auth.feature import AuthFeature
+from ..bacnet.feature import BacnetFeature
 from ..backups.backups import Backups
 from ..backups.feature import BackupsFeature
 from ..clock.clocks import Clock
@@ -40,7 +41,7 @@ from ..users.feature import UsersFeature
 from .behaviours import Behaviours
 from .devicedata import device_seeds
 from .events import CHANGED, RESET, Events
-from .feature import Feature, Hook, Operation
+from .feature import Feature, Hook, LoopService, Operation
 from .options import DeviceOptions
 from .resources import Resource, resolve
 from .store import RETRY_AFTER, SqliteStore, StateStore
@@ -59,6 +60,7 @@ FEATURES: tuple[type[Feature], ...] = (
     AuthFeature,
     FaultsFeature,
     PointsFeature,
+    BacnetFeature,
 )
 
 
@@ -137,6 +139,10 @@ class Emulator:
                     raise ValueError(f"two features provide the hook {name!r}")
                 hooks[name] = hook
         return hooks
+
+    def services(self) -> list[LoopService]:
+        """What the device's features serve on an event loop besides its API (BACnet/IP)."""
+        return [service for feature in self._features.values() for service in feature.services()]
 
     def feature(self, kind: type[F]) -> F:
         """The device's feature of this class (KeyError: not assembled yet, or not a feature of it)."""

@@ -247,10 +247,14 @@ MAX_VALUE_ITEMS = 1024
 STATE_PREFIX = "/_points"  # a device's changes, by /_points/<type number>/<instance>, in their text forms
 
 
+# Hears of each property a write or a forced value changed: (the object, the property's name).
+Listener = Callable[[PointDef, str], None]
+
+
 class ObjectDatabase:
     """One device's objects: a shared PointList and this device's changes, under one lock; with a store,
     the changes persist (in the values' text forms) and are read back at start, skipping what the point
-    list no longer has."""
+    list no longer has. `subscribe` hears of every write and forced value (BACnet/IP's COV)."""
 
     def __init__(
         self, points: PointList, device: DeviceLink | None = None, store: Store | None = None
@@ -259,9 +263,19 @@ class ObjectDatabase:
         self.device = device
         self.store = store
         self.changes: dict[tuple[int, int], dict[str, Any]] = {}
+        self.listeners: list[Listener] = []
         self.lock = threading.Lock()
         if store is not None:
             self._load(store)
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call `listener(point, property name)` after each accepted write or forced value (outside the
+        database's lock: the listener may read)."""
+        self.listeners.append(listener)
+
+    def _changed(self, point: PointDef, name: str) -> None:
+        for listener in self.listeners:
+            listener(point, name)
 
     def device_view(self) -> Mapping[str, Any]:
         return self.device.values() if self.device is not None else {}
@@ -429,7 +443,14 @@ class ObjectDatabase:
             )
         if array_index is not None and array_index >= 0:
             self._write_element(point, prop, raw, array_index, asn)
-            return
+        else:
+            self._write_whole(point, prop, raw, priority_, asn)
+        self._changed(point, prop.name)
+
+    def _write_whole(
+        self, point: PointDef, prop: PropertyDef, raw: Any, priority_: int | None, asn: bool
+    ) -> None:
+        commanded = prop.name == "presentValue" and point.commandable
         datatype = dt.nullable(prop.datatype) if commanded or prop.name == "presentValue" else prop.datatype
         value = _decoded(datatype, raw) if asn else parse(datatype, raw)
         with self.lock:
@@ -538,6 +559,8 @@ class ObjectDatabase:
         with self.lock:
             for name, value in parsed.items():
                 self._set(point, name, value)
+        for name in parsed:
+            self._changed(point, "presentValue" if name == "physicalValue" else name)
 
     def reset(self) -> None:
         """Back to the point list (the store's values are the store's to clear)."""
