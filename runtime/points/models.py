@@ -539,6 +539,14 @@ class ObjectDatabase:
             for name, value in parsed.items():
                 self._set(point, name, value)
 
+    def relinquish_all(self) -> None:
+        """Clear every commanded slot (a cold start): each commandable object's presentValue is its
+        relinquishDefault again, and the store keeps it so."""
+        with self.lock:
+            for point in self.points.points:
+                if point.commandable and priority.active(self.stored(point, "priorityArray")) is not None:
+                    self._set(point, "priorityArray", priority.EMPTY)
+
     def reset(self) -> None:
         """Back to the point list (the store's values are the store's to clear)."""
         with self.lock:
