@@ -35,6 +35,7 @@ from ..info.feature import InfoFeature
 from ..jobs.feature import JobsFeature
 from ..jobs.simulator import JobSimulator, StoreUnavailable
 from ..points.feature import PointsFeature
+from ..project.feature import ProjectFeature
 from ..reboot.feature import RebootFeature
 from ..users.feature import UsersFeature
 from .behaviours import Behaviours
@@ -59,6 +60,7 @@ FEATURES: tuple[type[Feature], ...] = (
     AuthFeature,
     FaultsFeature,
     PointsFeature,
+    ProjectFeature,
 )
 
 
