@@ -12,21 +12,15 @@ import zipfile
 import pytest
 
 from _support import call
+from test_points_files import FACTS_EXAMPLE
 from eclypse_emulator.runtime import EmbeddedServer
 from eclypse_emulator.runtime.fleet.fleet import DeviceConfig, Fleet
 from eclypse_emulator.runtime.points.pointfile import PointFileError
 from eclypse_emulator.runtime.points.pointlists import load
 
 PROJECT = "/files/common/localDevice/project/Project.gfx"
-EDE = """# Proposal_Engineering-Data-Exchange - B.I.G.-EU;;;;;;;;;;;;;;;
-PROJECT_NAME;EDEexample;;;;;;;;;;;;;;
-VERSION_OF_REFERENCEFILE;1;;;;;;;;;;;;;;
-TIMESTAMP_OF_LAST_CHANGE;19. Dez 05;;;;;;;;;;;;;;
-AUTHOR_OF_LAST_CHANGE;G. Sampler;;;;;;;;;;;;;;
-VERSION_OF_LAYOUT;2.2;;;;;;;;;;;;;;
-Building03Room15Temperature;10;RoomTemperature;0;4123;This is a Room Temperature;20;;;N;N;24;18;;62;T1.128.15
-Building03Room15Setpoint;10;Setpoint;2;7;Room set point;21;;;Y;Y;;;;62;S1
-"""
+# The facts' EDE example, and a set point: a value object the program declares.
+EDE = FACTS_EXAMPLE + "Building03Room15Setpoint;10;Setpoint;2;7;Room set point;21;;;Y;Y;;;;62;S1\n"
 
 
 def project_props(archive: bytes) -> dict[str, str]:
