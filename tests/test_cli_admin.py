@@ -4,19 +4,16 @@ base64-encoded) and `reboot [cold|warm]`."""
 
 from __future__ import annotations
 
-import ssl
 import time
 
 import pytest
 
-from _support import basic, call, make_certificate
+from _support import basic, make_certificate
 from eclypse_emulator.runtime import EmbeddedServer
 from eclypse_emulator.runtime.device.events import REBOOT
 from test_cli_client import client, failed, output
+from test_admin_https import status_of
 from test_reboot import wait_refused
-
-UNVERIFIED = ssl.create_default_context()
-UNVERIFIED.check_hostname, UNVERIFIED.verify_mode = False, ssl.CERT_NONE
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +35,7 @@ def admin(device):
 
 
 def logs_in(device: EmbeddedServer, name: str, password: str) -> int:
-    headers = {"Authorization": basic(name, password)}
-    return call("GET", device.url + "/info/device", headers, context=UNVERIFIED).status
+    return status_of(device.url, {"Authorization": basic(name, password)})
 
 
 def test_a_user_added_logs_in_gets_a_new_password_and_is_deleted(device, admin):
