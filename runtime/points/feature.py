@@ -82,7 +82,11 @@ class PointsFeature(Feature, PointHooks):
         device.events.subscribe(RESET, self.objects.reset)
         # A cold start clears the priority arrays, a warm start keeps them (the emulator's reading of
         # BACnet's ReinitializeDevice: a cold start is a power cycle, and commands live in volatile memory).
-        device.events.subscribe(REBOOT, lambda kind: kind == "cold" and self.objects.relinquish_all())
+        device.events.subscribe(REBOOT, self._rebooted)
+
+    def _rebooted(self, kind: str) -> None:
+        if kind == "cold":
+            self.objects.relinquish_all()
 
     def hooks(self) -> Mapping[str, Hook]:
         return {name: self._hook(getattr(self, name)) for name in HOOKS}
