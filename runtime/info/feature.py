@@ -1,6 +1,6 @@
 """The device's information (/info): the API revision it serves, the device's uptime; the rest is the
-spec's defaults and the device data. The web server's host name (/system/web-server) is the one /info/device shows, kept there.
-"""
+spec's defaults and the device data. The web server's host name (/system/web-server) is the one
+/info/device shows, kept there."""
 
 from __future__ import annotations
 
