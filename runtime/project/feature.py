@@ -57,10 +57,12 @@ def value_blocks(points: PointList) -> tuple[ValueBlock, ...]:
 
 
 class ProjectFeature(Feature):
+    """Project.gfx of one device: its project from the shared point list (or the device's name), its
+    archive kept while those inputs stay the same."""
+
     def __init__(self, device: Device, options: None) -> None:
         self.state: StateStore = device.state
         self.points = device.feature(PointsFeature).point_list
-        self.values = value_blocks(self.points)
         self._archive: tuple[tuple[str, str], bytes] | None = None  # the last one built, by its inputs
 
     def hooks(self) -> Mapping[str, Hook]:
@@ -82,7 +84,8 @@ class ProjectFeature(Feature):
         name, last_change, dated = self.project()
         cached = self._archive
         if cached is None or cached[0] != (name, last_change):
-            cached = (name, last_change), build(name, last_change, dated, self.values)
+            # Built when a client first asks (a fleet's devices need not each walk a large point list).
+            cached = (name, last_change), build(name, last_change, dated, value_blocks(self.points))
             self._archive = cached
         return cached[1], dated
 
