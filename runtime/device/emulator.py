@@ -36,6 +36,7 @@ from ..info.feature import InfoFeature
 from ..jobs.feature import JobsFeature
 from ..jobs.simulator import JobSimulator, StoreUnavailable
 from ..points.feature import PointsFeature
+from ..project.feature import ProjectFeature
 from ..reboot.feature import RebootFeature
 from ..users.feature import UsersFeature
 from .behaviours import Behaviours
@@ -60,6 +61,7 @@ FEATURES: tuple[type[Feature], ...] = (
     AuthFeature,
     FaultsFeature,
     PointsFeature,
+    ProjectFeature,
     BacnetFeature,
 )
 

@@ -209,6 +209,15 @@ def _shape(
 
 
 @dataclass(frozen=True)
+class Project:
+    """The engineering project a point file names (an EDE's PROJECT_NAME and TIMESTAMP_OF_LAST_CHANGE):
+    texts as given, the time of the last change free text (an EDE's may read `19. Dez 05`)."""
+
+    name: str
+    last_change: str = ""
+
+
+@dataclass(frozen=True)
 class PointList:
     """Every object of a device but the device object's live values: what a point file defines."""
 
@@ -216,6 +225,7 @@ class PointList:
     device: PointDef
     source: str = "the default building"
     instance_given: bool = False  # the file names the device instance (an EDE always does)
+    project: Project | None = None  # the project the file names, if it names one
     by_key: Mapping[tuple[int, int], PointDef] = field(repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -561,6 +571,14 @@ class ObjectDatabase:
                 self._set(point, name, value)
         for name in parsed:
             self._changed(point, "presentValue" if name == "physicalValue" else name)
+
+    def relinquish_all(self) -> None:
+        """Clear every commanded slot (a cold start): each commandable object's presentValue is its
+        relinquishDefault again, and the store keeps it so."""
+        with self.lock:
+            for point in self.points.points:
+                if point.commandable and priority.active(self.stored(point, "priorityArray")) is not None:
+                    self._set(point, "priorityArray", priority.EMPTY)
 
     def reset(self) -> None:
         """Back to the point list (the store's values are the store's to clear)."""

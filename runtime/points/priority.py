@@ -46,4 +46,3 @@ def present_value(slots: tuple[Any, ...], relinquish_default: Any) -> Any:
         return relinquish_default
     slot = active(slots)
     return relinquish_default if slot is None else slots[slot - 1]
-
