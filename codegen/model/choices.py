@@ -28,7 +28,10 @@ BACNET_INSTANCES = 4194303  # device instances are 0 to 4194302 (4194303 means "
 def read_choices(root: Checker, objects: dict[str, Object], resources: list[Resource]) -> dict[str, Any]:
     """Every choice, the optional ones with their defaults (None or absent where a feature is off)."""
     choices = root.child("choices")
-    choices.only(set(CHOICES) | {"state_properties", "backup_command", "fleet_identity", "admin_role"})
+    choices.only(
+        set(CHOICES)
+        | {"state_properties", "backup_command", "fleet_identity", "admin_role", "firmware_command"}
+    )
     values = {key: choices.get(key, kind) for key, kind in CHOICES.items()}
     # The properties that tell how a job ended, in order of preference (optional; default: Status).
     values["state_properties"] = choices.get("state_properties", list, ["Status"])
@@ -37,6 +40,8 @@ def read_choices(root: Checker, objects: dict[str, Object], resources: list[Reso
     # The role that may manage the device's users (optional; the runtime's users feature reads it).
     values["admin_role"] = choices.get("admin_role", str, None)
     values["backup_command"] = read_backup_command(choices, {r.operation: r for r in resources})
+    if "firmware_command" in choices.node:
+        values["firmware_command"] = read_firmware_command(choices, {r.operation: r for r in resources})
     if "fleet_identity" in choices.node:
         values["fleet_identity"] = read_fleet_identity(choices.child("fleet_identity"))
     error_object = objects.get(values["error_object"])
@@ -47,18 +52,42 @@ def read_choices(root: Checker, objects: dict[str, Object], resources: list[Reso
     return values
 
 
+def read_command(
+    choices: Checker, name: str, steps: tuple[str, ...], by_operation: dict[str, Resource]
+) -> dict[str, str]:
+    """The operations a client CLI command chains (a choice `name`), one per step, each of the spec."""
+    command = choices.child(name)
+    command.only(set(steps))
+    chained = {key: command.get(key, str) for key in steps}
+    for key, operation in chained.items():
+        if operation not in by_operation:
+            raise command.fail(key, f"no operation {operation!r}")
+    return chained
+
+
 def read_backup_command(choices: Checker, by_operation: dict[str, Resource]) -> dict[str, str] | None:
     """The operations the client CLI's `backup` command chains (optional): create, list, download."""
     if "backup_command" not in choices.node:
         return None
-    command = choices.child("backup_command")
-    command.only(set(BACKUP_STEPS))
-    steps = {key: command.get(key, str) for key in BACKUP_STEPS}
-    for key, operation in steps.items():
-        if operation not in by_operation:
-            raise command.fail(key, f"no operation {operation!r}")
+    steps = read_command(choices, "backup_command", BACKUP_STEPS, by_operation)
     if not by_operation[steps["download"]].binary:
-        raise command.fail("download", "the download operation must be a binary resource")
+        raise choices.child("backup_command").fail(
+            "download", "the download operation must be a binary resource"
+        )
+    return steps
+
+
+FIRMWARE_STEPS = ("upload", "status", "device")
+
+
+def read_firmware_command(choices: Checker, by_operation: dict[str, Resource]) -> dict[str, str]:
+    """The operations the client CLI's `firmware` command chains: upload, status, device (the identity
+    whose softwareVersion it reads before and after)."""
+    steps = read_command(choices, "firmware_command", FIRMWARE_STEPS, by_operation)
+    if by_operation[steps["upload"]].upload is None:
+        raise choices.child("firmware_command").fail(
+            "upload", "the upload operation must take a file (upload:)"
+        )
     return steps
 
 

@@ -130,3 +130,7 @@ class Feature:
     def busy(self) -> bool:
         """Whether an answer may take long now (an event loop then answers in a worker thread)."""
         return False
+
+    def settle(self) -> None:
+        """Before each request: let happen what the clock has brought about since (an install that ended
+        reboots the device). Called only of the features that override it; it must be cheap."""

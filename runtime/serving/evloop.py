@@ -28,8 +28,8 @@ import time
 from typing import Any, Callable, Protocol, cast
 
 from ...generated import handler as api
-from ..core.http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
-from ..core.wire import Request, Response, origin_form
+from ..core.http1 import CONTINUE_BYTES, BodyEnd, BodyPart, Continue, Refusal, RequestEvent, RequestReader
+from ..core.wire import Receiving, Request, Response, origin_form
 
 logger = logging.getLogger("runtime")
 
@@ -53,7 +53,10 @@ class HttpProtocol(asyncio.Protocol):
 
     def __init__(self, listener: Listener) -> None:
         self.listener, self.server = listener, listener.hub
-        self.reader = RequestReader(self.server.max_body_size)
+        self.reader = RequestReader(self.server.max_body_size, getattr(listener.host, "streams", None))
+        # A streamed body being received: what takes it, and its request's head.
+        self.upload: Receiving | None = None
+        self.upload_event: RequestEvent | None = None
         self.peer = "-"
         self.deadline = time.monotonic() + self.server.idle_timeout  # the server's sweep closes it after this
         self.unsent_since: float | None = None  # since when output waits unsent (the sweep's view)
@@ -73,6 +76,9 @@ class HttpProtocol(asyncio.Protocol):
         self.listener.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.upload is not None:  # the body will not come whole
+            self.upload.abort()
+            self.upload = None
         self.server.connections.discard(self)
         self.listener.connections.discard(self)
 
@@ -119,6 +125,12 @@ class HttpProtocol(asyncio.Protocol):
             if isinstance(event, Continue):
                 transport.write(CONTINUE_BYTES)
                 continue
+            if isinstance(event, BodyPart):
+                self._body_part(event)
+                continue
+            if isinstance(event, BodyEnd):
+                self._body_end()
+                continue
             if event is None:
                 if not reader.busy:
                     self.reading = False
@@ -134,10 +146,16 @@ class HttpProtocol(asyncio.Protocol):
 
     def _answer(self, event: RequestEvent | Refusal) -> None:
         if isinstance(event, Refusal):
+            if self.upload is not None:
+                self.upload.abort()
+                self.upload = None
             self._send(event, api.error_response(event.key, **event.fields))
             return
         request = Request(event.method, origin_form(event.target), event.headers, event.body)
         host = self.listener.host
+        if event.streamed:
+            self._receive(event, request)
+            return
         if host.blocking:
             # An answer may wait on the state file (maybe on another process's lock), a GET too (reading
             # the backup files settles finished backups into files): in a worker thread.
@@ -148,6 +166,39 @@ class HttpProtocol(asyncio.Protocol):
             return
         response, delay = host.answer(request)
         self._answered(event, response, delay, held=False)
+
+    # A streamed body (an upload): its parts go to the host's Receiving as they arrive, on the loop's
+    # thread; its end is answered in a worker thread (checking what was received may take long).
+
+    def _receive(self, event: RequestEvent, request: Request) -> None:
+        opened = cast(Any, self.listener.host).receive(request)
+        if isinstance(opened, tuple):  # refused at once: the body is not read, the connection ends
+            event.close = True
+            self._answered(event, *opened, held=False)
+            return
+        self.upload, self.upload_event = opened, event
+        if event.expects_continue:
+            self.transport.write(CONTINUE_BYTES)
+
+    def _body_part(self, part: BodyPart) -> None:
+        if self.upload is None:  # refused meanwhile: the rest is dropped with the connection
+            return
+        self.deadline = time.monotonic() + self.server.request_timeout  # it goes on while the body moves
+        refused = self.upload.write(part.data)
+        if refused is not None and self.upload_event is not None:
+            self.upload = None
+            self.upload_event.close = True
+            self._send(self.upload_event, refused)
+
+    def _body_end(self) -> None:
+        upload, event = self.upload, self.upload_event
+        self.upload = self.upload_event = None
+        if upload is None or event is None:
+            return
+        self.holding = True
+        self.deadline = math.inf
+        future = asyncio.ensure_future(self.server.in_worker(self.listener.host, upload.finish))
+        future.add_done_callback(lambda done: self._answered(event, done.result(), 0.0))
 
     def _answered(
         self, event: RequestEvent, response: Response | None, delay: float, held: bool = True
@@ -201,6 +252,9 @@ class Host(Protocol):
     def blocking(self) -> bool: ...
 
     def answer(self, request: Request) -> tuple[Response | None, float]: ...
+
+    # A host may also stream some requests' bodies: `streams(method, target) -> bool` says which, and
+    # `receive(request)` answers the Receiving that takes the body, or (response, delay) refusing it.
 
 
 def listening_socket(address: tuple[str, int]) -> socket.socket:

@@ -33,9 +33,11 @@ from eclypse_emulator.runtime.core.httpclient import (
 )
 from eclypse_emulator.runtime.core.httpclient import (
     add_backup_command,
+    add_firmware_command,
     property_value,
     run_backup,
     run_command,
+    run_firmware,
 )
 from .models import Address, Backup, BackupCreate, Error, Info, Job, Member, Port
 
