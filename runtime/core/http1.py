@@ -32,6 +32,11 @@ MAX_CHUNKS = 16384  # chunks in one body: 400 beyond
 MAX_CHUNK_LINE = 1024  # a chunk-size line with its extensions: 400 beyond
 MAX_TRAILER = 8192  # bytes of trailer fields (which are read and ignored): 431 beyond
 HTTP_VERSIONS = ("HTTP/1.0", "HTTP/1.1")
+# A streamed body refused before its end: after the answer, the rest is read and dropped, at most this many
+# bytes for at most this many seconds, before the connection closes (closing with unread input resets it,
+# which may erase the answer before the client reads it: RFC 9112 section 9.6).
+LINGER_BYTES = 4 << 20
+LINGER_SECONDS = 2.0
 
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
@@ -90,6 +95,7 @@ class RequestEvent:
     keep_alive: bool = False  # an HTTP/1.0 keep-alive, to acknowledge with `Connection: keep-alive`
     streamed: bool = False  # the head alone: BodyParts and a BodyEnd follow
     expects_continue: bool = False  # (streamed) the client waits for `100 Continue` before its body
+    linger: bool = False  # (streamed, refused before its end) drop what follows a while before closing
 
 
 @dataclass(slots=True)
@@ -188,6 +194,11 @@ class RequestReader:
     def feed(self, data: bytes) -> None:
         if not self.failed:
             self.buffer += data
+
+    def stop(self) -> None:
+        """Read nothing more (a streamed body was refused: the connection ends after its answer)."""
+        self.failed = True
+        self.buffer.clear()
 
     @property
     def busy(self) -> bool:

@@ -11,12 +11,23 @@ Its server provides `respond(request)` (None means: close the connection without
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Protocol, cast
 
 from .deviceapi import DeviceApi
-from .http1 import CONTINUE_BYTES, BodyEnd, BodyPart, Continue, Refusal, RequestEvent, RequestReader
+from .http1 import (
+    CONTINUE_BYTES,
+    LINGER_BYTES,
+    LINGER_SECONDS,
+    BodyEnd,
+    BodyPart,
+    Continue,
+    Refusal,
+    RequestEvent,
+    RequestReader,
+)
 from .wire import Receiving, Request, Response, ResponseWriter, origin_form
 
 READ_SIZE = 65536
@@ -95,6 +106,7 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
                 time.sleep(delay)
             if response is not None:
                 self.send(response)
+                self.linger()
             return
         if event.expects_continue:
             self.wfile.write(CONTINUE_BYTES)
@@ -105,6 +117,7 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
                 if refused is not None:
                     self.close_connection = True
                     self.send(refused)
+                    self.linger()
                     return
             elif isinstance(part, BodyEnd):
                 self.send(opened.finish(), event.keep_alive)
@@ -115,6 +128,23 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
                 if isinstance(part, Refusal):
                     self.refuse(part.key, **part.fields)
                 return
+
+    def linger(self) -> None:
+        """After refusing a streamed body before its end: the answer's FIN, then what the client still
+        sends is read and dropped (LINGER_BYTES, for LINGER_SECONDS at most), so that closing does not
+        reset the connection before the client has read its answer."""
+        deadline, left = time.monotonic() + LINGER_SECONDS, LINGER_BYTES
+        try:
+            if not isinstance(self.connection, ssl.SSLSocket):
+                self.connection.shutdown(socket.SHUT_WR)
+            while left > 0 and (remaining := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(remaining)
+                data = self.rfile.read1(min(left, READ_SIZE))
+                if not data:
+                    return
+                left -= len(data)
+        except OSError:
+            pass  # gone, or too slow: closed all the same
 
     def next_event(self) -> RequestEvent | BodyPart | BodyEnd | Refusal | None:
         """The next request, part of a streamed body, or refusal from the connection, None if there is

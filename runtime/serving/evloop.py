@@ -28,7 +28,17 @@ import time
 from typing import Any, Callable, Protocol, cast
 
 from ...generated import handler as api
-from ..core.http1 import CONTINUE_BYTES, BodyEnd, BodyPart, Continue, Refusal, RequestEvent, RequestReader
+from ..core.http1 import (
+    CONTINUE_BYTES,
+    LINGER_BYTES,
+    LINGER_SECONDS,
+    BodyEnd,
+    BodyPart,
+    Continue,
+    Refusal,
+    RequestEvent,
+    RequestReader,
+)
 from ..core.wire import Receiving, Request, Response, origin_form
 
 logger = logging.getLogger("runtime")
@@ -57,6 +67,7 @@ class HttpProtocol(asyncio.Protocol):
         # A streamed body being received: what takes it, and its request's head.
         self.upload: Receiving | None = None
         self.upload_event: RequestEvent | None = None
+        self.lingering = -1  # bytes still dropped after a refused body before closing (-1: not lingering)
         self.peer = "-"
         self.deadline = time.monotonic() + self.server.idle_timeout  # the server's sweep closes it after this
         self.unsent_since: float | None = None  # since when output waits unsent (the sweep's view)
@@ -91,6 +102,11 @@ class HttpProtocol(asyncio.Protocol):
         self._process()
 
     def data_received(self, data: bytes) -> None:
+        if self.lingering >= 0:  # what follows a refused body: dropped
+            self.lingering -= len(data)
+            if self.lingering < 0:
+                self.transport.close()
+            return
         if not self.reading and not self.holding:
             self._request_begun()
         self.reader.feed(data)
@@ -173,7 +189,7 @@ class HttpProtocol(asyncio.Protocol):
     def _receive(self, event: RequestEvent, request: Request) -> None:
         opened = cast(Any, self.listener.host).receive(request)
         if isinstance(opened, tuple):  # refused at once: the body is not read, the connection ends
-            event.close = True
+            event.close = event.linger = True
             self._answered(event, *opened, held=False)
             return
         self.upload, self.upload_event = opened, event
@@ -187,7 +203,7 @@ class HttpProtocol(asyncio.Protocol):
         refused = self.upload.write(part.data)
         if refused is not None and self.upload_event is not None:
             self.upload = None
-            self.upload_event.close = True
+            self.upload_event.close = self.upload_event.linger = True
             self._send(self.upload_event, refused)
 
     def _body_end(self) -> None:
@@ -242,6 +258,12 @@ class HttpProtocol(asyncio.Protocol):
         if close:
             if transport.can_write_eof():
                 transport.write_eof()  # the FIN follows the answer at once
+            if isinstance(event, RequestEvent) and event.linger:  # the rest of a refused body: dropped
+                self.reader.stop()
+                self.lingering = LINGER_BYTES
+                self.deadline = time.monotonic() + LINGER_SECONDS  # then the sweep closes it
+                self._resume_reading()
+                return
             transport.close()
 
 
