@@ -74,8 +74,8 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
 
     def handle_one_request(self) -> None:
         event = self.next_event()
-        if event is None:  # the client hung up, went idle, or was too slow
-            self.close_connection = True
+        if event is None or isinstance(event, (BodyPart, BodyEnd)):  # hung up, idle or too slow
+            self.close_connection = True  # (a body's part comes only while `receive` reads one)
             return
         self.requestline = event.request_line
         if isinstance(event, Refusal):

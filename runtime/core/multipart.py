@@ -14,7 +14,7 @@ MAX_FIELD bytes). Anything malformed, or bounds passed, is an ApiError of the ca
 from __future__ import annotations
 
 import email.message
-from typing import Protocol
+from typing import Any, Protocol
 
 from .wire import ApiError
 
@@ -28,13 +28,18 @@ WHAT = "multipart/form-data body"
 
 class FileSink(Protocol):
     """Where the file of a form goes: `begin` with the part's file name and Content-Type, `write` its
-    bytes in order (an ApiError refuses them), `limit` its largest size in bytes."""
+    bytes in order (an ApiError refuses them), `limit` its largest size in bytes; then `finish` (the
+    answer's values, once the whole body was read) or `abort` (it was not: undo what began)."""
 
     limit: int
 
     def begin(self, filename: str | None, content_type: str | None) -> None: ...
 
     def write(self, data: bytes) -> None: ...
+
+    def finish(self) -> Any: ...
+
+    def abort(self) -> None: ...
 
 
 def boundary_of(content_type: str) -> str | None:
@@ -149,8 +154,8 @@ class FormReader:
         del buffer[: end + 4]
         if message.get("content-disposition") is None:
             raise _refused("a part has no Content-Disposition")
-        name = message.get_param("name", header="content-disposition")
-        self._to_file = name == self.field
+        field = message.get_param("name", header="content-disposition")
+        self._to_file = field == self.field
         if self._to_file:
             if self.file_seen:
                 raise _refused(f"it has two fields {self.field!r}")

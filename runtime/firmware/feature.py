@@ -163,7 +163,11 @@ class FirmwareFeature(Feature):
             raise ApiError("conflict", reason="a firmware update is running already")
         return FirmwareUpload(self, call.parameters.get("apply", "true") == "true")
 
-    def firmware_status(self, call: HookCall | None = None) -> HookResult:
+    def firmware_status(self, call: HookCall) -> HookResult:
+        return self.status()
+
+    def status(self) -> dict[str, Any]:
+        """The update's status now, by property name."""
         with self.lock:
             self.settle()
             record = self.record
@@ -249,7 +253,7 @@ class FirmwareFeature(Feature):
             }
             self.state.put(STATE_PATH, record)
             self.record = record
-        return self.firmware_status()
+        return self.status()
 
     def settle(self) -> None:
         """An install whose job ended: completed (the device reboots into the new version) or failed (a
@@ -328,9 +332,7 @@ class FirmwareFeature(Feature):
 
     def firmware_update(self) -> dict[str, Any]:
         """The update's status, as the device API shows it (JSON keys)."""
-        values = self.firmware_status()
-        assert isinstance(values, dict)
-        return api.CODECS["FirmwareUpdate"].json_value(values)
+        return api.CODECS["FirmwareUpdate"].json_value(self.status())
 
     operations = (
         Operation("GET", "/firmware", "firmware_update", shows=lambda _, status: status),

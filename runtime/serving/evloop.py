@@ -190,7 +190,8 @@ class HttpProtocol(asyncio.Protocol):
         opened = cast(Any, self.listener.host).receive(request)
         if isinstance(opened, tuple):  # refused at once: the body is not read, the connection ends
             event.close = event.linger = True
-            self._answered(event, *opened, held=False)
+            response, delay = opened
+            self._answered(event, response, delay, held=False)
             return
         self.upload, self.upload_event = opened, event
         if event.expects_continue:
