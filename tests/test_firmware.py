@@ -385,3 +385,64 @@ def test_a_rollout_across_a_fleet_of_20_where_one_update_fails_and_one_device_is
         after = {index: clients[index].get_device_info().software_version for index in before}
     assert outcome == {index: "FAILED" if index == 3 else "OK" for index in before}
     assert after == {index: OLD if index == 3 else NEW for index in before}
+
+
+def form_of(path: Path, boundary: str = "b0undary") -> bytes:
+    """A multipart/form-data body as the administration client sends it: the file in the field `file`."""
+    return (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + path.read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+
+UPLOAD_HEAD = (
+    "POST /api/rest/v1/system/update/firmware HTTP/1.1\r\nHost: x\r\n"
+    "Content-Type: multipart/form-data; boundary=b0undary\r\n"
+)
+
+
+@pytest.mark.parametrize("core", CORES)
+def test_a_chunked_upload_in_small_chunks_and_an_expect_continue_are_read_as_they_come(
+    core: str, tmp_path: Path
+) -> None:
+    body = form_of(make_image(tmp_path, payload=os.urandom(64 * 1024)))
+    with device(core) as server:
+        address = (server.host, server.port)
+        # Chunks of 1 to 13 bytes: boundaries and part heads split anywhere.
+        pieces, at, size = [f"{UPLOAD_HEAD}Transfer-Encoding: chunked\r\n\r\n".encode()], 0, 1
+        while at < len(body):
+            piece = body[at : at + size]
+            pieces.append(b"%x\r\n%s\r\n" % (len(piece), piece))
+            at, size = at + len(piece), size % 13 + 1
+        answer = raw_exchange(address, b"".join(pieces) + b"0\r\n\r\n")
+        assert answer.status == 200 and json.loads(answer.body)["version"] == NEW
+        server.reset()
+        # Expect: 100-continue: the head is accepted before the body is sent; refused, no body is asked.
+        with socket.create_connection(address, timeout=10) as sock:
+            sock.sendall(f"{UPLOAD_HEAD}Expect: 100-continue\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+            assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+            sock.sendall(body)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200 OK\r\n")
+        with socket.create_connection(address, timeout=10) as sock:
+            sock.sendall(f"{UPLOAD_HEAD}Expect: 100-continue\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+            assert sock.recv(65536).startswith(b"HTTP/1.1 409 Conflict\r\n")  # an update runs
+
+
+def test_a_fleet_devices_firmware_failure_option_fails_its_update(tmp_path: Path) -> None:
+    image = make_image(tmp_path)
+    configs = [DeviceConfig(0), DeviceConfig(1, firmware_failure="bad-image@20")]
+    with Fleet(configs, clock="manual", job_duration=JOB) as fleet:
+        clients = [EclypseClient(d.url) for d in fleet.devices]
+        for client in clients:
+            client.update_firmware(image)
+        fleet.advance(JOB / 2)
+        failed = clients[1].get_firmware_status()
+        assert (failed.status, failed.progress, failed.current_version) == ("FAILED", 20, OLD)
+        assert clients[0].get_firmware_status().status == "RUNNING"
+    with pytest.raises(ValueError, match="bad-image or power-loss"):
+        EmbeddedServer(firmware_failure="brownout")
