@@ -105,6 +105,7 @@ def test_an_upload_over_https_installs_then_reboots_into_the_new_version_kept_by
         server.advance(JOB / 2)  # the install ends: the next request finds the device rebooting
         assert unreachable(client.get_firmware_status)
         assert unreachable(client.get_device_info)
+        assert server.firmware_update()["status"] == "REBOOTING"  # (from Python: the device answers nothing)
         server.advance(DOWN)
         wait_up(client)
         assert client.get_device_info().software_version == NEW

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Protocol
 from urllib.parse import parse_qsl, quote, unquote
 
 from .codec import BodyError, Codec, Field, Kind, ascii_fold, parse_parameter
-from .multipart import FormReader, boundary_of
+from .multipart import FileSink, FormReader, boundary_of
 from .router import Router, Segments
 from .wire import ApiError, Request, Response, origin_form
 
@@ -468,7 +468,7 @@ class Upload:
     route's sink; `finish` answers as the route does, `abort` (the body did not come whole) lets the sink
     undo what it began. `write` answers None, or the error that refuses the body (the sink aborted)."""
 
-    def __init__(self, api: DeviceApi, plan: _Plan, sink: Any, form: FormReader) -> None:
+    def __init__(self, api: DeviceApi, plan: _Plan, sink: FileSink, form: FormReader) -> None:
         self.api, self.plan, self.sink, self.form = api, plan, sink, form
         self.size = 0
         self.done = False
@@ -496,8 +496,9 @@ class Upload:
             self.form.close()
         except ApiError as error:
             return self._refuse(error)
-        self.done = True
-        return self.api._answer(self.plan, self.sink.finish)
+        response = self.api._answer(self.plan, self.sink.finish)
+        self.done = True  # (an exception leaves it to abort)
+        return response
 
     def abort(self) -> None:
         if not self.done:

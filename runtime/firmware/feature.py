@@ -131,9 +131,9 @@ class FirmwareFeature(Feature):
         self.clock = device.feature(ClockFeature).clock
         self.simulator = device.feature(JobsFeature).simulator
         self.reboots = device.feature(RebootFeature)
-        found = resolve("/info/device", parse_revision(device.api_revision))
-        assert found is not None, "the spec serves /info/device"
-        self.device_info: Resource = found
+        # The identity whose softwareVersion an install changes (None: a spec without it, which has no
+        # firmware either).
+        self.device_info: Resource | None = resolve("/info/device", parse_revision(device.api_revision))
         self.option_failure = (
             None if options.firmware_failure is None else parse_failure(options.firmware_failure)
         )
@@ -175,8 +175,8 @@ class FirmwareFeature(Feature):
             if status == RUNNING:
                 job = self.simulator.get(record["jobId"])
                 progress = self.simulator.state(job).progress if job is not None else progress
-            elif status == OK and record.get("rebootedAt") is not None and self.reboots.phase() != "up":
-                status = REBOOTING
+            elif status == OK and self.reboots.phase() != "up" and self.clock.now() < record.get("upAt", 0):
+                status = REBOOTING  # its own reboot (seldom seen: the device answers nothing meanwhile)
             return {
                 "Status": status,
                 "Progress": progress,
@@ -193,15 +193,15 @@ class FirmwareFeature(Feature):
     # The device's identity
 
     def _info(self) -> dict[str, Any]:
-        values: dict[str, Any] = self.device_info.read(self.state.get)
+        values: dict[str, Any] = {} if self.device_info is None else self.device_info.read(self.state.get)
         return values
 
     def version(self) -> str:
-        return str(self._info()["SoftwareVersion"])
+        return str(self._info().get("SoftwareVersion", ""))
 
     def model(self) -> str:
         """The device's model: the first word of its modelName (as the client reads it)."""
-        return (str(self._info()["ModelName"]).split() or [""])[0]
+        return (str(self._info().get("ModelName", "")).split() or [""])[0]
 
     # The install
 
@@ -281,9 +281,15 @@ class FirmwareFeature(Feature):
 
     def _complete(self, record: dict[str, Any]) -> None:
         ended = record["started"] + record["duration"]
-        done = {**record, "status": OK, "progress": 100, "rebootedAt": ended}
+        up_at = ended + self.reboots.settings.reboot_seconds + self.reboots.settings.starting_seconds
+        done = {**record, "status": OK, "progress": 100, "upAt": up_at}
         info = {**self._info(), "SoftwareVersion": record["version"]}
-        self.state.change({STATE_PATH: done, self.device_info.path: info}, [])
+        paths = (
+            {STATE_PATH: done}
+            if self.device_info is None
+            else {STATE_PATH: done, self.device_info.path: info}
+        )
+        self.state.change(paths, [])
         self.record = done
         self.reboots.reboot(REBOOT_KIND, at=ended)
 
