@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import socket
 import time
 import tracemalloc
@@ -18,7 +19,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from _support import basic, call, make_certificate, raw_exchange, wait_closed
+from _support import Cli, basic, call, make_certificate, raw_exchange, wait_closed
 from eclypse_emulator.client import EclypseClient, EclypseError, main as client_main
 from eclypse_emulator.runtime import EmbeddedServer
 from eclypse_emulator.runtime.firmware import image as image_module
@@ -447,3 +448,35 @@ def test_a_fleet_devices_firmware_failure_option_fails_its_update(tmp_path: Path
         assert clients[0].get_firmware_status().status == "RUNNING"
     with pytest.raises(ValueError, match="bad-image or power-loss"):
         EmbeddedServer(firmware_failure="brownout")
+
+
+@pytest.mark.parametrize("core", CORES)
+def test_the_version_and_the_update_survive_sigkill(core: str, tmp_path: Path) -> None:
+    state = tmp_path / "device.sqlite"
+    options = ("--port", "0", "--quiet", "--state", str(state), "--clock", "manual", "--core", core)
+    options += ("--job-duration", "2", "--reboot-seconds", "1")
+    image = make_image(tmp_path)
+    advance = {"Content-Type": "application/json"}
+
+    def killed(cli: Cli) -> None:
+        cli.signal(signal.SIGKILL)
+        assert cli.wait() == -signal.SIGKILL
+
+    with Cli(*options) as cli:  # killed while it installs: it comes back on its old version
+        client = EclypseClient(cli.url())
+        client.update_firmware(image)
+        killed(cli)
+    with Cli(*options) as cli:
+        url = cli.url()
+        client = EclypseClient(url)
+        update = client.get_firmware_status()
+        assert (update.status, update.current_version) == ("FAILED", OLD) and "restarted" in update.reason
+        client.update_firmware(image)
+        control = url.replace("/api/rest/v1", "/_emulator")
+        assert call("POST", control + "/clock/advance", advance, '{"seconds": 2}').status == 200
+        assert unreachable(client.get_firmware_status)  # installed: rebooting into the new version
+        killed(cli)
+    with Cli(*options) as cli:
+        client = EclypseClient(cli.url())
+        assert client.get_device_info().software_version == NEW
+        assert client.get_firmware_status().status == "OK"

@@ -258,6 +258,8 @@ class FirmwareFeature(Feature):
     def settle(self) -> None:
         """An install whose job ended: completed (the device reboots into the new version) or failed (a
         bad image; a power loss reboots the device), dated when it happened."""
+        if self.record.get("status") != RUNNING:  # the usual case, on every request: no lock taken
+            return
         with self.lock:
             record = self.record
             if record.get("status") != RUNNING:
