@@ -265,6 +265,18 @@ def test_an_image_over_its_bound_is_refused_with_413_having_read_a_bounded_amoun
         assert answer.status == 413 and b"262144 bytes" in answer.body
         assert spools.written and max(spools.written) <= limit
         assert spools.all_closed()  # the temporary files are gone
+        # A client that hangs up halfway: its spool goes too.
+        with socket.create_connection(address, timeout=10) as sock:
+            sock.sendall(f"{head}Content-Length: {limit}\r\n\r\n".encode() + part + chunk)
+            for _ in range(250):
+                if len(spools.files) == 2 and spools.written[-1] == len(chunk) + 4:
+                    break
+                time.sleep(0.02)
+        for _ in range(250):
+            if spools.all_closed():
+                break
+            time.sleep(0.02)
+        assert len(spools.files) == 2 and spools.all_closed()  # (none for a head refused at once)
         client = EclypseClient(server.url)
         assert client.get_firmware_status().status == "IDLE"
 

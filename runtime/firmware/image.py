@@ -56,7 +56,7 @@ class ImageSpool:
     is no zip, hashed on the way; `check` reads what it holds; `close` deletes it."""
 
     def __init__(self) -> None:
-        self.file: IO[bytes] | None = tempfile.TemporaryFile(prefix="eclypse-firmware-")
+        self.file: IO[bytes] | None = None  # made when the file's part begins
         self.file_name = ""
         self.size = 0
         self._digest = hashlib.sha256()
@@ -64,6 +64,7 @@ class ImageSpool:
 
     def begin(self, filename: str | None) -> None:
         self.file_name = filename or ""
+        self.file = tempfile.TemporaryFile(prefix="eclypse-firmware-")
 
     def write(self, data: bytes) -> None:
         if self.file is None:
