@@ -948,6 +948,8 @@ FIRMWARE = {
     "upload": "update_firmware",
     "status": "get_firmware_status",
     "device": "get_device_info",
+    "running_status": RUNNING_STATUS,
+    "success_status": SUCCESS_STATUS,
 }
 
 

@@ -444,8 +444,8 @@ def run_firmware(
     client: Any, args: argparse.Namespace, spec: dict[str, Any], sleep: Callable[[float], None] = time.sleep
 ) -> int:
     """The `firmware` command, with the client's methods `spec` names (the spec's firmware_command):
-    upload, status, device. The reboot is waited out by polling the status until the device answers
-    again (refused connections and 503s are the reboot)."""
+    upload, status, device; and the statuses running_status and success_status. The reboot is waited out
+    by polling the status until the device answers again (refused connections and 503s are the reboot)."""
     before = getattr(client, spec["device"])().software_version
     sending = Progress("status")
     try:
@@ -467,7 +467,7 @@ def run_firmware(
             try:
                 update = getattr(client, spec["status"])()
                 installing(update)
-                if update.status not in ("RUNNING", "REBOOTING"):
+                if update.status != spec["running_status"]:  # (its reboot answers nothing)
                     break
             except (OSError, http.client.HTTPException):
                 installing(_Shown(100, "REBOOTING"))  # the device is down: its reboot
@@ -483,7 +483,7 @@ def run_firmware(
         installing.end()
     after = getattr(client, spec["device"])().software_version
     print(json.dumps({"status": update.status, "previousVersion": before, "version": after}))
-    if update.status != "OK":
+    if update.status != spec["success_status"]:
         print(f"error: the update failed: {update.reason}", file=sys.stderr)
         return 1
     return 0
