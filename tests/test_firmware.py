@@ -22,6 +22,7 @@ import pytest
 from _support import Cli, basic, call, make_certificate, raw_exchange, wait_closed
 from eclypse_emulator.client import EclypseClient, EclypseError, main as client_main
 from eclypse_emulator.runtime import EmbeddedServer
+from eclypse_emulator.runtime.core.multipart import FormReader
 from eclypse_emulator.runtime.firmware import image as image_module
 from eclypse_emulator.runtime.fleet.fleet import DeviceConfig, Fleet, ScheduledFault
 
@@ -492,3 +493,42 @@ def test_the_version_and_the_update_survive_sigkill(core: str, tmp_path: Path) -
         client = EclypseClient(cli.url())
         assert client.get_device_info().software_version == NEW
         assert client.get_firmware_status().status == "OK"
+
+
+class Kept:
+    """A sink that keeps what the form gives it (for the reader's own test)."""
+
+    limit = 1 << 20
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.data = b""
+
+    def begin(self, filename: str | None, content_type: str | None) -> None:
+        self.name = filename
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+    def finish(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+@pytest.mark.parametrize("size", range(1, 24))
+def test_the_form_reader_takes_the_body_in_pieces_of_any_size(size: int) -> None:
+    """Whatever the pieces the network brings, the file is its bytes, those that look like the start of
+    a boundary included."""
+    data = b"\r\n--b0undar\r\n-" + bytes(range(256)) + b"\r\n--b0undaR\r"
+    body = (
+        b'preamble\r\n--b0undary  \r\nContent-Disposition: form-data; name="note"\r\n\r\nhi\r\n'
+        b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="f.zip"\r\n\r\n'
+        + data
+        + b"\r\n--b0undary--\r\nepilogue"
+    )
+    sink = Kept()
+    form = FormReader("b0undary", "file", sink)
+    for at in range(0, len(body), size):
+        form.write(body[at : at + size])
+    form.close()
+    assert (sink.name, sink.data) == ("f.zip", data)
