@@ -332,6 +332,12 @@ def _paths(spec: Spec, resource: Resource, index: ParameterIndex) -> dict[str, d
             "required": True,
             "content": {"application/json": {"schema": _request_schema(resource)}},
         }
+    if resource.upload is not None:  # a form whose one field is the file, streamed
+        form = {"type": "object", "properties": {resource.upload: {"type": "string", "format": "binary"}}}
+        form["required"] = [resource.upload]
+        main["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": form}}}
+        main["responses"].update(_errors(spec, resource))
+        return {resource.path: {method: main}}
     if not resource.is_entity:
         main["responses"].update(_errors(spec, resource))
         return {resource.path: {method: main}}

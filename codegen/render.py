@@ -167,6 +167,7 @@ def route_row(resource: Resource, spec: Spec) -> str:
         behaviour=resource.behaviour,
         **({"seed": seed} if seed else {}),
         **({"exclusive": resource.exclusive} if resource.exclusive else {}),
+        **({"upload": resource.upload} if resource.upload else {}),
     )
 
 
@@ -205,6 +206,13 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         done_expression += f" or job.{state_attr} != RUNNING_STATUS"
     if resource.is_entity:
         signature = parameter_signature + ", *, select: Iterable[str] | None = None" + query_signature
+    elif resource.upload is not None:  # the file to send, and who hears of its bytes as they go
+        signature = (
+            parameter_signature
+            + ", source: str | os.PathLike[str], *"
+            + query_signature
+            + ", on_progress: Callable[[int, int], None] | None = None"
+        )
     else:
         signature = (
             parameter_signature
@@ -228,6 +236,7 @@ def operation_view(resource: Resource, spec: Spec) -> dict[str, Any]:
         ),
         "model": resource.response.name if resource.response else "None",
         "request": resource.request.name if resource.request else None,
+        "upload": resource.upload,
         "signature": signature,
         "parameter_signature": parameter_signature,
         # A parameter named like a Python keyword (`{lambda}`) is passed by a mapping.
@@ -308,7 +317,7 @@ def command_view(resource: Resource) -> dict[str, Any]:
         "command": resource.operation.replace("_", "-"),
         "method": resource.operation,
         "help": resource.summary,
-        "parameters": [p.attr for p in resource.path_parameters],
+        "parameters": [p.attr for p in resource.path_parameters] + (["source"] if resource.upload else []),
         "options": [(f"--{p.attr.replace('_', '-')}", p.attr, p.type == "array") for p in fields],
         "entity": resource.is_entity,
     }
@@ -340,10 +349,14 @@ def context(spec: Spec) -> dict[str, Any]:
         "session_cookie": spec.api["session_cookie"],
         "operations": operations,
         # `watch` follows the first job whose object has a Status, so that it can tell failure apart.
-        "watch": next((op for op in operations if op["waitable"] and op["has_status"]), None),
+        # (a job named by its id: the firmware update's status, which has none, is followed by `firmware`)
+        "watch": next(
+            (op for op in operations if op["waitable"] and op["has_status"] and op["parameter_names"]), None
+        ),
         "backup": backup_command_view(spec),
         "users": spec.choices.get("user_command"),
         "reboot": spec.choices.get("reboot_command"),
+        "firmware": spec.choices.get("firmware_command"),
     }
 
 

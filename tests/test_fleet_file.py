@@ -248,6 +248,7 @@ def test_the_docs_fleet_file_and_python_example_work_as_written(tmp_path: Path) 
     entries = read_fleet(fleet)
     assert entries[0]["users"] == {"admin": "site-secret"} and entries[0]["api_revision"] == "7.0"
     assert entries[0]["schedule"][1] == {"at": 120, "fault": "reboot", "seconds": 30}
+    assert entries[0]["firmware_failure"] == "power-loss@40"
     assert entries[1]["jobs"] == {"duration": 30}
     exec(
         _docs_block("In Python:", "python").replace("fleet.devices[5].url, fleet.requests(5)", "pass"),

@@ -462,8 +462,10 @@ SETTINGS = hypothesis.settings(
 # Rules beyond a JSON schema, where a request the schema allows may get a 400: the users' (a creation names a
 # user and a password; a password is base64 of UTF-8 text of bounded length; a name has no colon), the host
 # name's (RFC 1123), and BACnet's (a value of the property's datatype, read-only properties, references that
-# name type, instance and property). The clock's are in its schema: its date-time POST is checked in full.
+# name type, instance and property), a firmware image's (a zip of a version, for this model). The clock's
+# are in its schema: its date-time POST is checked in full.
 BEYOND_SCHEMA = {
+    "update_firmware",
     "create_user",
     "set_user",
     "replace_user",

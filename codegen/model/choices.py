@@ -25,6 +25,8 @@ COMMANDS = {
     "backup_command": ("create", "list", "download"),
     "user_command": ("list", "create", "set", "delete"),
     "reboot_command": ("cold", "warm"),
+    # upload, status, and the identity whose softwareVersion it reads before and after
+    "firmware_command": ("upload", "status", "device"),
 }
 MAC_PREFIX = re.compile(r"[0-9A-F]{2}:[0-9A-F]{2}")
 BACNET_INSTANCES = 4194303  # device instances are 0 to 4194302 (4194303 means "none")
@@ -48,6 +50,13 @@ def read_choices(root: Checker, objects: dict[str, Object], resources: list[Reso
         raise choices.child("backup_command").fail(
             "download", "the download operation must be a binary resource"
         )
+    if (
+        values["firmware_command"] is not None
+        and by_operation[values["firmware_command"]["upload"]].upload is None
+    ):
+        raise choices.child("firmware_command").fail(
+            "upload", "the upload operation must take a file (upload:)"
+        )
     if "fleet_identity" in choices.node:
         values["fleet_identity"] = read_fleet_identity(choices.child("fleet_identity"))
     error_object = objects.get(values["error_object"])
@@ -60,7 +69,8 @@ def read_choices(root: Checker, objects: dict[str, Object], resources: list[Reso
 
 def read_command(choices: Checker, name: str, by_operation: dict[str, Resource]) -> dict[str, str] | None:
     """The operations a client CLI command chains (optional), by step: `backup_command` creates, lists and
-    downloads; `user_command` lists, creates, sets and deletes users; `reboot_command` starts cold or warm."""
+    downloads; `user_command` lists, creates, sets and deletes users; `reboot_command` starts cold or warm;
+    `firmware_command` uploads, follows the install and reads the device's version."""
     if name not in choices.node:
         return None
     command = choices.child(name)

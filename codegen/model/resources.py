@@ -152,7 +152,14 @@ def read_resource(checker: Checker, objects: dict[str, Object], errors: dict[str
     if binary and (method != "GET" or behaviour["kind"] != "hook" or shape != "object"):
         # The bytes come from a runtime function, beside the object that describes them.
         raise checker.fail("binary", "a binary resource is a GET of an object answered by a hook")
+    upload = checker.get("upload", str, None)
+    if upload is not None and (method not in ("POST", "PUT") or behaviour["kind"] != "hook" or request):
+        # The file streams to a runtime function's sink; a JSON or XML request object would be another body.
+        raise checker.fail(
+            "upload", "an upload is a POST or PUT answered by a hook, without a request object"
+        )
     return Resource(
+        upload=upload,
         exclusive=read_exclusive(checker, request),
         seed=read_seed(checker, behaviour, response or request, objects),
         response_shape=shape,

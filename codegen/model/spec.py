@@ -102,6 +102,8 @@ class Resource:
     exclusive: tuple[tuple[str, ...], ...] = ()
     # Another GET takes {path}/{parameter} (GET /objects beside GET /objects/{objectType}): no properties.
     shadowed: bool = False
+    # The multipart/form-data field whose file the resource takes, streamed to its hook (None: none).
+    upload: str | None = None
 
     @property
     def is_entity(self) -> bool:

@@ -12,12 +12,13 @@ without touching a socket, so any serving core can use it. The host provides:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol
 from urllib.parse import parse_qsl, quote, unquote
 
 from .codec import BodyError, Codec, Field, Kind, ascii_fold, parse_parameter
+from .multipart import FileSink, FormReader, boundary_of
 from .router import Router, Segments
-from .wire import ApiError, Request, Response
+from .wire import ApiError, Request, Response, origin_form
 
 
 def parse_revision(revision: str) -> tuple[int, int]:
@@ -62,6 +63,8 @@ class Route:
     behaviour: Mapping[str, str]  # what answers it in the runtime: {kind: ..., ...}
     seed: tuple[Mapping[str, Any], ...] = ()  # a collection's initial members, by property name
     exclusive: tuple[tuple[str, ...], ...] = ()  # groups of request properties a body gives one of at most
+    # The multipart/form-data field whose file the route takes, streamed (None: the body is gathered).
+    upload: str | None = None
 
     @property
     def answers(self) -> Codec:
@@ -153,9 +156,13 @@ class DeviceApi:
         self.errors, self.error_codec = errors, error_codec
         self.routes = routes
         self.router = Router()
+        self.upload_router = Router()  # the routes whose body is streamed (see streams)
+        self.upload_methods = frozenset(route.method for route in routes if route.upload is not None)
         value = (query["value"]["segment"],)
         for route in routes:
             self.router.add(route.method, route.segments, (route, OWN))
+            if route.upload is not None:
+                self.upload_router.add(route.method, route.segments, route)
             if route.properties:  # its properties, and their raw values, below it
                 self.router.add(route.method, route.segments + (PROPERTY,), (route, PROPERTY), rank=1)
                 self.router.add(route.method, route.segments + (PROPERTY, value), (route, VALUE), rank=1)
@@ -207,9 +214,77 @@ class DeviceApi:
             # A client polling asks the same thing again and again: what is worked out before the backend
             # is asked (route, arguments, encoding, headers) depends on the target, Accept and the revision.
             key = (request.target, accept, host.revision)
-            plan = self._plans.get(key)
-            if plan is not None:
-                return self._answer(plan, request, host, None)
+            known = self._plans.get(key)
+            if known is not None:
+                return self._answer(known, lambda: host.invoke(known.route, known.kwargs, None, known.binary))
+        plan = self._planned(request, host)
+        if isinstance(plan, Response):
+            return plan
+        if plan.route.upload is not None:  # a body that was not streamed (none, or a caller's bytes)
+            return self._upload_whole(request, host)
+        try:
+            body = (
+                self._read_body(request, plan.route, host.revision)
+                if plan.route.request is not None
+                else None
+            )
+        except ApiError as error:
+            return self.error_response(error.key, plan.error_media_type, error.headers, **error.fields)
+        if key is not None:
+            if len(self._plans) >= MAX_PLANS:
+                self._plans.clear()  # many distinct targets: start again (the repeated ones come back)
+            self._plans[key] = plan
+        return self._answer(plan, lambda: host.invoke(plan.route, plan.kwargs, body, plan.binary))
+
+    # Uploads: a route that takes a file of a multipart/form-data body, streamed to its hook's sink.
+
+    def streams(self, method: str, target: str) -> bool:
+        """Whether the request's body goes to an upload route's sink as it arrives (not gathered)."""
+        if method not in self.upload_methods:
+            return False
+        raw_path = origin_form(target).partition("?")[0]
+        path = unquote(raw_path, errors="replace") if "%" in raw_path else raw_path
+        if not path.startswith(self.base_prefix):
+            return False
+        return any(
+            entry[0] == method
+            for entries, _ in self.upload_router.lookup(path[len(self.base_path) :])
+            for entry in entries
+        )
+
+    def _upload_whole(self, request: Request, host: Host) -> Response:
+        upload = self.open_upload(request, host)
+        if isinstance(upload, Response):
+            return upload
+        return upload.write(request.body) or upload.finish()
+
+    def open_upload(self, request: Request, host: Host) -> Response | Upload:
+        """The answer to an upload's head when it is refused at once (its route, its query, its
+        Content-Type, its Content-Length over the sink's limit), else the Upload its body is written to.
+        The route's hook answers the sink (`multipart.FileSink`, with `finish()` answering the values and
+        `abort()` undoing what it began)."""
+        plan = self._planned(request, host)
+        if isinstance(plan, Response):
+            return plan
+        route = plan.route
+        try:
+            content_type = request.headers.get("Content-Type") or ""
+            boundary = boundary_of(content_type)
+            if route.upload is None or boundary is None:
+                raise ApiError(
+                    "unsupported_media_type", content_type=content_type, supported="multipart/form-data"
+                )
+            sink = host.invoke(route, plan.kwargs, None, False)
+            length = (request.headers.get("Content-Length") or "").strip()
+            if length.isdigit() and int(length) > sink.limit + FORM_SLACK:
+                sink.abort()
+                raise ApiError("body_too_large", limit=sink.limit)
+        except ApiError as error:
+            return self.error_response(error.key, plan.error_media_type, error.headers, **error.fields)
+        return Upload(self, plan, sink, FormReader(boundary, route.upload, sink))
+
+    def _planned(self, request: Request, host: Host) -> _Plan | Response:
+        """The request's plan, or the error answering a request that cannot be answered whatever the state."""
         raw_path, _, query = request.target.partition("?")
         options = _query_options(query) if query else NO_OPTIONS
         try:
@@ -218,19 +293,9 @@ class DeviceApi:
             return self.negotiated_error(request, host, error.key, **error.fields)
         path = unquote(raw_path, errors="replace") if "%" in raw_path else raw_path
         try:
-            plan = self._plan(request, host, path, options, media_type, error_media_type)
-            body = (
-                self._read_body(request, plan.route, host.revision)
-                if plan.route.request is not None
-                else None
-            )
+            return self._plan(request, host, path, options, media_type, error_media_type)
         except ApiError as error:
             return self.error_response(error.key, error_media_type, error.headers, **error.fields)
-        if key is not None:
-            if len(self._plans) >= MAX_PLANS:
-                self._plans.clear()  # many distinct targets: start again (the repeated ones come back)
-            self._plans[key] = plan
-        return self._answer(plan, request, host, body)
 
     def _media_type(
         self, options: dict[str, list[str]], request: Request, host: Host
@@ -331,12 +396,12 @@ class DeviceApi:
             path,
         )
 
-    def _answer(self, plan: _Plan, request: Request, host: Host, body: dict[str, Any] | None) -> Response:
-        """The answer of a planned request, from the backend's values."""
+    def _answer(self, plan: _Plan, values_of: Callable[[], Any]) -> Response:
+        """The answer of a planned request, from the backend's values (`values_of()`)."""
         route = plan.route
         headers = list(plan.headers)
         try:
-            values = host.invoke(route, plan.kwargs, body, plan.binary)
+            values = values_of()
             if values is None:
                 first = route.parameters[0].name if route.parameters else ""
                 value = plan.arguments.get(first, "")
@@ -391,6 +456,54 @@ class DeviceApi:
                 reason = f"{' and '.join(given)} cannot be given together"
                 raise ApiError("invalid_body", object=codec.name, reason=reason)
         return values
+
+
+# Bytes of a form beyond its file's (its boundaries, part headers, other fields): a Content-Length above the
+# file's limit and this is refused before the body is read.
+FORM_SLACK = 1 << 20
+
+
+class Upload:
+    """The body of an upload request, `write`n as it arrives, parsed as a form whose file goes to the
+    route's sink; `finish` answers as the route does, `abort` (the body did not come whole) lets the sink
+    undo what it began. `write` answers None, or the error that refuses the body (the sink aborted)."""
+
+    def __init__(self, api: DeviceApi, plan: _Plan, sink: FileSink, form: FormReader) -> None:
+        self.api, self.plan, self.sink, self.form = api, plan, sink, form
+        self.size = 0
+        self.done = False
+
+    def _refuse(self, error: ApiError) -> Response:
+        self.abort()
+        return self.api.error_response(
+            error.key, self.plan.error_media_type, list(self.plan.headers) + error.headers, **error.fields
+        )
+
+    def write(self, data: bytes) -> Response | None:
+        if self.done:
+            return None
+        self.size += len(data)
+        try:
+            if self.size > self.sink.limit + FORM_SLACK:
+                raise ApiError("body_too_large", limit=self.sink.limit)
+            self.form.write(data)
+        except ApiError as error:
+            return self._refuse(error)
+        return None
+
+    def finish(self) -> Response:
+        try:
+            self.form.close()
+        except ApiError as error:
+            return self._refuse(error)
+        response = self.api._answer(self.plan, self.sink.finish)
+        self.done = True  # (an exception leaves it to abort)
+        return response
+
+    def abort(self) -> None:
+        if not self.done:
+            self.done = True
+            self.sink.abort()
 
 
 # What a route's table entry answers: the route's own path, a property below an entity, or its raw value.

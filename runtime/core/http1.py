@@ -4,7 +4,10 @@ One `RequestReader` per connection, used by both serving cores: `feed(data)` the
 then call `next_event()` until it answers None (more bytes are needed). Events, in order:
 
 - `Continue`: the client waits for `100 Continue` before sending its body (HTTP/1.1 only);
-- `RequestEvent`: a complete request (head and decoded body);
+- `RequestEvent`: a complete request (head and decoded body), or, for a request whose body is streamed
+  (`streamed=True`: the reader's `streams(method, target)` said so), its head alone, followed by
+  `BodyPart`s of its decoded body as they arrive and a `BodyEnd`: the body is never gathered, whatever its
+  size (whoever consumes the parts bounds it);
 - `Refusal`: the request is malformed (an error key of the spec's catalogue and its fields); answer
   it and close the connection, as nothing that follows can be trusted. The reader reads no further.
 
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 MAX_REQUEST_LINE = 65536  # 414 beyond (as http.server)
 MAX_HEADER_LINE = 65536  # 431 beyond
@@ -29,6 +32,11 @@ MAX_CHUNKS = 16384  # chunks in one body: 400 beyond
 MAX_CHUNK_LINE = 1024  # a chunk-size line with its extensions: 400 beyond
 MAX_TRAILER = 8192  # bytes of trailer fields (which are read and ignored): 431 beyond
 HTTP_VERSIONS = ("HTTP/1.0", "HTTP/1.1")
+# A streamed body refused before its end: after the answer, the rest is read and dropped, at most this many
+# bytes for at most this many seconds, before the connection closes (closing with unread input resets it,
+# which may erase the answer before the client reads it: RFC 9112 section 9.6).
+LINGER_BYTES = 4 << 20
+LINGER_SECONDS = 2.0
 
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
@@ -85,6 +93,21 @@ class RequestEvent:
     request_line: str
     close: bool  # close the connection after answering
     keep_alive: bool = False  # an HTTP/1.0 keep-alive, to acknowledge with `Connection: keep-alive`
+    streamed: bool = False  # the head alone: BodyParts and a BodyEnd follow
+    expects_continue: bool = False  # (streamed) the client waits for `100 Continue` before its body
+    linger: bool = False  # (streamed, refused before its end) drop what follows a while before closing
+
+
+@dataclass(slots=True)
+class BodyPart:
+    """Some bytes of a streamed request's decoded body, in order."""
+
+    data: bytes
+
+
+@dataclass(slots=True)
+class BodyEnd:
+    """A streamed request's body is complete (the next event is the next request's)."""
 
 
 @dataclass(slots=True)
@@ -120,6 +143,7 @@ class _Head:
         "keep_alive",
         "length",
         "chunked",
+        "streamed",
     )
 
     def __init__(
@@ -133,18 +157,24 @@ class _Head:
         keep_alive: bool,
         length: int,
         chunked: bool,
+        streamed: bool = False,
     ) -> None:
         self.method, self.target, self.version, self.headers = method, target, version, headers
         self.request_line, self.close, self.keep_alive = request_line, close, keep_alive
-        self.length, self.chunked = length, chunked
+        self.length, self.chunked, self.streamed = length, chunked, streamed
 
 
 class RequestReader:
-    """An incremental HTTP/1.x request reader for one connection."""
+    """An incremental HTTP/1.x request reader for one connection. `streams(method, target)`, when given,
+    tells the requests whose body is streamed rather than gathered (their size is not bounded here, but by
+    whoever consumes the parts)."""
 
-    def __init__(self, max_body_size: int = 1 << 20) -> None:
+    def __init__(
+        self, max_body_size: int = 1 << 20, streams: Callable[[str, str], bool] | None = None
+    ) -> None:
         self.buffer = bytearray()
         self.max_body_size = max_body_size
+        self.streams = streams
         self.failed = False  # a refusal was given: nothing more is read
         self._head: _Head | None = None  # the request whose body is being read
         self._scanned = 0  # how far the buffer was searched for the end of a head, in vain
@@ -156,17 +186,26 @@ class RequestReader:
         self._chunk_left = -1  # bytes of the current chunk still to come; -1: a size line is next
         self._in_trailer = False
         self._trailer_size = 0
+        # Streamed body state: the head was given, its parts are being given; the last part was given.
+        self._streaming = False
+        self._left = 0  # bytes of a Content-Length body still to come
+        self._ended = False
 
     def feed(self, data: bytes) -> None:
         if not self.failed:
             self.buffer += data
+
+    def stop(self) -> None:
+        """Read nothing more (a streamed body was refused: the connection ends after its answer)."""
+        self.failed = True
+        self.buffer.clear()
 
     @property
     def busy(self) -> bool:
         """Part of a request has arrived (its deadline runs)."""
         return bool(self.buffer) or self._head is not None
 
-    def next_event(self) -> Continue | RequestEvent | Refusal | None:
+    def next_event(self) -> Continue | RequestEvent | BodyPart | BodyEnd | Refusal | None:
         if self.failed:
             return None
         try:
@@ -180,7 +219,7 @@ class RequestReader:
 
     # --- the head ------------------------------------------------------------------------------
 
-    def _next(self) -> Continue | RequestEvent | None:
+    def _next(self) -> Continue | RequestEvent | BodyPart | BodyEnd | None:
         if self._head is None:
             head = self._read_head()
             if head is None:
@@ -191,7 +230,13 @@ class RequestReader:
                 and head.version == "HTTP/1.1"
                 and (head.headers.get("Expect") or "").strip().lower() == "100-continue"
             )
+            if head.streamed:  # the head now; whoever takes the body says whether to continue
+                self._streaming, self._left, self._ended = True, head.length, False
+                expects, self._continue_due = self._continue_due, False
+                return self._event(head, b"", streamed=True, expects_continue=expects)
         head = self._head
+        if self._streaming:
+            return self._next_part(head)
         body = self._read_chunked() if head.chunked else self._read_length(head.length)
         if body is None:
             if self._continue_due:
@@ -200,6 +245,10 @@ class RequestReader:
             return None
         self._head = None
         self._continue_due = False
+        return self._event(head, body)
+
+    @staticmethod
+    def _event(head: _Head, body: bytes, **streaming: bool) -> RequestEvent:
         return RequestEvent(
             head.method,
             head.target,
@@ -209,7 +258,27 @@ class RequestReader:
             head.request_line,
             head.close,
             head.keep_alive,
+            **streaming,
         )
+
+    def _next_part(self, head: _Head) -> BodyPart | BodyEnd | None:
+        """The streamed body's next part (what has arrived of it), then its end."""
+        if not self._ended:
+            if head.chunked:
+                self._ended = self._read_chunked(streaming=True) is not None
+                data = b"".join(self._chunks)
+                self._chunks.clear()
+            else:
+                data = bytes(self.buffer[: self._left])
+                del self.buffer[: len(data)]
+                self._left -= len(data)
+                self._ended = self._left == 0
+            if data:
+                return BodyPart(data)
+        if not self._ended:
+            return None
+        self._head, self._streaming, self._ended = None, False, False
+        return BodyEnd()
 
     def _read_head(self) -> _Head | None:
         buffer = self.buffer
@@ -250,7 +319,13 @@ class RequestReader:
             headers, close, keep_alive = known
             return _Head(method, target, version, headers, request_line, close, keep_alive, 0, False)
         headers = Headers(_header_fields(block.split("\n") if newline else []))
-        head = self._framing(method, target, version, headers, request_line)
+        # A body to stream rather than gather (asked only of a request with a body).
+        streamed = (
+            self.streams is not None
+            and ("content-length" in headers or "transfer-encoding" in headers)
+            and self.streams(method, target)
+        )
+        head = self._framing(method, target, version, headers, request_line, streamed)
         if (
             len(block) <= MAX_KNOWN_HEAD
             and "content-length" not in headers
@@ -261,7 +336,15 @@ class RequestReader:
             _KNOWN_HEADS[(version, block)] = (headers, head.close, head.keep_alive)
         return head
 
-    def _framing(self, method: str, target: str, version: str, headers: Headers, request_line: str) -> _Head:
+    def _framing(
+        self,
+        method: str,
+        target: str,
+        version: str,
+        headers: Headers,
+        request_line: str,
+        streamed: bool = False,
+    ) -> _Head:
         fields = headers._joined
         hosts = sum(1 for name, _ in headers.fields if name.lower() == "host") if "host" in fields else 0
         if hosts > 1 or (hosts == 0 and version == "HTTP/1.1"):
@@ -291,10 +374,21 @@ class RequestReader:
             text = lengths.pop()
             if lengths or not (text.isdigit() and text.isascii()):
                 raise _bad("the Content-Length is not one non-negative integer")
-            length = int(text) if len(text) < 20 else self.max_body_size + 1
-            if length > self.max_body_size:
+            length = int(text) if len(text) < 20 else 1 << 64
+            if length > self.max_body_size and not streamed:  # a streamed body's taker bounds it
                 raise _Refused("body_too_large", limit=self.max_body_size)
-        return _Head(method, target, version, headers, request_line, close, keep_alive, length, chunked)
+        return _Head(
+            method,
+            target,
+            version,
+            headers,
+            request_line,
+            close,
+            keep_alive,
+            length,
+            chunked,
+            streamed and (chunked or length > 0),
+        )
 
     # --- the body ------------------------------------------------------------------------------
 
@@ -308,13 +402,15 @@ class RequestReader:
         del buffer[:length]
         return body
 
-    def _read_chunked(self) -> bytes | None:
+    def _read_chunked(self, streaming: bool = False) -> bytes | None:
         """The decoded body once its last chunk and trailer are in; None meanwhile. Each call goes on
-        from where the last one stopped, consuming what it has parsed."""
+        from where the last one stopped, consuming what it has parsed. `streaming`: the chunks' data is
+        taken from `_chunks` by the caller as it comes, and neither the body's size nor its chunks are
+        counted here (b"" at the end)."""
         buffer = self.buffer
         while True:
             if self._in_trailer:
-                return self._read_trailer()
+                return self._read_trailer(streaming)
             if self._chunk_left < 0:  # a chunk-size line
                 line_end = buffer.find(b"\n", 0, MAX_CHUNK_LINE + 2)
                 if line_end < 0:
@@ -327,13 +423,13 @@ class RequestReader:
                     raise _bad("a chunk size is not hexadecimal")
                 chunk = int(size_text, 16)
                 self._size += chunk
-                if self._size > self.max_body_size:
+                if self._size > self.max_body_size and not streaming:
                     raise _Refused("body_too_large", limit=self.max_body_size)
                 if chunk == 0:
                     self._in_trailer = True
                     continue
                 self._count += 1
-                if self._count > MAX_CHUNKS:
+                if self._count > MAX_CHUNKS and not streaming:
                     raise _bad(f"a chunked body has more than {MAX_CHUNKS} chunks")
                 self._chunk_left = chunk
             if self._chunk_left > 0:  # chunk data
@@ -356,7 +452,7 @@ class RequestReader:
                 raise _bad("a chunk does not end with CRLF")
             self._chunk_left = -1
 
-    def _read_trailer(self) -> bytes | None:
+    def _read_trailer(self, streaming: bool = False) -> bytes | None:
         buffer = self.buffer
         while True:
             line_end = buffer.find(b"\n")
@@ -370,6 +466,10 @@ class RequestReader:
             empty = buffer[:line_end].strip(b"\r") == b""
             del buffer[: line_end + 1]
             if empty:
+                if streaming:  # the caller takes the last chunks
+                    self._size, self._count = 0, 0
+                    self._chunk_left, self._in_trailer, self._trailer_size = -1, False, 0
+                    return b""
                 body = b"".join(self._chunks)
                 self._chunks, self._size, self._count = [], 0, 0
                 self._chunk_left, self._in_trailer, self._trailer_size = -1, False, 0

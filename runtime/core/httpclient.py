@@ -13,7 +13,9 @@ import getpass
 import http.client
 import json
 import os
+import secrets
 import ssl
+import time
 import sys
 import threading
 from http.cookies import SimpleCookie
@@ -24,6 +26,7 @@ from urllib.parse import quote, urlencode, urlsplit
 # list), whether it takes --select).
 Command = tuple[str, str, str, Sequence[str], Sequence[tuple[str, str, bool]], bool]
 C = TypeVar("C", bound="ClientBase")  # a generated client
+UPLOAD_PIECE = 64 * 1024  # bytes of a file read and sent at a time
 
 
 class Model:
@@ -189,6 +192,9 @@ class ClientBase:
                 if attempt == 2:
                     raise
                 continue
+            except (OSError, http.client.HTTPException):
+                self.close()  # refused, timed out: the next request starts on a new connection
+                raise
             if response.will_close:
                 self.close()
             return response.status, {k.lower(): v for k, v in response.getheaders()}, data
@@ -222,6 +228,65 @@ class ClientBase:
         with open(target, "wb") as file:
             file.write(data)
         return len(data)
+
+    def _upload(
+        self,
+        method: str,
+        path: str,
+        field: str,
+        source: str | os.PathLike[str],
+        *,
+        query: dict[str, str] | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> Any:
+        """Send the file at `source` as the field `field` of a multipart/form-data body, read and sent a
+        piece at a time (never whole in memory); `on_progress(sent, total)` hears of each piece. A JSON
+        answer, or EclypseError."""
+        boundary = "eclypse-" + secrets.token_hex(16)
+        name = os.path.basename(os.fspath(source)).replace('"', "%22")
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        total = os.path.getsize(source)
+        target = self._base + path + (f"?{urlencode(query)}" if query else "")
+        # Basic credentials rather than the session cookie: an expired session would refuse the upload
+        # after its body was sent.
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(len(head) + total + len(tail)),
+        }
+        if self._authorization is not None:
+            headers["Authorization"] = self._authorization
+        elif self._session is not None:
+            headers["Cookie"] = f"{self.session_cookie}={self._session}"
+        self.close()  # a fresh connection: a keep-alive one may have been closed meanwhile
+        connection = self._connection()
+        try:
+            connection.putrequest(method, target, skip_accept_encoding=True)
+            for header, value in headers.items():
+                connection.putheader(header, value)
+            connection.endheaders()
+            connection.send(head)
+            sent = 0
+            with open(source, "rb") as file:
+                while piece := file.read(UPLOAD_PIECE):
+                    connection.send(piece)
+                    sent += len(piece)
+                    if on_progress is not None:
+                        on_progress(sent, total)
+            connection.send(tail)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the whole body was sent: its answer may still be there to read
+        try:
+            response = connection.getresponse()
+            status, answer_headers, data = response.status, dict(response.getheaders()), response.read()
+        finally:
+            self.close()
+        self._raise_for(status, {k.lower(): v for k, v in answer_headers.items()}, data)
+        return json.loads(data) if data else None
 
     def _raise_for(self, status: int, headers: dict[str, str], data: bytes) -> None:
         if status < 400:
@@ -426,6 +491,77 @@ def run_reboot(client: Any, args: argparse.Namespace, spec: dict[str, str]) -> i
     """The `reboot` command, with the client's methods that `spec` names by kind (reboot_command)."""
     getattr(client, spec[args.kind])()
     return 0
+
+
+def add_firmware_command(commands: Any) -> None:
+    """The `firmware` command: upload an image, follow its install, wait out the reboot, read the version."""
+    firmware = commands.add_parser(
+        "firmware",
+        help="upload a firmware image with a progress bar, follow its install, wait out the reboot, "
+        "read the new version",
+    )
+    firmware.add_argument("source", help="the firmware zip, e.g. ECYSeries_v1.17.22053.807.zip")
+    firmware.add_argument(
+        "--check-only", action="store_true", help="only check the image (apply=false): nothing is installed"
+    )
+    firmware.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    firmware.add_argument("--wait", type=float, default=3600.0, help="give up after this many seconds")
+
+
+def run_firmware(
+    client: Any, args: argparse.Namespace, spec: dict[str, Any], sleep: Callable[[float], None] = time.sleep
+) -> int:
+    """The `firmware` command, with the client's methods `spec` names (the spec's firmware_command):
+    upload, status, device; and the statuses running_status and success_status. The reboot is waited out
+    by polling the status until the device answers again (refused connections and 503s are the reboot)."""
+    before = getattr(client, spec["device"])().software_version
+    sending = Progress("status")
+    try:
+        update = getattr(client, spec["upload"])(
+            args.source,
+            apply="false" if args.check_only else "true",
+            on_progress=lambda sent, total: sending(
+                _Shown(int(sent * 100 / total) if total else 100, "UPLOADING")
+            ),
+        )
+    finally:
+        sending.end()
+    if args.check_only:
+        print(json.dumps(printable(update)))
+        return 0
+    installing, waited = Progress("status"), 0.0
+    try:
+        while True:
+            try:
+                update = getattr(client, spec["status"])()
+                installing(update)
+                if update.status != spec["running_status"]:  # (its reboot answers nothing)
+                    break
+            except (OSError, http.client.HTTPException):
+                installing(_Shown(100, "REBOOTING"))  # the device is down: its reboot
+            except EclypseError as error:
+                if error.status != 503:  # 503: the device is starting
+                    raise
+                installing(_Shown(100, "STARTING"))
+            if waited >= args.wait:
+                raise TimeoutError(f"the update did not end within {args.wait} s")
+            sleep(args.interval)
+            waited += args.interval
+    finally:
+        installing.end()
+    after = getattr(client, spec["device"])().software_version
+    print(json.dumps({"status": update.status, "previousVersion": before, "version": after}))
+    if update.status != spec["success_status"]:
+        print(f"error: the update failed: {update.reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+class _Shown:
+    """What a progress bar shows of something that is not a job: a percentage and a word."""
+
+    def __init__(self, progress: int, status: str) -> None:
+        self.progress, self.status = progress, status
 
 
 def main_guard(body: Callable[[], int], url: Callable[[], str]) -> int:

@@ -11,12 +11,24 @@ Its server provides `respond(request)` (None means: close the connection without
 from __future__ import annotations
 
 import socket
+import ssl
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Protocol, cast
 
 from .deviceapi import DeviceApi
-from .http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
-from .wire import Request, Response, ResponseWriter, origin_form
+from .http1 import (
+    CONTINUE_BYTES,
+    LINGER_BYTES,
+    LINGER_SECONDS,
+    BodyEnd,
+    BodyPart,
+    Continue,
+    Refusal,
+    RequestEvent,
+    RequestReader,
+)
+from .wire import Receiving, Request, Response, ResponseWriter, origin_form
 
 READ_SIZE = 65536
 
@@ -30,6 +42,14 @@ class Serving(Protocol):
     log_access: Callable[[str], None] | None
 
     def respond(self, request: Request) -> Response | None: ...
+
+    def streams(self, method: str, target: str) -> bool:
+        """Whether the request's body is streamed to `receive`'s Receiving rather than gathered."""
+        ...
+
+    def receive(self, request: Request) -> Receiving | tuple[Response | None, float]:
+        """What takes a streamed body, or (the answer, its delay) refusing it at once (None: hang up)."""
+        ...
 
     def request_begun(self, connection: socket.socket) -> None: ...
 
@@ -49,13 +69,13 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
         super().setup()
         # An idle or dribbling connection must not hold its thread forever.
         self.connection.settimeout(self.serving.idle_timeout)
-        self.reader = RequestReader(self.serving.max_body_size)
+        self.reader = RequestReader(self.serving.max_body_size, self.serving.streams)
         self.command, self.path, self.requestline, self.request_version = "", "", "-", "HTTP/1.1"
 
     def handle_one_request(self) -> None:
         event = self.next_event()
-        if event is None:  # the client hung up, went idle, or was too slow
-            self.close_connection = True
+        if event is None or isinstance(event, (BodyPart, BodyEnd)):  # hung up, idle or too slow
+            self.close_connection = True  # (a body's part comes only while `receive` reads one)
             return
         self.requestline = event.request_line
         if isinstance(event, Refusal):
@@ -65,6 +85,9 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
         self.command, self.path, self.request_version = event.method, event.target, event.version
         self.headers = event.headers  # type: ignore[assignment]  # http.server types it a Message; this reads alike
         self.close_connection = event.close
+        if event.streamed:
+            self.receive(event)
+            return
         response = self.serving.respond(
             Request(event.method, origin_form(event.target), event.headers, event.body)
         )
@@ -73,9 +96,60 @@ class DeviceRequestHandler(BaseHTTPRequestHandler):
             return
         self.send(response, event.keep_alive)
 
-    def next_event(self) -> RequestEvent | Refusal | None:
-        """The next request or refusal from the connection, None if there is none. The first byte is
-        awaited under the idle timeout; from then on the server's watchdog gives the request a deadline."""
+    def receive(self, event: RequestEvent) -> None:
+        """A streamed body: each part to the server's Receiving as it is read, then its answer."""
+        opened = self.serving.receive(Request(event.method, origin_form(event.target), event.headers, b""))
+        if isinstance(opened, tuple):  # refused at once: the body is not read, the connection ends
+            response, delay = opened
+            self.close_connection = True
+            if delay:
+                time.sleep(delay)
+            if response is not None:
+                self.send(response)
+                self.linger()
+            return
+        if event.expects_continue:
+            self.wfile.write(CONTINUE_BYTES)
+        while True:
+            part = self.next_event()
+            if isinstance(part, BodyPart):
+                refused = opened.write(part.data)
+                if refused is not None:
+                    self.close_connection = True
+                    self.send(refused)
+                    self.linger()
+                    return
+            elif isinstance(part, BodyEnd):
+                self.send(opened.finish(), event.keep_alive)
+                return
+            else:  # the client hung up or was too slow, or the chunked framing is broken
+                opened.abort()
+                self.close_connection = True
+                if isinstance(part, Refusal):
+                    self.refuse(part.key, **part.fields)
+                return
+
+    def linger(self) -> None:
+        """After refusing a streamed body before its end: the answer's FIN, then what the client still
+        sends is read and dropped (LINGER_BYTES, for LINGER_SECONDS at most), so that closing does not
+        reset the connection before the client has read its answer."""
+        deadline, left = time.monotonic() + LINGER_SECONDS, LINGER_BYTES
+        try:
+            if not isinstance(self.connection, ssl.SSLSocket):
+                self.connection.shutdown(socket.SHUT_WR)
+            while left > 0 and (remaining := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(remaining)
+                data = self.rfile.read1(min(left, READ_SIZE))
+                if not data:
+                    return
+                left -= len(data)
+        except OSError:
+            pass  # gone, or too slow: closed all the same
+
+    def next_event(self) -> RequestEvent | BodyPart | BodyEnd | Refusal | None:
+        """The next request, part of a streamed body, or refusal from the connection, None if there is
+        none. The first byte is awaited under the idle timeout; from then on the server's watchdog gives
+        the request (or each part of a streamed body) a deadline."""
         reader, rfile = self.reader, self.rfile
         try:
             if not reader.busy:

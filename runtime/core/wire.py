@@ -40,6 +40,18 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
 
+class Receiving(Protocol):
+    """What takes a streamed request body (runtime/core/http1.py `BodyPart`s): `write` each part in order
+    (an answer: the body is refused, answer it and close), then `finish` (the answer), or `abort` when the
+    body does not come whole."""
+
+    def write(self, data: bytes) -> Response | None: ...
+
+    def finish(self) -> Response: ...
+
+    def abort(self) -> None: ...
+
+
 class ApiError(Exception):
     """An error of the spec's catalogue, raised while answering; `fields` fill its message."""
 

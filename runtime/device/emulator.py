@@ -26,12 +26,13 @@ from ..backups.backups import Backups
 from ..backups.feature import BackupsFeature
 from ..clock.clocks import Clock
 from ..clock.feature import ClockFeature
-from ..core.deviceapi import Route, parse_revision
+from ..core.deviceapi import Route, Upload, parse_revision
 from ..core.negotiation import Negotiator
 from ..core.options import share_out
-from ..core.wire import Request, Response
+from ..core.wire import Receiving, Request, Response
 from ..faults.faults import FaultInjector, RequestJournal
 from ..faults.feature import FaultsFeature
+from ..firmware.feature import FirmwareFeature
 from ..info.feature import InfoFeature
 from ..jobs.feature import JobsFeature
 from ..jobs.simulator import JobSimulator, StoreUnavailable
@@ -57,6 +58,7 @@ FEATURES: tuple[type[Feature], ...] = (
     JobsFeature,
     InfoFeature,
     BackupsFeature,
+    FirmwareFeature,
     UsersFeature,
     AuthFeature,
     FaultsFeature,
@@ -129,6 +131,8 @@ class Emulator:
             raise
         # The features that may be busy (those overriding Feature.busy): asked on every request.
         self._busy = [f for f in self._features.values() if type(f).busy is not Feature.busy]
+        # The features that settle what the clock brought about before each request.
+        self._settling = [f for f in self._features.values() if type(f).settle is not Feature.settle]
         self.behaviours = Behaviours(self._hooks(), self.state, self.feature(JobsFeature).start)
         self.negotiate = Negotiator(api.MEDIA_TYPES).negotiate
         self._openapi: bytes | None = None
@@ -210,13 +214,42 @@ class Emulator:
                 return respond
         return None
 
-    def answer(self, request: Request) -> tuple[Response | None, float]:
+    def streams(self, method: str, target: str) -> bool:
+        """Whether the request's body is streamed (an upload route's, runtime/core/deviceapi.py)."""
+        return api.API.streams(method, target)
+
+    def receive(self, request: Request) -> Receiving | tuple[Response | None, float]:
+        """A streamed request's head: what takes its body, or (the answer, its delay) refusing it at once
+        (None: hang up). It is authenticated, faulted and journaled as `answer` does (the journal shows
+        status 100 for a body being received)."""
+        opened: list[Upload] = []
+
+        def open_upload() -> Response:
+            upload = api.API.open_upload(request, self)
+            if isinstance(upload, Response):
+                return upload
+            opened.append(upload)
+            return Response(RECEIVING)
+
+        response, delay = self.answer(request, open_upload)
+        if opened and response is not None and response.status == RECEIVING:
+            return GuardedUpload(opened[0], response.headers)
+        for upload in opened:  # opened, then refused on the way out
+            upload.abort()
+        return response, delay
+
+    def answer(
+        self, request: Request, handle: Callable[[], Response] | None = None
+    ) -> tuple[Response | None, float]:
         """The answer to one request, and the seconds an injected latency holds it back (an event loop
         waits them out without blocking); None: hang up. Device-API requests go into the journal,
-        refused ones included; an API served beside the device's answers those below its prefix."""
+        refused ones included; an API served beside the device's answers those below its prefix.
+        `handle` answers the device API instead of the generated handler (an upload's head)."""
         faults = self.feature(FaultsFeature)
         other = self._beside(request.target)
         delay = 0.0
+        for feature in self._settling:  # what the clock brought about happens first (an install's end)
+            feature.settle()
         if other is None:  # a rebooting device's API is down, then starting (its control API answers)
             rebooting, instead = self.feature(RebootFeature).unavailable(request, self)
             if rebooting:
@@ -231,7 +264,7 @@ class Emulator:
             elif other is not None:
                 response = other(self, request)
             else:
-                response, delay = faults.answer(request, lambda: api.handle(request, self), self)
+                response, delay = faults.answer(request, handle or (lambda: api.handle(request, self)), self)
             if response is not None and added:
                 response.headers.extend(added)
         except StoreUnavailable as error:  # the state file is locked by another process: retry later
@@ -303,6 +336,45 @@ class Emulator:
     def restore_state(self, path: str) -> None:
         """Put the seed (the spec's defaults and the device data) back at a device path."""
         self._resource(path).restore(self.state)
+
+
+# The status a journaled upload head shows while its body is being received.
+RECEIVING = 100
+
+
+class GuardedUpload:
+    """An upload's Receiving as the serving cores use it: what goes wrong inside is answered as `answer`
+    answers it (the state file locked: 503; a bug: 500, logged), and the authentication's headers (a
+    session cookie) go with its answer."""
+
+    def __init__(self, upload: Upload, headers: list[tuple[str, str]]) -> None:
+        self.upload, self.headers = upload, headers
+
+    def _guarded(self, step: Callable[[], Response | None]) -> Response | None:
+        try:
+            response = step()
+        except StoreUnavailable as error:
+            self.upload.abort()
+            retry = [("Retry-After", str(RETRY_AFTER))]
+            response = api.error_response("unavailable", headers=retry, reason=error.reason)
+        except Exception as error:
+            logger.exception("error receiving an upload")
+            self.upload.abort()
+            response = api.error_response("internal_error", reason=type(error).__name__)
+        if response is not None:
+            response.headers.extend(self.headers)
+        return response
+
+    def write(self, data: bytes) -> Response | None:
+        return self._guarded(lambda: self.upload.write(data))
+
+    def finish(self) -> Response:
+        response = self._guarded(self.upload.finish)
+        assert response is not None
+        return response
+
+    def abort(self) -> None:
+        self.upload.abort()
 
 
 def state_path(text: str) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping, Protocol, TypeVar
 
 from ..core.deviceapi import Route
+from ..core.multipart import FileSink
 from ..core.wire import ApiError
 from .events import Events
 from .options import DeviceOptions
@@ -39,8 +40,8 @@ class HookCall:
 
 
 # What a hook answers: the values of the response's object by property name (a list of them for an array;
-# None: no such entity), or the bytes asked for.
-HookResult = dict[str, Any] | list[dict[str, Any]] | bytes | None
+# None: no such entity), the bytes asked for, or an upload route's sink, which its file streams to.
+HookResult = dict[str, Any] | list[dict[str, Any]] | bytes | FileSink | None
 Hook = Callable[[HookCall], HookResult]
 
 
@@ -146,3 +147,7 @@ class Feature:
     def busy(self) -> bool:
         """Whether an answer may take long now (an event loop then answers in a worker thread)."""
         return False
+
+    def settle(self) -> None:
+        """Before each request: let happen what the clock has brought about since (an install that ended
+        reboots the device). Called only of the features that override it; it must be cheap."""

@@ -30,7 +30,7 @@ from ..clock.feature import ClockFeature
 from ..control.emulator import PREFIX
 from ..control.fleet import ACTIONS, FleetControl
 from ..core.options import OPTION, names, share_out
-from ..core.wire import Request, Response
+from ..core.wire import Receiving, Request, Response
 from ..device.emulator import Emulator, option_kinds
 from ..device.events import OFFLINE, ONLINE, REBOOT
 from ..faults.feature import FaultsFeature
@@ -167,6 +167,15 @@ class FleetDevice(DeviceAddress):
                 self.emulator.feature(FaultsFeature).journal.record(request, 0)
             return SILENT, 0.0
         return self.emulator.answer(request)  # 503 while it starts after a reboot (runtime/reboot/)
+
+    def streams(self, method: str, target: str) -> bool:
+        return self.emulator.streams(method, target)
+
+    def receive(self, request: Request) -> Receiving | tuple[Response | None, float]:
+        """An upload's head (the Emulator's), unanswered by a hung device."""
+        if self.hung:
+            return self.answer(request)
+        return self.emulator.receive(request)
 
     # Device faults: on the loop's thread (Fleet runs them there).
 

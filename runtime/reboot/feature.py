@@ -88,10 +88,12 @@ class RebootFeature(Feature):
     def warm_start(self, call: HookCall) -> HookResult:
         return self.reboot("warm")
 
-    def reboot(self, kind: str, down_seconds: float | None = None) -> dict[str, Any]:
-        """Begin a reboot of this kind ("cold" or "warm"), down for `down_seconds` (default: the option's)."""
+    def reboot(self, kind: str, down_seconds: float | None = None, at: float | None = None) -> dict[str, Any]:
+        """Begin a reboot of this kind ("cold" or "warm"), down for `down_seconds` (default: the option's),
+        from `at` on the emulator's clock (default: now; earlier for what the clock brought about since,
+        an install that ended)."""
         down = self.settings.reboot_seconds if down_seconds is None else down_seconds
-        now = self.clock.now()
+        now = self.clock.now() if at is None else at
         self.down_until = now + down
         self.up_until = self.down_until + self.settings.starting_seconds
         self.kind = kind

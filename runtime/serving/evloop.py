@@ -28,8 +28,18 @@ import time
 from typing import Any, Callable, Protocol, cast
 
 from ...generated import handler as api
-from ..core.http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
-from ..core.wire import Request, Response, origin_form
+from ..core.http1 import (
+    CONTINUE_BYTES,
+    LINGER_BYTES,
+    LINGER_SECONDS,
+    BodyEnd,
+    BodyPart,
+    Continue,
+    Refusal,
+    RequestEvent,
+    RequestReader,
+)
+from ..core.wire import Receiving, Request, Response, origin_form
 from ..device.feature import LoopService
 
 logger = logging.getLogger("runtime")
@@ -54,7 +64,11 @@ class HttpProtocol(asyncio.Protocol):
 
     def __init__(self, listener: Listener) -> None:
         self.listener, self.server = listener, listener.hub
-        self.reader = RequestReader(self.server.max_body_size)
+        self.reader = RequestReader(self.server.max_body_size, getattr(listener.host, "streams", None))
+        # A streamed body being received: what takes it, and its request's head.
+        self.upload: Receiving | None = None
+        self.upload_event: RequestEvent | None = None
+        self.lingering = -1  # bytes still dropped after a refused body before closing (-1: not lingering)
         self.peer = "-"
         self.deadline = time.monotonic() + self.server.idle_timeout  # the server's sweep closes it after this
         self.unsent_since: float | None = None  # since when output waits unsent (the sweep's view)
@@ -74,6 +88,9 @@ class HttpProtocol(asyncio.Protocol):
         self.listener.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.upload is not None:  # the body will not come whole
+            self.upload.abort()
+            self.upload = None
         self.server.connections.discard(self)
         self.listener.connections.discard(self)
 
@@ -86,6 +103,11 @@ class HttpProtocol(asyncio.Protocol):
         self._process()
 
     def data_received(self, data: bytes) -> None:
+        if self.lingering >= 0:  # what follows a refused body: dropped
+            self.lingering -= len(data)
+            if self.lingering < 0:
+                self.transport.close()
+            return
         if not self.reading and not self.holding:
             self._request_begun()
         self.reader.feed(data)
@@ -120,6 +142,12 @@ class HttpProtocol(asyncio.Protocol):
             if isinstance(event, Continue):
                 transport.write(CONTINUE_BYTES)
                 continue
+            if isinstance(event, BodyPart):
+                self._body_part(event)
+                continue
+            if isinstance(event, BodyEnd):
+                self._body_end()
+                continue
             if event is None:
                 if not reader.busy:
                     self.reading = False
@@ -135,10 +163,16 @@ class HttpProtocol(asyncio.Protocol):
 
     def _answer(self, event: RequestEvent | Refusal) -> None:
         if isinstance(event, Refusal):
+            if self.upload is not None:
+                self.upload.abort()
+                self.upload = None
             self._send(event, api.error_response(event.key, **event.fields))
             return
         request = Request(event.method, origin_form(event.target), event.headers, event.body)
         host = self.listener.host
+        if event.streamed:
+            self._receive(event, request)
+            return
         if host.blocking:
             # An answer may wait on the state file (maybe on another process's lock), a GET too (reading
             # the backup files settles finished backups into files): in a worker thread.
@@ -149,6 +183,40 @@ class HttpProtocol(asyncio.Protocol):
             return
         response, delay = host.answer(request)
         self._answered(event, response, delay, held=False)
+
+    # A streamed body (an upload): its parts go to the host's Receiving as they arrive, on the loop's
+    # thread; its end is answered in a worker thread (checking what was received may take long).
+
+    def _receive(self, event: RequestEvent, request: Request) -> None:
+        opened = cast(Any, self.listener.host).receive(request)
+        if isinstance(opened, tuple):  # refused at once: the body is not read, the connection ends
+            event.close = event.linger = True
+            response, delay = opened
+            self._answered(event, response, delay, held=False)
+            return
+        self.upload, self.upload_event = opened, event
+        if event.expects_continue:
+            self.transport.write(CONTINUE_BYTES)
+
+    def _body_part(self, part: BodyPart) -> None:
+        if self.upload is None:  # refused meanwhile: the rest is dropped with the connection
+            return
+        self.deadline = time.monotonic() + self.server.request_timeout  # it goes on while the body moves
+        refused = self.upload.write(part.data)
+        if refused is not None and self.upload_event is not None:
+            self.upload = None
+            self.upload_event.close = self.upload_event.linger = True
+            self._send(self.upload_event, refused)
+
+    def _body_end(self) -> None:
+        upload, event = self.upload, self.upload_event
+        self.upload = self.upload_event = None
+        if upload is None or event is None:
+            return
+        self.holding = True
+        self.deadline = math.inf
+        future = asyncio.ensure_future(self.server.in_worker(self.listener.host, upload.finish))
+        future.add_done_callback(lambda done: self._answered(event, done.result(), 0.0))
 
     def _answered(
         self, event: RequestEvent, response: Response | None, delay: float, held: bool = True
@@ -192,6 +260,12 @@ class HttpProtocol(asyncio.Protocol):
         if close:
             if transport.can_write_eof():
                 transport.write_eof()  # the FIN follows the answer at once
+            if isinstance(event, RequestEvent) and event.linger:  # the rest of a refused body: dropped
+                self.reader.stop()
+                self.lingering = LINGER_BYTES
+                self.deadline = time.monotonic() + LINGER_SECONDS  # then the sweep closes it
+                self._resume_reading()
+                return
             transport.close()
 
 
@@ -202,6 +276,9 @@ class Host(Protocol):
     def blocking(self) -> bool: ...
 
     def answer(self, request: Request) -> tuple[Response | None, float]: ...
+
+    # A host may also stream some requests' bodies: `streams(method, target) -> bool` says which, and
+    # `receive(request)` answers the Receiving that takes the body, or (response, delay) refusing it.
 
 
 def listening_socket(address: tuple[str, int]) -> socket.socket:

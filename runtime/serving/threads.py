@@ -13,13 +13,17 @@ from http.server import ThreadingHTTPServer
 from typing import Any, Callable, Iterable, Protocol
 
 from ...generated.handler import DeviceRequestHandler
-from ..core.wire import Request, Response
+from ..core.wire import Receiving, Request, Response
 
 
 class Host(Protocol):
     """What the threads core serves: an Emulator."""
 
     def respond(self, request: Request) -> Response | None: ...
+
+    def streams(self, method: str, target: str) -> bool: ...
+
+    def receive(self, request: Request) -> Receiving | tuple[Response | None, float]: ...
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
@@ -119,6 +123,12 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     def respond(self, request: Request) -> Response | None:
         return self.host.respond(request)
+
+    def streams(self, method: str, target: str) -> bool:
+        return self.host.streams(method, target)
+
+    def receive(self, request: Request) -> Receiving | tuple[Response | None, float]:
+        return self.host.receive(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up, times out or fails its TLS handshake is no error of the server.

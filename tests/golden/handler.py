@@ -38,6 +38,7 @@ CHOICES: dict[str, Any] = {
     "backup_command": None,
     "user_command": None,
     "reboot_command": None,
+    "firmware_command": None,
 }
 SERVER_HEADER = "ECLYPSE-Emulator"
 # Headers every answer carries, as a real device sends them (spec/api.yaml).

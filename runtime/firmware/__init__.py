@@ -1,0 +1,1 @@
+"""Firmware updates: POST /system/update/firmware and its status (runtime/firmware/feature.py)."""
