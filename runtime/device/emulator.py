@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, TypeVar
 from ...generated import handler as api
 from ..auth.authenticator import Authenticator
 from ..auth.feature import AuthFeature
+from ..building.feature import BuildingFeature
 from ..backups.backups import Backups
 from ..backups.feature import BackupsFeature
 from ..clock.clocks import Clock
@@ -59,6 +60,7 @@ FEATURES: tuple[type[Feature], ...] = (
     AuthFeature,
     FaultsFeature,
     PointsFeature,
+    BuildingFeature,
 )
 
 

@@ -39,7 +39,21 @@ from .errors import BacnetError
 from .texts import parse, to_text
 
 # Properties a point has only when its definition gives them a value (BACnet's optional ones).
-OPTIONAL = frozenset(("minPresValue", "maxPresValue", "highLimit", "lowLimit", "deadband"))
+OPTIONAL = frozenset(
+    (
+        "minPresValue",
+        "maxPresValue",
+        "highLimit",
+        "lowLimit",
+        "deadband",
+        "limitEnable",
+        "eventEnable",
+        "ackedTransitions",
+        "alarmValue",
+        "exceptionSchedule",
+        "logDeviceObjectProperty",
+    )
+)
 # Properties whose value the database works out rather than stores.
 DERIVED = frozenset(
     ("statusFlags", "propertyList", "currentCommandPriority", "objectIdentifier", "objectType", "objectList")
@@ -180,6 +194,8 @@ def define(
     )
     if kind.name == "notificationClass":
         values.setdefault("notificationClass", instance)
+    if "eventEnable" in given:  # intrinsic reporting: the acknowledgements go with it
+        values.setdefault("ackedTransitions", (True, True, True))
     if "stateText" in given and "numberOfStates" not in given:
         values["numberOfStates"] = len(given["stateText"])
     if commandable and "presentValue" in given and "relinquishDefault" not in given:
@@ -209,6 +225,15 @@ def _shape(
 
 
 @dataclass(frozen=True)
+class Declared:
+    """A program a point list declares (runtime/building/programs.py reads it): its keys and values as
+    written, and where each stands in its file (`at[None]`: the entry itself), for errors."""
+
+    values: Mapping[str, Any]
+    at: Mapping[str | None, str]
+
+
+@dataclass(frozen=True)
 class PointList:
     """Every object of a device but the device object's live values: what a point file defines."""
 
@@ -216,6 +241,7 @@ class PointList:
     device: PointDef
     source: str = "the default building"
     instance_given: bool = False  # the file names the device instance (an EDE always does)
+    programs: tuple[Declared, ...] = ()  # the behaviours of the living building (none: static)
     by_key: Mapping[tuple[int, int], PointDef] = field(repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -247,10 +273,19 @@ MAX_VALUE_ITEMS = 1024
 STATE_PREFIX = "/_points"  # a device's changes, by /_points/<type number>/<instance>, in their text forms
 
 
+# Hears of each property a write or a forced value changed: (the object, the property's name).
+Listener = Callable[[PointDef, str], None]
+
+
 class ObjectDatabase:
     """One device's objects: a shared PointList and this device's changes, under one lock; with a store,
     the changes persist (in the values' text forms) and are read back at start, skipping what the point
-    list no longer has."""
+    list no longer has.
+
+    The device's own programs (runtime/building/) keep what they set apart from the changes, in memory:
+    `live` values (a simulated sensor's physicalValue, a trend log's counts) and `commands` (the priority
+    slots a control program or a schedule commands). `sync`, when set, brings them up to date with the
+    clock before every read and write; `subscribe` hears of every write and forced value."""
 
     def __init__(
         self, points: PointList, device: DeviceLink | None = None, store: Store | None = None
@@ -259,9 +294,22 @@ class ObjectDatabase:
         self.device = device
         self.store = store
         self.changes: dict[tuple[int, int], dict[str, Any]] = {}
+        self.live: dict[tuple[int, int], dict[str, Any]] = {}
+        self.commands: dict[tuple[int, int], dict[int, Any]] = {}
+        self.sync: Callable[[], None] = _nothing
+        self.listeners: list[Listener] = []
         self.lock = threading.Lock()
         if store is not None:
             self._load(store)
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call `listener(point, property name)` after each accepted write or forced value (outside the
+        database's lock: the listener may read)."""
+        self.listeners.append(listener)
+
+    def _changed(self, point: PointDef, name: str) -> None:
+        for listener in self.listeners:
+            listener(point, name)
 
     def device_view(self) -> Mapping[str, Any]:
         return self.device.values() if self.device is not None else {}
@@ -328,6 +376,17 @@ class ObjectDatabase:
     # Reading
 
     def stored(self, point: PointDef, name: str) -> Any:
+        live = self.live.get(point.key)
+        if live is not None and name in live:
+            return live[name]
+        if name == "priorityArray" and point.key in self.commands:
+            slots = list(self._stored(point, name))
+            for slot, value in self.commands[point.key].items():
+                slots[slot - 1] = value
+            return tuple(slots)
+        return self._stored(point, name)
+
+    def _stored(self, point: PointDef, name: str) -> Any:
         changed = self.changes.get(point.key)
         if changed is not None and name in changed:
             return changed[name]
@@ -350,6 +409,7 @@ class ObjectDatabase:
         self, type_name: str, instance: int, name: str, array_index: int | None = None
     ) -> tuple[dt.Datatype, Any]:
         """(datatype, value) of a property, or of one element of an array (index 0: its length)."""
+        self.sync()
         point = self.find(type_name, instance)
         prop = self.property_def(point, name)
         value = self.value(point, prop)
@@ -370,11 +430,22 @@ class ObjectDatabase:
             )
         if point.kind.is_input:
             changed = self.changes.get(point.key, {})
-            physical = changed["physicalValue"] if "physicalValue" in changed else point.value("presentValue")
+            physical = self.physical_value(point)
             if changed["outOfService"] if "outOfService" in changed else point.value("outOfService"):
                 return changed.get("presentValue", physical)
             return physical
         return self.stored(point, "presentValue")
+
+    def physical_value(self, point: PointDef) -> Any:
+        """An input's sensor: a value forced through the control API, else what a program sets, else the
+        point list's."""
+        changed = self.changes.get(point.key)
+        if changed is not None and "physicalValue" in changed:
+            return changed["physicalValue"]
+        live = self.live.get(point.key)
+        if live is not None and "physicalValue" in live:
+            return live["physicalValue"]
+        return point.value("presentValue")
 
     def _derived(self, point: PointDef, name: str) -> Any:
         if name == "objectIdentifier":
@@ -414,9 +485,9 @@ class ObjectDatabase:
     ) -> None:
         """A WriteProperty: `raw` is the value's text (or JSON value), or its application-tagged bytes when
         `asn`. A refused write raises BacnetError and changes nothing."""
+        self.sync()
         point = self.find(type_name, instance)
         prop = self.property_def(point, name)
-        commanded = prop.name == "presentValue" and point.commandable
         self._check_writable(point, prop)
         if (
             isinstance(raw, str)
@@ -429,7 +500,14 @@ class ObjectDatabase:
             )
         if array_index is not None and array_index >= 0:
             self._write_element(point, prop, raw, array_index, asn)
-            return
+        else:
+            self._write_whole(point, prop, raw, priority_, asn)
+        self._changed(point, prop.name)
+
+    def _write_whole(
+        self, point: PointDef, prop: PropertyDef, raw: Any, priority_: int | None, asn: bool
+    ) -> None:
+        commanded = prop.name == "presentValue" and point.commandable
         datatype = dt.nullable(prop.datatype) if commanded or prop.name == "presentValue" else prop.datatype
         value = _decoded(datatype, raw) if asn else parse(datatype, raw)
         with self.lock:
@@ -438,8 +516,10 @@ class ObjectDatabase:
                 priority.check_priority(slot)
                 if value is not None:
                     self._check_range(point, prop, value)
-                slots = priority.command(self.stored(point, "priorityArray"), value, slot)
+                slots = priority.command(self._stored(point, "priorityArray"), value, slot)
                 self._set(point, "priorityArray", slots)
+                # A client's write of a slot a program commands takes the slot until the program's next.
+                self.commands.get(point.key, {}).pop(slot, None)
                 return
             if value is None:  # 15.9.2: NULL to a present value without a priority array is a no-op
                 return
@@ -456,6 +536,7 @@ class ObjectDatabase:
                 self._set(point, "outOfService", value)
             else:
                 self._set(point, prop.name, value)
+                self.live.get(point.key, {}).pop(prop.name, None)  # a program's value, replaced
 
     def _check_writable(self, point: PointDef, prop: PropertyDef) -> None:
         if (
@@ -496,6 +577,17 @@ class ObjectDatabase:
                 )
             if point.kind.name.startswith("binary") and value not in (0, 1):
                 raise value_out_of_range(f"{value} is not inactive (0) or active (1)")
+        if name == "recordCount" and value != 0:
+            raise value_out_of_range("recordCount is written only to 0, which purges the log")
+        if (
+            name == "enable"
+            and value
+            and self.stored(point, "stopWhenFull")
+            and self.stored(point, "recordCount") >= self.stored(point, "bufferSize")
+        ):
+            raise BacnetError(
+                "object", "log-buffer-full", "the log is full and stops when full: purge it first"
+            )
         if name == "priorityForWriting" and not 1 <= value <= 16:
             raise value_out_of_range(f"a priority is 1 to 16, not {value}")
         if name == "stateText" and len(value) != self.stored(point, "numberOfStates"):
@@ -523,6 +615,7 @@ class ObjectDatabase:
     def force(self, type_name: str, instance: int, values: Mapping[str, Any]) -> None:
         """Set `physicalValue` (an input's sensor), `reliability`, `outOfService`, `eventState` or any
         stored property, from their text (or JSON) forms, without the write rules. All or nothing."""
+        self.sync()
         point = self.find(type_name, instance)
         parsed = {}
         for name, raw in values.items():
@@ -538,11 +631,27 @@ class ObjectDatabase:
         with self.lock:
             for name, value in parsed.items():
                 self._set(point, name, value)
+        for name in parsed:
+            self._changed(point, "presentValue" if name == "physicalValue" else name)
+
+    # The device's own programs (runtime/building/): no write rules, and no listeners (they set what they
+    # themselves follow)
+
+    def set_stored(self, point: PointDef, name: str, value: Any) -> None:
+        """Set a stored property as the device does (an event state, a trend log disabled when full)."""
+        with self.lock:
+            self._set(point, name, value)
 
     def reset(self) -> None:
         """Back to the point list (the store's values are the store's to clear)."""
         with self.lock:
             self.changes.clear()
+            self.live.clear()
+            self.commands.clear()
+
+
+def _nothing() -> None:
+    """No programs to bring up to date."""
 
 
 def _decoded(datatype: dt.Datatype, raw: Any) -> Any:

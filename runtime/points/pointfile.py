@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping
 
 from ..core.miniyaml import YamlError, loads as yaml_loads
 from .errors import BacnetError
-from .models import PointDef, PointList, define
+from .models import Declared, PointDef, PointList, define
 from .objects import OBJECT_TYPES, object_type
 from .texts import parse
 
@@ -62,7 +62,13 @@ class RawPoint:
     priority_array: Mapping[Any, Any] | None = None
 
 
-def build(device: RawPoint, points: list[RawPoint], source: str, instance_given: bool) -> PointList:
+def build(
+    device: RawPoint,
+    points: list[RawPoint],
+    source: str,
+    instance_given: bool,
+    programs: tuple[Declared, ...] = (),
+) -> PointList:
     """A PointList of raw points, every value checked; PointFileError at the first bad one."""
     if len(points) > MAX_POINTS:
         raise PointFileError(
@@ -79,7 +85,7 @@ def build(device: RawPoint, points: list[RawPoint], source: str, instance_given:
             )
         seen[point.key] = raw.locate(None)
         defined.append(point)
-    return PointList(tuple(defined), _define(device), source, instance_given)
+    return PointList(tuple(defined), _define(device), source, instance_given, programs)
 
 
 def _define(raw: RawPoint) -> PointDef:
@@ -285,13 +291,22 @@ def read_points_document(path: Path, text: str) -> PointList:
     document, where = _read_document(path, text)
     if not isinstance(document, dict) or not isinstance(document.get("objects", []), list):
         raise PointFileError(f"{where(())}: a point list is a mapping with `device` and `objects` (a list)")
-    unknown = set(document) - {"device", "objects"}
+    unknown = set(document) - {"device", "objects", "programs"}
     if unknown:
         key = sorted(unknown)[0]
-        raise PointFileError(f"{where((key,))}: unknown key {key!r} (a point list has device and objects)")
+        raise PointFileError(
+            f"{where((key,))}: unknown key {key!r} (a point list has device, objects and programs)"
+        )
+    programs = document.get("programs", [])
+    if not isinstance(programs, list) or not all(isinstance(entry, dict) for entry in programs):
+        raise PointFileError(f"{where(('programs',))}: programs is a list of mappings, each with its kind")
+    declared = tuple(
+        Declared(entry, {None: where(("programs", i)), **{k: where(("programs", i, k)) for k in entry}})
+        for i, entry in enumerate(programs)
+    )
     device = {"type": "device", "instance": 1, **(document.get("device") or {})}
     points = [
         _raw(entry, ("objects", index), where) for index, entry in enumerate(document.get("objects", []))
     ]
     given = isinstance(document.get("device"), dict) and "instance" in document["device"]
-    return build(_raw(device, ("device",), where), points, str(path), given)
+    return build(_raw(device, ("device",), where), points, str(path), given, declared)
