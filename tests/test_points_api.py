@@ -98,7 +98,11 @@ def test_every_property_of_the_default_building_decodes_back_to_its_value(base, 
             assert status == 200, (kind, prop.name, answer)
             data = base64.b64decode(answer["asnValue"])
             datatype = dt.nullable(prop.datatype) if prop.name == "currentCommandPriority" else prop.datatype
-            if datatype.name in ("weeklySchedule", "dateRange", "exceptionSchedule"):  # context-tagged: encode the text instead
+            if datatype.name in (
+                "weeklySchedule",
+                "dateRange",
+                "exceptionSchedule",
+            ):  # context-tagged: encode the text instead
                 assert encode(datatype, parse(datatype, answer["value"])) == data, (kind, prop.name)
             else:
                 assert to_text(datatype, value_of(datatype, data)) == answer["value"], (kind, prop.name)

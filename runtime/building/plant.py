@@ -52,6 +52,7 @@ class Plant:
         self.loops = [p for p in programs if p.kind == "pi"]
         self.followers = [p for p in programs if p.kind == "follow"]
         self.noisy = [p for p in programs if p.kind == "noise"]
+        self.modelled = {program["object"].key for program in (*self.daily, *self.zones)}
         self.reset()
 
     def reset(self) -> None:
@@ -72,7 +73,10 @@ class Plant:
         for noisy in self.noisy:
             point: PointDef = noisy["object"]
             shown = live.setdefault(point.key, {})
-            base = shown.get("physicalValue", float(point.value("presentValue")))
+            # Around what a model shows this step, else the point list's value: never the last noisy value.
+            base = (
+                shown["physicalValue"] if point.key in self.modelled else float(point.value("presentValue"))
+            )
             shown["physicalValue"] = base + noisy["amplitude"] * noise(self.seed, point, step)
         for program in (*self.daily, *self.zones, *self.noisy):
             shown = live[program["object"].key]
