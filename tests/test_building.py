@@ -15,6 +15,9 @@ import pytest
 from eclypse_emulator.runtime import EmbeddedServer
 from eclypse_emulator.runtime.building.feature import BuildingFeature
 from eclypse_emulator.runtime.building.programs import read_programs
+from eclypse_emulator.runtime.building.scenario import PointEvent
+from eclypse_emulator.runtime.cli import build_parser
+from eclypse_emulator.runtime.fleet.cli import device_configs
 from eclypse_emulator.runtime.clock.clocks import RealClock
 from eclypse_emulator.runtime.clock.feature import clock_rate
 from eclypse_emulator.runtime.device.emulator import Emulator
@@ -314,3 +317,37 @@ def test_programs_in_a_users_point_list(tmp_path):
         PointFileError, match=r"points.json:\d+:\d+: input: the point list has no object 'AV9'"
     ):
         read_programs(load(path))
+
+
+def test_point_events_at_given_times(core, http, tmp_path):
+    events = (
+        PointEvent(25, "analogInput,1", {"reliability": "no-sensor"}),
+        PointEvent(3600, "binaryInput,2", {"physicalValue": "active"}),
+    )
+    with EmbeddedServer(port=0, clock="manual", device_time=MONDAY, core=core, point_events=events) as device:
+        device.advance(20)
+        assert read(http, device, "analog-input/1", "reliability") == "No Fault Detected"
+        device.advance(10)  # the step at 30 s applies the event due at 25 s
+        assert read(http, device, "analog-input/1", "reliability") == "No Sensor"
+        assert read(http, device, "analog-input/1", "eventState") == "Fault"
+        device.advance(3600)
+        assert read(http, device, "binary-input/2", "eventState") == "Offnormal"
+    with pytest.raises(ValueError, match="point event at 5 s on analogInput,99"):
+        Emulator(
+            clock="manual", point_events=(PointEvent(5, "analogInput,99", {"reliability": "no-sensor"}),)
+        )
+    with pytest.raises(ValueError, match="type,instance"):
+        PointEvent(5, "ZN1-TEMP", {"reliability": "no-sensor"})
+
+
+def test_a_fleet_files_schedule_gives_point_events(tmp_path):
+    fleet = tmp_path / "site.yaml"
+    fleet.write_text(
+        "devices:\n"
+        "  - schedule:\n"
+        "      - {at: 60, fault: offline}\n"
+        "      - {at: 120, fault: point, object: 'analogInput,5', values: {reliability: no-sensor}}\n"
+    )
+    (config,), _ = device_configs(build_parser().parse_args(["--fleet", str(fleet), "--clock", "manual"]))
+    assert [event.action for event in config.schedule] == ["offline"]
+    assert config.point_events == (PointEvent(120, "analogInput,5", {"reliability": "no-sensor"}),)

@@ -22,6 +22,7 @@ from .alarms import Alarms
 from .calendar import calendar_present, schedule_value
 from .plant import Plant
 from .programs import Program
+from .scenario import PointEvent, checked
 from .trendlogs import TrendLog
 
 STEP = 10.0  # seconds of the emulator's clock between two steps
@@ -36,8 +37,10 @@ class Building:
         local_at: Callable[[float], datetime],
         origin: float,
         seed: int,
+        events: tuple[PointEvent, ...] = (),
     ) -> None:
         self.db, self.now, self.local_at, self.origin = db, now, local_at, origin
+        self.events = checked(db, events)  # by time; each applied once, at the first step at or after it
         points = db.points.points
         self.plant = Plant(db, programs, seed, STEP)
         self.schedules = [p for p in points if p.kind.name == "schedule"]
@@ -48,7 +51,7 @@ class Building:
         self.next_step = 0
         self.instant = 0.0  # the device clock's time at the last step
         self.reset()
-        if programs or self.schedules or self.calendars or self.trend_points or self.alarms.points:
+        if programs or self.schedules or self.calendars or self.trend_points or self.alarms.points or events:
             db.sync = self.sync
             db.subscribe(self.written)
 
@@ -67,11 +70,15 @@ class Building:
             return
         with self.lock:
             while self.origin + self.next_step * STEP <= now:
-                self._step(self.next_step)
-                self.next_step += 1
+                number = self.next_step
+                self.next_step += 1  # first: a point event's forced values sync, and find this step done
+                self._step(number)
 
     def _step(self, number: int) -> None:
         at = self.origin + number * STEP
+        while self.events and self.origin + self.events[0][0] <= at:
+            _, point, values = self.events.pop(0)
+            self.db.apply_forced(point, values)
         local = self.local_at(at)
         self.instant = local.timestamp()
         for calendar in self.calendars.values():

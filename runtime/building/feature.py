@@ -4,11 +4,13 @@ control API's count of notifications kept and dropped."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
 from ..clock.device_clock import zone
 from ..clock.feature import ClockFeature
+from ..core.options import option
 from ..device.events import RESET
 from ..device.feature import Device, Feature, Hook, HookCall, HookResult, Operation
 from ..points.errors import BacnetError
@@ -18,19 +20,28 @@ from ..points.models import PointDef
 from ..points.texts import to_text
 from .engine import Building
 from .programs import read_programs
+from .scenario import PointEvent
 from .trendlogs import Record
 
 MAX_RECORDS = 1000  # records one trend answer holds (a client pages with start and end)
 
 
+@dataclass(frozen=True)
+class BuildingOptions:
+    point_events: tuple[PointEvent, ...] = option(
+        (), help="points forced at given times of the device's clock (a fleet file's schedule: fault: point)"
+    )
+
+
 class BuildingFeature(Feature):
     """`building`: the device's Building, over the points feature's object database."""
 
+    options = BuildingOptions
     operations = (
         Operation("GET", "/event-notifications", "notification_counts", shows=lambda _, counts: counts),
     )
 
-    def __init__(self, device: Device, options: None) -> None:
+    def __init__(self, device: Device, options: BuildingOptions) -> None:
         points = device.feature(PointsFeature)
         clock = device.feature(ClockFeature).device_clock
         self.objects = points.objects
@@ -42,6 +53,7 @@ class BuildingFeature(Feature):
             clock.local_at,
             clock.origin,
             device.options.seed or 0,
+            tuple(options.point_events),
         )
         device.events.subscribe(RESET, self.building.reset)
 

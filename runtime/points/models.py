@@ -616,6 +616,12 @@ class ObjectDatabase:
         """Set `physicalValue` (an input's sensor), `reliability`, `outOfService`, `eventState` or any
         stored property, from their text (or JSON) forms, without the write rules. All or nothing."""
         self.sync()
+        self.apply_forced(*self.forced(type_name, instance, values))
+
+    def forced(
+        self, type_name: str, instance: int, values: Mapping[str, Any]
+    ) -> tuple[PointDef, dict[str, Any]]:
+        """The object and the values `force` would set, checked and parsed (BacnetError: what is wrong)."""
         point = self.find(type_name, instance)
         parsed = {}
         for name, raw in values.items():
@@ -628,6 +634,10 @@ class ObjectDatabase:
             else:
                 name = prop.name
             parsed[name] = parse(datatype, raw)
+        return point, parsed
+
+    def apply_forced(self, point: PointDef, parsed: Mapping[str, Any]) -> None:
+        """Set what `forced` checked, and tell the listeners."""
         with self.lock:
             for name, value in parsed.items():
                 self._set(point, name, value)
