@@ -210,7 +210,16 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="small fleets and a short poll, to try the script"
     )
+    parser.add_argument(
+        "--idle-only",
+        action="store_true",
+        help="only 10,000 devices of the default (living) building at rest: start, RSS, idle CPU",
+    )
     args = parser.parse_args()
+    if args.idle_only:
+        baseline = measure_idle(1, 0.1)["rss_bytes"]
+        print(json.dumps(measure_idle(10000, 10.0, baseline), indent=2))
+        return
     sizes, polled, seconds, idle_seconds = (
         ([100, 500], 200, 5.0, 2.0) if args.quick else ([1000, 10000], 2000, 60.0, 10.0)
     )

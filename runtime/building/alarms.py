@@ -71,10 +71,10 @@ class Notification:
 class Alarms:
     """The intrinsic reporting of one device's points and the notifications it made."""
 
-    def __init__(self, db: ObjectDatabase, seed: int) -> None:
+    def __init__(self, db: ObjectDatabase, points: tuple[PointDef, ...], seed: int) -> None:
         self.db = db
         self.seed = seed
-        self.points = [p for p in db.points.points if p.property("eventEnable") is not None]
+        self.points = points  # those with intrinsic reporting
         self.pending: dict[tuple[int, int], tuple[int, float]] = {}  # a condition and since when
         self.notifications: deque[Notification] = deque(maxlen=MAX_NOTIFICATIONS)
         self.made = 0  # every notification ever made (the dropped ones: made - kept)

@@ -21,7 +21,7 @@ from ..points.models import ObjectDatabase, PointDef
 from .alarms import Alarms
 from .calendar import calendar_present, schedule_value
 from .plant import Plant
-from .programs import Program
+from .programs import Plan
 from .scenario import PointEvent, checked
 from .trendlogs import TrendLog
 
@@ -32,7 +32,7 @@ class Building:
     def __init__(
         self,
         db: ObjectDatabase,
-        programs: tuple[Program, ...],
+        plan: Plan,
         now: Callable[[], float],
         local_at: Callable[[float], datetime],
         origin: float,
@@ -41,17 +41,14 @@ class Building:
     ) -> None:
         self.db, self.now, self.local_at, self.origin = db, now, local_at, origin
         self.events = checked(db, events)  # by time; each applied once, at the first step at or after it
-        points = db.points.points
-        self.plant = Plant(db, programs, seed, STEP)
-        self.schedules = [p for p in points if p.kind.name == "schedule"]
-        self.calendars = {p.instance: p for p in points if p.kind.name == "calendar"}
-        self.trend_points = [p for p in points if p.kind.name == "trendLog"]
-        self.alarms = Alarms(db, seed)
+        self.plant = Plant(db, plan, seed, STEP)
+        self.schedules, self.calendars, self.trend_points = plan.schedules, plan.calendars, plan.trend_logs
+        self.alarms = Alarms(db, plan.alarming, seed)
         self.lock = threading.RLock()
         self.next_step = 0
         self.instant = 0.0  # the device clock's time at the last step
         self.reset()
-        if programs or self.schedules or self.calendars or self.trend_points or self.alarms.points or events:
+        if plan.lives() or events:
             db.sync = self.sync
             db.subscribe(self.written)
 
@@ -60,7 +57,10 @@ class Building:
         with self.lock:
             self.plant.reset()
             self.alarms.reset()
-            self.trends = {p.key: TrendLog(p) for p in self.trend_points}
+            # Made at the first step: a device nobody reads costs no buffers.
+            self.trends: dict[tuple[int, int], TrendLog] = {}
+            if self.next_step:
+                self.trends = {p.key: TrendLog(p) for p in self.trend_points}
             self.scheduled: dict[tuple[int, int], Any] = {}
 
     def sync(self) -> None:
@@ -81,6 +81,8 @@ class Building:
             self.db.apply_forced(point, values)
         local = self.local_at(at)
         self.instant = local.timestamp()
+        if len(self.trends) < len(self.trend_points):
+            self.trends = {p.key: TrendLog(p) for p in self.trend_points}
         for calendar in self.calendars.values():
             self.db.live[calendar.key] = {"presentValue": self._calendar_on(calendar.instance, local.date())}
         for schedule in self.schedules:

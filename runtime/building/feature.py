@@ -19,7 +19,7 @@ from ..points.hooks import api_error
 from ..points.models import PointDef
 from ..points.texts import to_text
 from .engine import Building
-from .programs import read_programs
+from .programs import plan
 from .scenario import PointEvent
 from .trendlogs import Record
 
@@ -48,7 +48,7 @@ class BuildingFeature(Feature):
         self.device_clock = clock
         self.building = Building(
             points.objects,
-            read_programs(points.point_list),
+            plan(points.point_list),
             clock.clock.now,
             clock.local_at,
             clock.origin,
@@ -85,7 +85,7 @@ class BuildingFeature(Feature):
             point = self.objects.find(type_name, instance)
         except BacnetError as error:
             raise api_error(error) from None
-        if point.key in self.building.trends:
+        if point.key in {trend.key for trend in self.building.trend_points}:
             return point
         for trend in self.building.trend_points:
             if (

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from ..points.models import ObjectDatabase, PointDef
-from .programs import Program
+from .programs import Plan, Program
 
 MASK = (1 << 64) - 1
 
@@ -45,14 +45,10 @@ def _clamp(value: float, low: float, high: float) -> float:
 class Plant:
     """The state of one device's programs: zone temperatures, PI integrals, followers' pending values."""
 
-    def __init__(self, db: ObjectDatabase, programs: tuple[Program, ...], seed: int, step: float) -> None:
+    def __init__(self, db: ObjectDatabase, plan: Plan, seed: int, step: float) -> None:
         self.db, self.seed, self.step_seconds = db, seed, step
-        self.daily = [p for p in programs if p.kind == "daily"]
-        self.zones = [p for p in programs if p.kind == "zone"]
-        self.loops = [p for p in programs if p.kind == "pi"]
-        self.followers = [p for p in programs if p.kind == "follow"]
-        self.noisy = [p for p in programs if p.kind == "noise"]
-        self.modelled = {program["object"].key for program in (*self.daily, *self.zones)}
+        self.daily, self.zones, self.loops = plan.kind("daily"), plan.kind("zone"), plan.kind("pi")
+        self.followers, self.noisy, self.modelled = plan.kind("follow"), plan.kind("noise"), plan.modelled
         self.reset()
 
     def reset(self) -> None:

@@ -14,6 +14,7 @@ A bad declaration is a PointFileError naming its file, line and column, as any e
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -135,9 +136,60 @@ def find_object(points: PointList, text: Any) -> PointDef:
     raise ValueError(f"the point list has no object {text!r}")
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What of a point list lives: its programs by kind, and its schedules, calendars, trend logs and
+    points with intrinsic reporting. Made once per point list and shared by its devices."""
+
+    programs: tuple[Program, ...]
+    by_kind: Mapping[str, tuple[Program, ...]]
+    modelled: frozenset[tuple[int, int]]  # the inputs a daily or zone program shows
+    schedules: tuple[PointDef, ...]
+    calendars: Mapping[int, PointDef]
+    trend_logs: tuple[PointDef, ...]
+    alarming: tuple[PointDef, ...]
+
+    def kind(self, name: str) -> tuple[Program, ...]:
+        return self.by_kind.get(name, ())
+
+    def lives(self) -> bool:
+        return bool(self.programs or self.schedules or self.calendars or self.trend_logs or self.alarming)
+
+
+_plans: dict[int, tuple[PointList, Plan]] = {}
+_plans_lock = threading.Lock()
+
+
+def plan(points: PointList) -> Plan:
+    """The point list's Plan, its programs read and checked; PointFileError naming where a bad one is."""
+    with _plans_lock:
+        known = _plans.get(id(points))
+        if known is not None and known[0] is points:
+            return known[1]
+    made = _plan(points, tuple(_read(points, declared) for declared in points.programs))
+    with _plans_lock:
+        if len(_plans) > 64:
+            _plans.clear()
+        _plans[id(points)] = (points, made)  # the list kept: its id is not reused while here
+    return made
+
+
 def read_programs(points: PointList) -> tuple[Program, ...]:
-    """The point list's programs, read and checked; PointFileError naming where a bad one is."""
-    return tuple(_read(points, declared) for declared in points.programs)
+    return plan(points).programs
+
+
+def _plan(points: PointList, programs: tuple[Program, ...]) -> Plan:
+    by_kind = {kind: tuple(p for p in programs if p.kind == kind) for kind in KINDS}
+    of = [p for p in points.points]
+    return Plan(
+        programs,
+        by_kind,
+        frozenset(p["object"].key for p in (*by_kind["daily"], *by_kind["zone"])),
+        tuple(p for p in of if p.kind.name == "schedule"),
+        {p.instance: p for p in of if p.kind.name == "calendar"},
+        tuple(p for p in of if p.kind.name == "trendLog"),
+        tuple(p for p in of if p.property("eventEnable") is not None),
+    )
 
 
 def _read(points: PointList, declared: Declared) -> Program:
