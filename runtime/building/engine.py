@@ -70,9 +70,8 @@ class Building:
             return
         with self.lock:
             while self.origin + self.next_step * STEP <= now:
-                number = self.next_step
-                self.next_step += 1  # first: a point event's forced values sync, and find this step done
-                self._step(number)
+                self._step(self.next_step)
+                self.next_step += 1  # after the step: a read that finds it counted finds it done
 
     def _step(self, number: int) -> None:
         at = self.origin + number * STEP
