@@ -351,3 +351,10 @@ def test_a_fleet_files_schedule_gives_point_events(tmp_path):
     (config,), _ = device_configs(build_parser().parse_args(["--fleet", str(fleet), "--clock", "manual"]))
     assert [event.action for event in config.schedule] == ["offline"]
     assert config.point_events == (PointEvent(120, "analogInput,5", {"reliability": "no-sensor"}),)
+
+
+def test_a_clock_rate_makes_the_building_live_faster(http):
+    with EmbeddedServer(port=0, clock_rate=3600) as device:  # the real clock, an hour a second
+        first = int(read(http, device, "trend-log/2", "totalRecordCount"))  # every minute
+        time.sleep(0.1)  # at least 360 s of the device's clock
+        assert int(read(http, device, "trend-log/2", "totalRecordCount")) >= first + 5
