@@ -125,14 +125,14 @@ class Building:
                 db.live.setdefault(target.key, {})["presentValue"] = written
 
     def written(self, point: PointDef, name: str) -> None:
-        """A client's write the building follows: a trend log purged, or its interval changed."""
+        """A client's write the building follows: a trend log purged, enabled, or its interval changed."""
         trend = self.trends.get(point.key)
         if trend is None:
             return
         with self.lock:
             if name == "recordCount":
                 trend.purge(self.instant)
-            elif name == "logInterval":
+            elif name in ("logInterval", "enable"):  # the next record at the interval's next multiple
                 trend.realign(self.instant, self.db.stored(point, "logInterval") / 100)
             else:
                 return
