@@ -13,6 +13,8 @@ spelling, its value a JSON value or the property's text form, as a write takes i
 `commandable` (AV/BV/MSV: a priority array, default true), `settable` (false: presentValue is read-only,
 as an EDE's `N`), `supportsCov` (default true) and `priorityArray` (slot number to value). An input's
 presentValue is its physical value. YAML says the same, read by the runtime's own reader (runtime/miniyaml.py).
+Beside `device` and `objects`, `programs` lists what makes the points live (runtime/building/programs.py
+reads them; kept here as written, with where each key stands, for its errors).
 
 A file is read whole before a device uses it: any error names the file, line and column, and nothing is
 loaded. Devices that load the same file share one PointList (its definitions are immutable).
