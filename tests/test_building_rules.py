@@ -86,3 +86,16 @@ def test_change_of_value_logging_records_each_change_once():
     objects.sync()  # the steps are made when something reads
     records = emulator.feature(BuildingFeature).building.trends[(20, 1)].records
     assert [to_text(r.datatype, r.value) for r in records] == ["21.8", "21.0", "22.5"]  # the first: polled
+
+
+def test_a_reset_restores_the_point_list_and_the_programs_command_again_at_once():
+    emulator = Emulator(clock="manual", device_time="2026-12-07T00:00:00Z")
+    objects = _objects(emulator)
+    emulator.advance(8 * 3600)
+    objects.write("binaryOutput", 1, "presentValue", "inactive", 8)
+    emulator.reset()
+    shown = {
+        name: to_text(*objects.read("binaryOutput", 1, name)) for name in ("presentValue", "priorityArray")
+    }
+    assert shown["presentValue"] == "Active"  # the schedule's command at 12 again, the override gone
+    assert shown["priorityArray"].split(",")[11] == "Active"

@@ -53,7 +53,7 @@ class Building:
             db.subscribe(self.written)
 
     def reset(self) -> None:
-        """Back to the point list's values; time goes on."""
+        """Back to the point list's values; time goes on (the current step is made again at the next read)."""
         with self.lock:
             self.plant.reset()
             self.alarms.reset()
@@ -61,6 +61,7 @@ class Building:
             self.trends: dict[tuple[int, int], TrendLog] = {}
             if self.next_step:
                 self.trends = {p.key: TrendLog(p) for p in self.trend_points}
+                self.next_step -= 1  # the current step made again: its commands and values, from the reset
             self.scheduled: dict[tuple[int, int], Any] = {}
 
     def sync(self) -> None:
