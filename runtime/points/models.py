@@ -403,6 +403,12 @@ class ObjectDatabase:
             return self._present_value(point)
         if name in DERIVED:
             return self._derived(point, name)
+        if name == "logBuffer":
+            raise BacnetError(
+                "property",
+                "read-access-denied",
+                "a trend log's records are read with .../trend (BACnet's ReadRange), not ReadProperty",
+            )
         return self.stored(point, name)
 
     def read(

@@ -185,6 +185,9 @@ TREND_LOG = (
     _p("bufferSize", dt.UNSIGNED, WRITE),
     _p("recordCount", dt.UNSIGNED, WRITE),
     _p("totalRecordCount", dt.UNSIGNED),
+    # Read with the trend resource (BACnet's ReadRange): ReadProperty answers read-access-denied, as
+    # bacnet-stack does (BACNET-FACTS.md section 7).
+    _p("logBuffer", dt.list_of(dt.REAL)),
     _p("loggingType", enumerated(dt.LOGGING_TYPE), WRITE),
     _p("logInterval", dt.UNSIGNED, WRITE),
     *STATUS[:3],
