@@ -42,12 +42,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
 
-def start_fleet(devices: int, core: str = "asyncio") -> tuple[subprocess.Popen[str], float]:
-    """The emulator serving `devices` devices, and the seconds it took to say it serves them all."""
+def start_fleet(
+    devices: int, core: str = "asyncio", options: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen[str], float]:
+    """The emulator serving `devices` devices (with more command-line `options`), and the seconds it took
+    to say it serves them all."""
     began = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "runtime", "--devices", str(devices), "--loopback-from", str(FIRST)]
-        + ["--port", str(PORT), "--quiet", "--core", core],
+        + ["--port", str(PORT), "--quiet", "--core", core, *options],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -59,10 +62,10 @@ def start_fleet(devices: int, core: str = "asyncio") -> tuple[subprocess.Popen[s
 
 
 def measure_idle(
-    devices: int, idle_seconds: float, baseline: int = 0, core: str = "asyncio"
+    devices: int, idle_seconds: float, baseline: int = 0, core: str = "asyncio", options: tuple[str, ...] = ()
 ) -> dict[str, float]:
     """Start time, RSS (and what each device adds above `baseline`, the RSS of one device), CPU at rest."""
-    process, started = start_fleet(devices, core)
+    process, started = start_fleet(devices, core, options)
     try:
         rss = status(process.pid, "VmRSS") * 1024
         threads = status(process.pid, "Threads")
@@ -205,6 +208,21 @@ def report(idle: list[dict], per_device: dict, polling: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+BACNET_PORT = 30000
+
+
+def bacnet_report(devices: int = 1000, idle_seconds: float = 10.0) -> str:
+    """1,000 devices at rest without and with BACnet/IP: start, RSS, idle CPU (issue 6/7's fleet figures)."""
+    lines = ["| devices | BACnet/IP | start | RSS | idle CPU |", "|---:|---|---:|---:|---:|"]
+    for options in ((), ("--bacnet", "--bacnet-port", str(BACNET_PORT))):
+        row = measure_idle(devices, idle_seconds, options=options)
+        lines.append(
+            f"| {devices:,} | {'on' if options else 'off'} | {row['start_s']} s | {row['rss_mb']} MB "
+            f"| {row['idle_cpu_percent']} % |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -215,10 +233,18 @@ def main() -> None:
         action="store_true",
         help="only 10,000 devices of the default (living) building at rest: start, RSS, idle CPU",
     )
+    parser.add_argument(
+        "--bacnet",
+        action="store_true",
+        help="only 1,000 devices at rest, without and with BACnet/IP (--bacnet, UDP ports from BACNET_PORT)",
+    )
     args = parser.parse_args()
     if args.idle_only:
         baseline = measure_idle(1, 0.1)["rss_bytes"]
         print(json.dumps(measure_idle(10000, 10.0, baseline), indent=2))
+        return
+    if args.bacnet:
+        print(bacnet_report())
         return
     sizes, polled, seconds, idle_seconds = (
         ([100, 500], 200, 5.0, 2.0) if args.quick else ([1000, 10000], 2000, 60.0, 10.0)

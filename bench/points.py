@@ -61,8 +61,8 @@ def rpm_body(first: int, count: int, prop: str = "presentValue") -> bytes:
 def in_process(batch: int, rounds: int) -> list[tuple[str, float, float]]:
     """(case, µs of CPU per request, µs per reference) of Emulator.respond."""
     sys.path.insert(0, str(ROOT))
-    from runtime.app import Emulator
-    from generated.handler import Request
+    from runtime import Emulator
+    from runtime.core.wire import Request
 
     with tempfile.TemporaryDirectory() as folder:
         emulator = Emulator(clock="manual", points=point_file(500, Path(folder)))
@@ -219,7 +219,7 @@ def rss():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
-from runtime.app import Emulator
+from runtime import Emulator
 from runtime.points.pointlists import load
 points, devices, path = {points}, {devices}, {path!r}
 Emulator(clock="manual").close()  # the modules and the spec, before measuring

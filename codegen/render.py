@@ -342,6 +342,8 @@ def context(spec: Spec) -> dict[str, Any]:
         # `watch` follows the first job whose object has a Status, so that it can tell failure apart.
         "watch": next((op for op in operations if op["waitable"] and op["has_status"]), None),
         "backup": backup_command_view(spec),
+        "users": spec.choices.get("user_command"),
+        "reboot": spec.choices.get("reboot_command"),
     }
 
 

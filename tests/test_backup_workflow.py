@@ -238,6 +238,7 @@ def test_the_download_is_a_zip_archive_whatever_accept_says(base, http, server, 
     assert manifest["name"] == name and manifest["fileName"] == "nightly"
     assert manifest["dataTypes"] == ["TIMEZONE", "GFX"]
     device = json.loads(http("GET", base + "/info/device")[2])
+    del device["uptime"]  # live, not the identity a backup records
     assert manifest["device"] == device and manifest["created"]
     assert {"TIMEZONE.json", "GFX.json"} <= set(archive.namelist())
     assert http("GET", f"{base}/files/backup/{name}.ecybackup?encode=bin")[2] == body  # the same bytes
@@ -257,8 +258,11 @@ def test_the_file_tree_as_its_page_shows_it(base, http, server):
     set_clock(http, base, "2026-04-20T12:47:19Z")
     name = finished(http, base, server)
     root = json.loads(http("GET", base + "/files")[2])
-    assert root["nbFilesDir"] == 1 and root["files"] == []
-    assert root["fileFolders"] == [{"path": {"href": BASE_PATH + "/files/backup", "name": "backup"}}]
+    assert root["nbFilesDir"] == 2 and root["files"] == []
+    assert root["fileFolders"] == [
+        {"path": {"href": BASE_PATH + "/files/backup", "name": "backup"}},
+        {"path": {"href": BASE_PATH + "/files/common", "name": "common"}},  # the controller's program
+    ]
     status, _, body = http("GET", base + "/files/backup")
     folder = json.loads(body)
     assert list(folder) == ["files", "directoryName", "fileFolders", "nbFilesDir"]

@@ -22,9 +22,10 @@ UNKNOWN_JOB = "c83b7cd2-e5df-4dcc-9e9e-301927c76a30"
 
 
 def client(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 30.0
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30.0, stdin: bytes = b""
 ) -> subprocess.CompletedProcess[bytes]:
-    """`python -m generated.client ARGS`; stdout and stderr as bytes (a progress bar uses carriage returns)."""
+    """`python -m generated.client ARGS` reading `stdin`; stdout and stderr as bytes (a progress bar uses
+    carriage returns)."""
     environment = {k: v for k, v in os.environ.items() if k != "ECLYPSE_URL"}
     return subprocess.run(
         [sys.executable, "-m", "generated.client", *args],
@@ -32,6 +33,7 @@ def client(
         env={**environment, **(env or {})},
         capture_output=True,
         timeout=timeout,
+        input=stdin,
     )
 
 

@@ -63,6 +63,9 @@ def test_a_yaml_fleet_file_gives_each_device_its_own_users_revision_data_and_sch
         }
         assert call("GET", first + "/info").status == 401
         assert call("GET", first + "/info", admin).json()["apiRevision"] == "8.0"
+        identity = call("GET", first + "/info/device", admin).json()
+        assert identity["hostName"] == identity["controllerName"] == "AHU-1"  # the name the fleet file gives
+        assert identity["hostId"] == identity["macAddress"].replace(":", "")
         assert call("GET", second + "/info", admin).status == 401  # its own users replace the defaults'
         assert call("GET", second + "/info", ops).json()["apiRevision"] == "7.0"
         assert (
@@ -259,6 +262,17 @@ def test_the_network_shows_the_mac_address_the_device_data_gives() -> None:
     own = with_identity({"/info/network": {"macAddress": "00:1E:C0:AA:AA:AA"}}, 0, None)
     assert own["/info/network"] == {"macAddress": "00:1E:C0:AA:AA:AA"}
     assert own["/info/device"]["macAddress"] != "00:1E:C0:AA:AA:AA"
+
+
+def test_the_host_id_and_controller_name_follow_the_mac_address_and_host_name_a_fleet_file_gives() -> None:
+    generated = with_identity({}, 4, None)["/info/device"]
+    assert generated["hostId"] == generated["macAddress"].replace(":", "")
+    assert generated["controllerName"] == generated["hostname"]
+    own = with_identity({"/info/device": {"MacAddress": "00:1E:C0:12:34:56", "HostName": "ahu-3"}}, 4, None)
+    assert own["/info/device"]["hostId"] == "001EC0123456"
+    assert own["/info/device"]["controllerName"] == "ahu-3"
+    kept = with_identity({"/info/device": {"macAddress": "00:1E:C0:12:34:56", "hostId": "X1"}}, 4, None)
+    assert kept["/info/device"]["hostId"] == "X1"
 
 
 def test_device_data_in_another_spelling_replaces_the_generated_identity() -> None:

@@ -50,6 +50,16 @@ MAY_IMPORT = {
 }
 # What each layer may import from outside the standard library and the project.
 THIRD_PARTY = {"codegen": {"jinja2", "yaml", "black"}}
+# And what one package alone may import: BACnet/IP's library (the bacnet extra) is runtime/bacnet's only.
+THIRD_PARTY_OF_PACKAGE = {"runtime.bacnet": {"bacpypes3"}}
+
+
+def third_party(module: str, layer: str) -> set[str]:
+    allowed = set(THIRD_PARTY.get(layer, set()))
+    for package, names in THIRD_PARTY_OF_PACKAGE.items():
+        if module == package or module.startswith(package + "."):
+            allowed |= names
+    return allowed
 
 
 @dataclass(frozen=True)
@@ -142,7 +152,7 @@ def test_imports_point_down_the_layers(module):
         if found.target in FACE_MODULES:
             continue
         if target is None:
-            if found.target not in sys.stdlib_module_names | THIRD_PARTY.get(layer, set()):
+            if found.target not in sys.stdlib_module_names | third_party(module, layer):
                 wrong.append(f"line {found.line}: {found.target} (neither the standard library nor allowed)")
         elif target not in MAY_IMPORT[layer]:
             wrong.append(f"line {found.line}: {found.target} (layer {target})")
@@ -211,6 +221,18 @@ def test_importing_the_core_loads_neither_the_emulator_nor_the_generated_code():
     result = python("-c", probe)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['eclypse_emulator.checkout', 'eclypse_emulator.runtime', 'runtime']"
+
+
+def test_a_device_without_bacnet_loads_no_bacnet_library():
+    """bacpypes3 (the bacnet extra) is imported by --bacnet alone: the core server stays standard-library only."""
+    probe = (
+        "import sys, runtime.device.emulator as e\n"
+        "e.Emulator()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'bacpypes3' or m.endswith('bacnet.service')))"
+    )
+    result = python("-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_the_generator_runs_with_generated_deleted(tmp_path):

@@ -157,6 +157,17 @@ def test_json_and_yaml_point_lists(tmp_path):
         ),
         ('{"objects": [\n  {"type": "analogValue",, "instance": 1}]}', ":2:26:", "not valid JSON"),
         ('{"objects": [\n  {"type": "analogValue", "instance": -4}]}', ":2:39:", "instance must be"),
+        # NaN and Infinity are not JSON (Python's reader takes them): refused where they stand.
+        (
+            '{"objects": [\n  {"type": "analogValue", "instance": 1,\n   "relinquishDefault": NaN}]}',
+            ":3:25:",
+            "not valid JSON",
+        ),
+        (
+            '{"objects": [\n  {"type": "analogValue", "instance": 1, "highLimit": -Infinity}]}',
+            ":2:55:",
+            "not valid JSON",
+        ),
     ],
 )
 def test_a_bad_json_point_list_is_named_by_file_line_and_column(tmp_path, text, where, message):

@@ -1,4 +1,6 @@
-"""The server and the client run on a bare Python: runtime/ and generated/ import only the standard library."""
+"""The server and the client run on a bare Python: runtime/ and generated/ import only the standard library,
+but for BACnet/IP (runtime/bacnet/), which imports its extra's bacpypes3 and which only --bacnet loads
+(tests/test_layers.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ OWN_PACKAGES = {"runtime", "generated"}
 FACE_MODULES = {"checkout"}  # eclypse_emulator.checkout: standard library only
 # The face package: its `checkout` module aliases the checkout's names, and imports the standard library only.
 FACE = "eclypse_emulator"
+EXTRAS = {Path("runtime/bacnet"): {"bacpypes3"}}  # a package of an optional extra, and what it may import
 SOURCES = sorted(
     path.relative_to(ROOT) for package in OWN_PACKAGES for path in (ROOT / package).rglob("*.py")
 )
@@ -40,7 +43,8 @@ def test_there_are_sources_to_check():
 
 @pytest.mark.parametrize("path", SOURCES, ids=str)
 def test_imports_only_the_standard_library_and_the_project(path):
-    outside = imported_modules(path) - set(sys.stdlib_module_names) - OWN_PACKAGES - FACE_MODULES
+    extra = set().union(*(names for package, names in EXTRAS.items() if package in path.parents))
+    outside = imported_modules(path) - set(sys.stdlib_module_names) - OWN_PACKAGES - FACE_MODULES - extra
     assert not outside, f"{path} imports {sorted(outside)}, which Python does not ship"
 
 

@@ -14,6 +14,8 @@ from .spec import Object, Resource, Seed
 
 # The behaviour kinds the runtime implements, and the fields each takes besides `kind`.
 BEHAVIOURS = {"entity": set(), "collection": {"key"}, "job": {"type"}, "hook": {"hook"}}
+# Fields a kind may take: an entity's `hook` completes its stored values with live ones (an uptime).
+OPTIONAL = {"entity": {"hook"}}
 
 
 def read_behaviour(checker: Checker, response: Object | None) -> dict[str, Any]:
@@ -22,9 +24,11 @@ def read_behaviour(checker: Checker, response: Object | None) -> dict[str, Any]:
         raise checker.fail(None, f"missing field 'behaviour' (one of {', '.join(BEHAVIOURS)})")
     bc = checker.child("behaviour")
     kind = bc.get("kind", str, choices=tuple(BEHAVIOURS))
-    bc.only({"kind"} | BEHAVIOURS[kind])
+    optional = OPTIONAL.get(kind, set())
+    bc.only({"kind"} | BEHAVIOURS[kind] | optional)
     values = {"kind": kind, **{key: bc.get(key, str) for key in sorted(BEHAVIOURS[kind])}}
-    if kind == "hook" and not OPERATION.match(values["hook"]):
+    values.update({key: bc.get(key, str) for key in sorted(optional) if key in bc.node})
+    if "hook" in values and not OPERATION.match(values["hook"]):
         raise bc.fail("hook", f"{values['hook']!r} is not a snake_case name")
     if (
         kind == "collection"

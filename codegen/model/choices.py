@@ -20,7 +20,12 @@ CHOICES: dict[str, type | tuple[type, ...]] = {
     "deprecation_date": int,
     "backup_timestamp_format": str,
 }
-BACKUP_STEPS = ("create", "list", "download")
+# The client CLI's commands that chain operations (optional choices), and the steps each names.
+COMMANDS = {
+    "backup_command": ("create", "list", "download"),
+    "user_command": ("list", "create", "set", "delete"),
+    "reboot_command": ("cold", "warm"),
+}
 MAC_PREFIX = re.compile(r"[0-9A-F]{2}:[0-9A-F]{2}")
 BACNET_INSTANCES = 4194303  # device instances are 0 to 4194302 (4194303 means "none")
 
@@ -28,7 +33,7 @@ BACNET_INSTANCES = 4194303  # device instances are 0 to 4194302 (4194303 means "
 def read_choices(root: Checker, objects: dict[str, Object], resources: list[Resource]) -> dict[str, Any]:
     """Every choice, the optional ones with their defaults (None or absent where a feature is off)."""
     choices = root.child("choices")
-    choices.only(set(CHOICES) | {"state_properties", "backup_command", "fleet_identity", "admin_role"})
+    choices.only(set(CHOICES) | set(COMMANDS) | {"state_properties", "fleet_identity", "admin_role"})
     values = {key: choices.get(key, kind) for key, kind in CHOICES.items()}
     # The properties that tell how a job ended, in order of preference (optional; default: Status).
     values["state_properties"] = choices.get("state_properties", list, ["Status"])
@@ -36,7 +41,13 @@ def read_choices(root: Checker, objects: dict[str, Object], resources: list[Reso
         raise choices.fail("state_properties", "expected a list of property names")
     # The role that may manage the device's users (optional; the runtime's users feature reads it).
     values["admin_role"] = choices.get("admin_role", str, None)
-    values["backup_command"] = read_backup_command(choices, {r.operation: r for r in resources})
+    by_operation = {r.operation: r for r in resources}
+    for command in COMMANDS:
+        values[command] = read_command(choices, command, by_operation)
+    if values["backup_command"] is not None and not by_operation[values["backup_command"]["download"]].binary:
+        raise choices.child("backup_command").fail(
+            "download", "the download operation must be a binary resource"
+        )
     if "fleet_identity" in choices.node:
         values["fleet_identity"] = read_fleet_identity(choices.child("fleet_identity"))
     error_object = objects.get(values["error_object"])
@@ -47,18 +58,17 @@ def read_choices(root: Checker, objects: dict[str, Object], resources: list[Reso
     return values
 
 
-def read_backup_command(choices: Checker, by_operation: dict[str, Resource]) -> dict[str, str] | None:
-    """The operations the client CLI's `backup` command chains (optional): create, list, download."""
-    if "backup_command" not in choices.node:
+def read_command(choices: Checker, name: str, by_operation: dict[str, Resource]) -> dict[str, str] | None:
+    """The operations a client CLI command chains (optional), by step: `backup_command` creates, lists and
+    downloads; `user_command` lists, creates, sets and deletes users; `reboot_command` starts cold or warm."""
+    if name not in choices.node:
         return None
-    command = choices.child("backup_command")
-    command.only(set(BACKUP_STEPS))
-    steps = {key: command.get(key, str) for key in BACKUP_STEPS}
+    command = choices.child(name)
+    command.only(set(COMMANDS[name]))
+    steps = {key: command.get(key, str) for key in COMMANDS[name]}
     for key, operation in steps.items():
         if operation not in by_operation:
             raise command.fail(key, f"no operation {operation!r}")
-    if not by_operation[steps["download"]].binary:
-        raise command.fail("download", "the download operation must be a binary resource")
     return steps
 
 

@@ -202,8 +202,20 @@ class Backups:
         return {"DirectoryName": name, "NbFilesDir": len(entries), "FileFolders": [], "Files": entries}
 
     def root_folder(self) -> dict[str, Any]:
-        path = _route_path("backup_folder")
-        folders = [{"Path": {"href": api.BASE_PATH + path, "name": path.rsplit("/", 1)[-1]}}]
+        """The top of the tree: every folder the spec serves right below /files (backup, common)."""
+        root = _route_path("files")
+        paths = [
+            r.path
+            for r in api.ROUTES
+            if r.method == "GET"
+            and r.path.rpartition("/")[0] == root
+            and "{" not in r.path
+            and r.response is not None
+            and r.response.name == "Folder"
+        ]
+        folders = [
+            {"Path": {"href": api.BASE_PATH + path, "name": path.rsplit("/", 1)[-1]}} for path in paths
+        ]
         return {"DirectoryName": "", "NbFilesDir": len(folders), "FileFolders": folders, "Files": []}
 
     def file_metadata(self, name: str) -> dict[str, Any] | None:

@@ -15,8 +15,9 @@ from ..clock.feature import ClockFeature
 from ..jobs.feature import JobsFeature
 from .backups import Backups
 
-# The object of the device's identity, which a backup records (spec/info.yaml).
+# The object of the device's identity, which a backup records (spec/info.yaml), but for its live uptime.
 IDENTITY = "DeviceInfo"
+LIVE = "Uptime"
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ class BackupsFeature(Feature):
         if route is None:
             return {}
         values = self.state.get(concrete_path(route, {}), route.answers.defaults)
-        return route.answers.json_value(values)
+        recorded = frozenset(f.name for f in route.answers.fields if f.name != LIVE)
+        return route.answers.json_value(values, recorded)
 
     # Hooks
 

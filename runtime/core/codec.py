@@ -11,7 +11,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from xml.etree import ElementTree
 from json.encoder import encode_basestring
 from xml.sax.saxutils import escape
@@ -94,21 +94,23 @@ def _finite_float(text: str) -> float:
 
 def _bounded_int(text: str) -> int:
     value = int(text)
-    if not finite_number(value):
+    if len(text) > 308 and not finite_number(value):  # 308 digits stay below a float's 1.8e308
         raise BodyError(f"{text[:40]}... is beyond the range of a number")
     return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def parse_json(data: bytes) -> Any:
     """Strict JSON: UTF-8, no NaN or Infinity, and no lone surrogate (which no answer could encode)."""
     try:
+        source = data.decode("utf-8")
         document = json.loads(
-            data.decode("utf-8"),
-            parse_constant=_no_constants,
-            parse_float=_finite_float,
-            parse_int=_bounded_int,
+            source, parse_constant=_no_constants, parse_float=_finite_float, parse_int=_bounded_int
         )
-        json.dumps(document, ensure_ascii=False).encode("utf-8")
+        if _SURROGATE_ESCAPE.search(source):  # UTF-8 carries no surrogate: only an escape can
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise BodyError(
             "a string holds a lone surrogate (\\ud800 to \\udfff), which is not a character"
@@ -229,9 +231,14 @@ class Codec:
         self._by_name = {ascii_fold(f.name): f for f in fields}
         self._by_key = {ascii_fold(f.key): f for f in fields}
         self._by_element = {ascii_fold(f.element): f for f in fields}
+        self._fast: Reader | None = None  # made at the first read: the objects it nests may come later
         # An object of scalars only is written as its values are: no kind to look at per property.
         scalar = all(f.kind.type not in ("object", "array", "link") for f in fields)
-        self._scalars = tuple((f.key, f.name, f.default) for f in fields) if scalar else None
+        self._scalars = (
+            (tuple(f.key for f in fields), tuple(f.name for f in fields), tuple(f.default for f in fields))
+            if scalar
+            else None
+        )
         # ... and its JSON is written directly: each property's `"key":` (after a comma) written once here.
         self._json_plan = (
             tuple(
@@ -255,7 +262,8 @@ class Codec:
 
     def json_value(self, values: Mapping[str, Any], selected: frozenset[str] | None = None) -> dict[str, Any]:
         if selected is None and self._scalars is not None:
-            return {key: values.get(name, default) for key, name, default in self._scalars}
+            keys, names, defaults = self._scalars
+            return dict(zip(keys, map(values.get, names, defaults)))  # in C: no Python call per property
         return {
             f.key: self._json_of(f.kind, values.get(f.name, f.default))
             for f in self.fields
@@ -346,6 +354,17 @@ class Codec:
     def read_json(self, document: Any, place: str, read_only: bool = False) -> dict[str, Any]:
         """A JSON object as values; `place` is where it stands in the body ("" for the body itself).
         `read_only`: read-only properties may be given too (the device's own state, not a request)."""
+        try:
+            return self._fast_reader()(document, read_only)
+        except _Slow:  # not a plainly valid body: the exact reader below decides, and says why
+            return self._read_json_exactly(document, place, read_only)
+
+    def _fast_reader(self) -> Reader:
+        if self._fast is None:
+            self._fast = _object_reader(self)
+        return self._fast
+
+    def _read_json_exactly(self, document: Any, place: str, read_only: bool) -> dict[str, Any]:
         if not isinstance(document, dict):
             where = place or "the body"
             raise BodyError(f"{where} must be a JSON object with {self.names}, got {_json_type(document)}")
@@ -364,7 +383,7 @@ class Codec:
         if kind.type == "any":  # a value whose form the runtime checks (a BACnet property's value)
             return value
         if kind.type == "object":
-            return self.registry[kind.object_name].read_json(value, place, read_only)
+            return self.registry[kind.object_name]._read_json_exactly(value, place, read_only)
         if kind.type == "array":
             if not isinstance(value, list):
                 raise BodyError(f"{place} must be {kind.describe()}, got {_json_type(value)}")
@@ -417,6 +436,115 @@ class Codec:
             found = {ascii_fold(child.tag): child.text or "" for child in element}
             return {key: found.get(key, "") for key, _ in LINK_KEYS}
         return check_primitive(kind, from_text(element.text or "", kind, element.tag), f"<{element.tag}>")
+
+
+# The fast reader. Most bodies are plainly valid: it takes those with a type test per value and no message
+# built, and gives up (`_Slow`) at anything else, which the exact reader then reads, or refuses saying why.
+# It gives up wherever the exact reader would convert or need a place for its message, so that both give
+# the same values for every body the fast one takes.
+Reader = Callable[[Any, bool], Any]  # (a JSON value, read-only properties allowed) -> the value read
+
+
+class _Slow(Exception):
+    """A value the fast reader does not take at once."""
+
+
+_SAFE_INTEGER = 2**53  # an int within ±2**53 is finite as a float: finite_number need not be asked
+
+
+def _object_reader(codec: Codec) -> Reader:
+    by_key = {f.key: (f.name, f.writable, _reader(codec, f.kind)) for f in codec.fields}
+    by_folded = {ascii_fold(key): entry for key, entry in by_key.items()}
+
+    def read(document: Any, read_only: bool) -> dict[str, Any]:
+        if type(document) is not dict:
+            raise _Slow
+        values = {}
+        for key, value in document.items():
+            entry = by_key.get(key) or by_folded.get(ascii_fold(key))
+            if entry is None or not (entry[1] or read_only):
+                raise _Slow
+            values[entry[0]] = entry[2](value, read_only)
+        return values
+
+    return read
+
+
+def _reader(codec: Codec, kind: Kind) -> Reader:
+    """A fast reader of one kind's values."""
+    if kind.type == "any":
+        return lambda value, read_only: value
+    if kind.type == "object":
+        nested = codec.registry[kind.object_name]
+        return lambda value, read_only: nested._fast_reader()(value, read_only)
+    if kind.type == "array":
+        item = _reader(codec, kind.item_kind)
+
+        def read_array(value: Any, read_only: bool) -> list[Any]:
+            if type(value) is not list:
+                raise _Slow
+            return [item(member, read_only) for member in value]
+
+        return read_array
+    return _primitive_reader(kind)
+
+
+def _primitive_reader(kind: Kind) -> Reader:
+    """The reader of an enum, or of a string, boolean, integer or number without a format or a closed list;
+    any other kind (formats, links, closed lists of integers) is read exactly, as is a number out of its
+    bounds."""
+    if kind.type == "enum":
+        values = kind.values
+
+        def read_enum(value: Any, read_only: bool) -> Any:
+            if value not in values:
+                raise _Slow
+            return value
+
+        return read_enum
+    plain = kind.format not in FORMATS and not kind.values
+    if plain and kind.type == "number":
+        lowest = -math.inf if kind.minimum is None else kind.minimum
+        highest = math.inf if kind.maximum is None else kind.maximum
+
+        def read_number(value: Any, read_only: bool) -> int | float:
+            kind_of = type(value)
+            if kind_of is float:
+                if not (math.isfinite(value) and lowest <= value <= highest):
+                    raise _Slow
+            elif (
+                kind_of is not int
+                or not -_SAFE_INTEGER <= value <= _SAFE_INTEGER
+                or not lowest <= value <= highest
+            ):
+                raise _Slow
+            return value
+
+        return read_number
+    exact: type | None = {"string": str, "boolean": bool, "integer": int}.get(kind.type) if plain else None
+    if exact is int:
+        low = -_SAFE_INTEGER if kind.minimum is None else max(kind.minimum, -_SAFE_INTEGER)
+        high = _SAFE_INTEGER if kind.maximum is None else min(kind.maximum, _SAFE_INTEGER)
+
+        def read_integer(value: Any, read_only: bool) -> int:
+            if type(value) is not int or not low <= value <= high:
+                raise _Slow
+            return value
+
+        return read_integer
+    if exact is not None and kind.minimum is None and kind.maximum is None:
+
+        def read_exact(value: Any, read_only: bool) -> Any:
+            if type(value) is not exact:
+                raise _Slow
+            return value
+
+        return read_exact
+
+    def read_slowly(value: Any, read_only: bool) -> Any:
+        raise _Slow
+
+    return read_slowly
 
 
 def _json_type(value: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import getpass
 import http.client
 import json
 import os
@@ -357,6 +358,73 @@ def run_backup(client: Any, args: argparse.Namespace, spec: dict[str, Any]) -> i
         result["path"] = args.output or max(names) + spec["extension"]
         result["size"] = getattr(client, spec["download"])(max(names), result["path"])
     print(json.dumps(result))
+    return 0
+
+
+def add_user_command(commands: Any) -> None:
+    """The `user` command: list the users, add one, delete one, set one's password."""
+    user = commands.add_parser("user", help="the device's users: list, add, delete, password")
+    actions = user.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="list the users")
+    add = actions.add_parser("add", help="add a user")
+    add.add_argument("name")
+    add.add_argument("--roles", nargs="*", help="its roles (default: the device's)")
+    actions.add_parser("delete", help="delete a user").add_argument("name")
+    password = actions.add_parser("password", help="set a user's password")
+    password.add_argument("name")
+    for sub in (add, password):
+        sub.add_argument(
+            "--password", help="the password (default: asked on a terminal, else one line of stdin)"
+        )
+
+
+def encoded_password(given: str | None, stream: Any = None) -> str:
+    """The password as the device takes it, base64 of its UTF-8 text: `given`, else asked on a terminal,
+    else the first line of `stream` (stdin), so that a script can pipe it in."""
+    stream = stream if stream is not None else sys.stdin
+    if given is None:
+        given = getpass.getpass("Password: ") if stream.isatty() else stream.readline().rstrip("\r\n")
+    if not given:
+        raise ValueError("a password is needed: --password, or typed when asked")
+    return base64.b64encode(given.encode("utf-8")).decode("ascii")
+
+
+def run_user(client: Any, args: argparse.Namespace, spec: dict[str, str]) -> int:
+    """The `user` command, with the client's methods that `spec` names (spec/emulator.yaml user_command):
+    list, create, set, delete. A user is named, and found in the list by its name as the fleet client
+    finds it; its password travels base64-encoded, without a password reset, as the client sends it."""
+    if args.action == "list":
+        print_result(getattr(client, spec["list"])())
+        return 0
+    if args.action == "add":
+        password = encoded_password(args.password)
+        created = getattr(client, spec["create"])(
+            username=args.name, password=password, password_reset=False, welcome_page="", roles=args.roles
+        )
+        print_result(created)
+        return 0
+    user_id = next((u.id for u in getattr(client, spec["list"])() if u.username == args.name), None)
+    if user_id is None:
+        raise ValueError(f"the device has no user named {args.name!r}")
+    if args.action == "delete":
+        getattr(client, spec["delete"])(user_id)
+        return 0
+    password = encoded_password(args.password)
+    print_result(
+        getattr(client, spec["set"])(user_id, username=args.name, password=password, password_reset=False)
+    )
+    return 0
+
+
+def add_reboot_command(commands: Any) -> None:
+    """The `reboot` command: a cold start (the default) or a warm one."""
+    reboot = commands.add_parser("reboot", help="restart the device: cold (the default) or warm")
+    reboot.add_argument("kind", nargs="?", choices=("cold", "warm"), default="cold", help="default: cold")
+
+
+def run_reboot(client: Any, args: argparse.Namespace, spec: dict[str, str]) -> int:
+    """The `reboot` command, with the client's methods that `spec` names by kind (reboot_command)."""
+    getattr(client, spec[args.kind])()
     return 0
 
 

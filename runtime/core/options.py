@@ -32,6 +32,8 @@ class Option:
     be given again, and `collect` makes the field's value of the list. `fleet`: a fleet file's device
     entry may give it, `read` checks and converts that value (ValueError saying why), `path` makes it a
     path relative to the fleet file's folder, and `merge(command line's, entry's)` is the device's value.
+    `spread(value, index)`: what a fleet's device of that index (in the whole fleet) takes when its entry
+    gives none (a port counted up from the command line's, as the devices' HTTP ports are).
     """
 
     flag: str | None = None
@@ -46,6 +48,7 @@ class Option:
     read: Callable[[Any], Any] | None = None
     path: bool = False
     merge: Callable[[Any, Any], Any] = _given
+    spread: Callable[[Any, int], Any] | None = None
 
 
 def option(default: Any = None, *, factory: Callable[[], Any] | None = None, **how: Any) -> Any:

@@ -1,7 +1,8 @@
 """The behaviour kinds a resource declares in the spec (`behaviour: {kind: ...}`), implemented once.
 
 - entity: one stored object per concrete path, seeded from the object's defaults and the device data;
-  GET answers it, POST or PUT on the same path updates the properties the body gives.
+  GET answers it, POST or PUT on the same path updates the properties the body gives. With a `hook`, the
+  feature's function completes the stored values with live ones (/info/device's uptime).
 - collection: members stored per concrete collection path, addressed by the key property the spec
   names; the member routes end with the key's path parameter.
 - job: starts a simulated job and answers its id.
@@ -36,7 +37,7 @@ class Behaviours:
         missing = [
             f"{route.operation} (hook {route.behaviour['hook']!r})"
             for route in api.ROUTES
-            if route.behaviour.get("kind") == "hook" and route.behaviour["hook"] not in hooks
+            if "hook" in route.behaviour and route.behaviour["hook"] not in hooks
         ]
         if missing:
             raise ValueError(f"the spec names hooks the runtime lacks: {', '.join(missing)}")
@@ -49,7 +50,13 @@ class Behaviours:
         if kind == "job":
             return self.start_job(route, body or {})
         if kind == "entity":
-            return self.entity(route, kwargs, body)
+            values = self.entity(route, kwargs, body)
+            live = (
+                self.hooks[route.behaviour["hook"]](HookCall(route, body, binary, kwargs))
+                if "hook" in route.behaviour
+                else None
+            )
+            return {**values, **live} if isinstance(live, dict) else values
         return self.collection(route, kwargs, body)
 
     def entity(self, route: Route, kwargs: dict[str, Any], body: dict[str, Any] | None) -> dict[str, Any]:

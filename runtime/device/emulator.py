@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, TypeVar
 from ...generated import handler as api
 from ..auth.authenticator import Authenticator
 from ..auth.feature import AuthFeature
+from ..bacnet.feature import BacnetFeature
 from ..building.feature import BuildingFeature
 from ..backups.backups import Backups
 from ..backups.feature import BackupsFeature
@@ -36,12 +37,13 @@ from ..info.feature import InfoFeature
 from ..jobs.feature import JobsFeature
 from ..jobs.simulator import JobSimulator, StoreUnavailable
 from ..points.feature import PointsFeature
+from ..project.feature import ProjectFeature
 from ..reboot.feature import RebootFeature
 from ..users.feature import UsersFeature
 from .behaviours import Behaviours
 from .devicedata import device_seeds
 from .events import CHANGED, RESET, Events
-from .feature import Feature, Hook, Operation
+from .feature import Feature, Hook, LoopService, Operation
 from .options import DeviceOptions
 from .resources import Resource, resolve
 from .store import RETRY_AFTER, SqliteStore, StateStore
@@ -60,6 +62,8 @@ FEATURES: tuple[type[Feature], ...] = (
     AuthFeature,
     FaultsFeature,
     PointsFeature,
+    ProjectFeature,
+    BacnetFeature,
     BuildingFeature,
 )
 
@@ -139,6 +143,10 @@ class Emulator:
                     raise ValueError(f"two features provide the hook {name!r}")
                 hooks[name] = hook
         return hooks
+
+    def services(self) -> list[LoopService]:
+        """What the device's features serve on an event loop besides its API (BACnet/IP)."""
+        return [service for feature in self._features.values() for service in feature.services()]
 
     def feature(self, kind: type[F]) -> F:
         """The device's feature of this class (KeyError: not assembled yet, or not a feature of it)."""

@@ -113,6 +113,18 @@ class Operation:
     where: str | None = None
 
 
+class LoopService(Protocol):
+    """Something a feature serves on the serving layer's event loop besides HTTP (BACnet/IP's UDP port):
+    `bind(host)` takes its address on the device's host at once, in the caller's thread (OSError saying
+    which address is taken), `start()` serves on the loop, `close()` lets the address go."""
+
+    def bind(self, host: str) -> None: ...
+
+    async def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Feature:
     """One area of the device. Subclasses set `options` (their dataclass, or None) and `operations`, take
     `(device, options)` when the device assembles itself, and answer their hooks by name."""
@@ -126,6 +138,10 @@ class Feature:
     def hooks(self) -> Mapping[str, Hook]:
         """The hooks this feature provides, by the name the spec gives them."""
         return {}
+
+    def services(self) -> tuple[LoopService, ...]:
+        """What this feature serves on an event loop besides the device API (none unless it says)."""
+        return ()
 
     def busy(self) -> bool:
         """Whether an answer may take long now (an event loop then answers in a worker thread)."""

@@ -151,11 +151,11 @@ def redact(name: str, value: str) -> str:
 # What a body that mentions a password is kept as: the user API's bodies carry one (in base64), and the
 # journal keeps no secret.
 REDACTED_BODY = b"(redacted: the body holds a password)"
-PASSWORD = re.compile(rb"password", re.IGNORECASE)
 
 
 def redact_body(body: bytes) -> bytes:
-    return REDACTED_BODY if PASSWORD.search(body) else body
+    # bytes.lower folds ASCII only, as a case-insensitive bytes pattern would, and runs in C.
+    return REDACTED_BODY if b"password" in body.lower() else body
 
 
 class RequestJournal:

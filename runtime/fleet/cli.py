@@ -11,7 +11,7 @@ from typing import Any
 from ...generated import handler as api
 from ..building.scenario import PointEvent
 from ..control.fleet import PREFIX as FLEET_PREFIX
-from ..core.options import fleet_options, from_arguments
+from ..core.options import declared, fleet_options, from_arguments
 from ..device.devicedata import device_seeds, read_document
 from .fleet import DeviceConfig, Fleet, ScheduledFault, device_option_kinds, state_file
 from .fleetfile import read_fleet, shard
@@ -150,6 +150,12 @@ def device_configs(args: argparse.Namespace) -> tuple[list[DeviceConfig], int]:
         name: value for kind in device_option_kinds() for name, value in from_arguments(kind, args).items()
     }
     merges = {name: how.merge for name, how in fleet_options(device_option_kinds()).items()}
+    spreads = {
+        field.name: how.spread
+        for kind in device_option_kinds()
+        for field, how in declared(kind)
+        if how.spread is not None
+    }
     given.update({name: None for name in merges if name not in given})  # a fleet file's alone
     base_data: dict[str, Any] = {}  # --device-data: every device's, under its fleet-file entry's
     if args.device_data is not None:
@@ -184,6 +190,9 @@ def device_configs(args: argparse.Namespace) -> tuple[list[DeviceConfig], int]:
             name: merges[name](value, entry.get(name)) if name in merges else value
             for name, value in given.items()
         }
+        for name, spread in spreads.items():
+            if entry.get(name) is None and options.get(name) is not None:
+                options[name] = spread(options[name], index)
         options["device_data"] = overlay(base_data, entry.get("device_data") or {})
         if total == 1 and options.get("points") is not None:  # before the generated identity: see there
             options["device_data"] = points_device_data(

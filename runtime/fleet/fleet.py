@@ -325,6 +325,8 @@ class Fleet:
             self.failed = device
             device.listener = hub.listen((device.host, device.port), device, device.tls)
             device.port = device.listener.server_address[1]
+            for service in device.emulator.services():  # BACnet/IP: on the same loop
+                hub.attach(service, device.host)
         if self.control_address is not None:
             self.failed = None
             self.control_listener = hub.listen(self.control_address, FleetControl(self))
@@ -345,6 +347,7 @@ class Fleet:
             )
             self._servers.append(server)
             device.port = server.server_address[1]
+        self._serve_services()
         self.failed = None
         self.accepter = AcceptHub(self._servers)
         thread = threading.Thread(
@@ -352,6 +355,21 @@ class Fleet:
         )
         self._threads.append(thread)
         thread.start()
+
+    def _serve_services(self) -> None:
+        """The threads core's devices serve BACnet/IP on one loop of their own."""
+        hub = self.hub = LoopHub(**self._server_options)  # stop() closes what it bound if one fails
+        for device in self.devices:
+            self.failed = device
+            for service in device.emulator.services():
+                hub.attach(service, device.host)
+        if not hub.services:
+            self.hub = None
+            return
+        thread = threading.Thread(target=hub.serve_forever, name="eclypse-fleet-services", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        hub.wait_serving()
 
     def stop(self) -> None:
         serving = bool(self._threads)  # a failed start listened, but did not serve

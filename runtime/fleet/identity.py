@@ -57,9 +57,6 @@ def generated(index: int, seed: int | None) -> dict[str, dict[str, Any]]:
             "hostname": hostname,
             "serialNumber": f"{_spread(index, seeded, 'serial', SERIALS):09d}",
             "macAddress": mac_address,
-            # The emulator's choice: the controller's name is its host name, its host id the MAC's digits.
-            "controllerName": hostname,
-            "hostId": mac_address.replace(":", ""),
         },
         BACNET_PATH: {"deviceInstance": (first + index) % BACNET_INSTANCES},
     }
@@ -96,6 +93,18 @@ def overlay(lower: Mapping[str, Any], upper: Mapping[str, Any]) -> dict[str, Any
     return data
 
 
+def _with_derived_names(device: Mapping[str, Any]) -> dict[str, Any]:
+    """The emulator's choice: a controller's name is its host name, its host id its MAC address's digits,
+    whether generated or given by the fleet file, unless the fleet file gives them too."""
+    given = {str(name).casefold(): value for name, value in device.items()}
+    derived = {}
+    if "controllername" not in given and isinstance(given.get("hostname"), str):
+        derived["controllerName"] = given["hostname"]
+    if "hostid" not in given and isinstance(given.get("macaddress"), str):
+        derived["hostId"] = given["macaddress"].replace(":", "")
+    return {**device, **derived}
+
+
 def with_identity(device_data: Mapping[str, Any], index: int, seed: int | None) -> dict[str, Any]:
     """`device_data` with the generated identity filling what it does not give, where the spec being
     served has the identity's resources (a spec of other resources gets none)."""
@@ -103,6 +112,8 @@ def with_identity(device_data: Mapping[str, Any], index: int, seed: int | None) 
         return overlay({}, device_data)
     identity = {path: values for path, values in generated(index, seed).items() if resolve(path) is not None}
     data = overlay(identity, device_data)
+    if isinstance(data.get(DEVICE_PATH), dict):
+        data[DEVICE_PATH] = _with_derived_names(data[DEVICE_PATH])
     if resolve(NETWORK_PATH) is None:
         return data
     network_path = next((path for path in data if _state_key(path) == NETWORK_PATH), NETWORK_PATH)

@@ -1,5 +1,6 @@
-"""The device's information (/info): the API revision it serves; the rest is the spec's defaults and the
-device data. The web server's host name (/system/web-server) is the one /info/device shows, kept there."""
+"""The device's information (/info): the API revision it serves, the device's uptime; the rest is the
+spec's defaults and the device data. The web server's host name (/system/web-server) is the one
+/info/device shows, kept there."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..core.deviceapi import parse_revision
 from ..device.feature import Device, Feature, Hook, HookCall, HookResult
 from ..device.resources import Resource, resolve
 from ..device.store import StateStore
+from ..reboot.feature import RebootFeature
 
 # RFC 1123: letters, digits and hyphens, 1 to 63, neither first nor last a hyphen.
 HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
@@ -23,13 +25,23 @@ class InfoFeature(Feature):
         self.api_revision = device.api_revision
         self.state: StateStore = device.state
         self.revision = parse_revision(device.api_revision)
+        self.reboots = device.feature(RebootFeature)
 
     def hooks(self) -> Mapping[str, Hook]:
-        return {"info": self.info, "web_server": self.web_server, "set_web_server": self.set_web_server}
+        return {
+            "info": self.info,
+            "device_uptime": self.device_uptime,
+            "web_server": self.web_server,
+            "set_web_server": self.set_web_server,
+        }
 
     def info(self, call: HookCall) -> HookResult:
         # The links are the spec's defaults; the revision is the runtime's (--api-revision).
         return {"ApiRevision": self.api_revision}
+
+    def device_uptime(self, call: HookCall) -> HookResult:
+        # /info/device is stored (the device data, the host name); its uptime is the device clock's.
+        return {"Uptime": self.reboots.uptime()}
 
     def _device_info(self) -> Resource:
         found = resolve("/info/device", self.revision)

@@ -1,7 +1,8 @@
 """EDE files (B.I.G.-EU Engineering Data Exchange, layouts 2.2 and 2.3) as a point list.
 
 Read as integrators' tools write them: `;`-separated (`,` or a tab when a file uses no `;`), CRLF or LF,
-UTF-8 or else Latin-1, the header rows (`#...`, PROJECT_NAME, VERSION_OF_LAYOUT, ...) skipped, rows of 16
+UTF-8 or else Latin-1, the header rows (`#...`, PROJECT_NAME, VERSION_OF_LAYOUT, ...) skipped but for the
+project's name and the time of its last change (free text, kept as given), rows of 16
 columns or fewer (a YABE export stops after unit-code), a 17th (notification-class, as bacnet_ede reads it)
 allowed. How each column is used (the emulator's reading where the format leaves room):
 - object-name, description -> objectName, description; the device's row (type 8) names the device object;
@@ -31,7 +32,7 @@ from typing import Any
 from . import datatypes as dt
 from .objects import object_type
 from .pointfile import PointFileError, RawPoint, build
-from .models import PointList
+from .models import PointList, Project
 
 COLUMNS = (
     "keyname",
@@ -199,9 +200,23 @@ def _raw(row: _Row, texts: dict[str, list[str]], path: Path) -> RawPoint | None:
     )
 
 
+def _project(text: str) -> Project | None:
+    """The header's PROJECT_NAME and TIMESTAMP_OF_LAST_CHANGE (free text), if it names a project."""
+    lines = text.splitlines()
+    separator = _separator(lines)
+    header = {}
+    for line in lines:
+        key, *rest = (field.strip() for field in line.split(separator))
+        if key in HEADER_KEYS and rest:
+            header[key] = rest[0]
+    name = header.get("PROJECT_NAME")
+    return Project(name, header.get("TIMESTAMP_OF_LAST_CHANGE", "")) if name else None
+
+
 def read_ede(path: Path, data: bytes) -> PointList:
     """The point list of an EDE file's bytes; PointFileError naming file, line and column."""
-    rows = _rows(path, decode_text(data))
+    text = decode_text(data)
+    rows = _rows(path, text)
     if not rows:
         raise PointFileError(f"{path}:1:1: no object rows (is it an EDE file?)")
     device_instance = rows[0].get(1)
@@ -227,4 +242,5 @@ def read_ede(path: Path, data: bytes) -> PointList:
         return rows[0].at(1)
 
     values = {name: value for name, value in device.items() if value}
-    return build(RawPoint("device", int(device_instance), values, device_at), points, str(path), True)
+    device_point = RawPoint("device", int(device_instance), values, device_at)
+    return build(device_point, points, str(path), True, _project(text))

@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 
 from ..clock.feature import ClockFeature
 from ..core.options import option
-from ..device.events import RESET
+from ..device.events import REBOOT, RESET
 from ..device.feature import Device, Feature, Hook, HookCall, HookResult, Operation, not_found, whole_number
 from ..device.store import normal_path
 from .control import point_document, set_point
@@ -80,6 +80,13 @@ class PointsFeature(Feature, PointHooks):
         local_time = device.feature(ClockFeature).device_clock.local
         self.objects = ObjectDatabase(self.point_list, DeviceObject(device.state, local_time), device.state)
         device.events.subscribe(RESET, self.objects.reset)
+        # A cold start clears the priority arrays, a warm start keeps them (the emulator's reading of
+        # BACnet's ReinitializeDevice: a cold start is a power cycle, and commands live in volatile memory).
+        device.events.subscribe(REBOOT, self._rebooted)
+
+    def _rebooted(self, kind: str) -> None:
+        if kind == "cold":
+            self.objects.relinquish_all()
 
     def hooks(self) -> Mapping[str, Hook]:
         return {name: self._hook(getattr(self, name)) for name in HOOKS}

@@ -225,6 +225,15 @@ def _shape(
 
 
 @dataclass(frozen=True)
+class Project:
+    """The engineering project a point file names (an EDE's PROJECT_NAME and TIMESTAMP_OF_LAST_CHANGE):
+    texts as given, the time of the last change free text (an EDE's may read `19. Dez 05`)."""
+
+    name: str
+    last_change: str = ""
+
+
+@dataclass(frozen=True)
 class Declared:
     """A program a point list declares (runtime/building/programs.py reads it): its keys and values as
     written, and where each stands in its file (`at[None]`: the entry itself), for errors."""
@@ -241,6 +250,7 @@ class PointList:
     device: PointDef
     source: str = "the default building"
     instance_given: bool = False  # the file names the device instance (an EDE always does)
+    project: Project | None = None  # the project the file names, if it names one
     programs: tuple[Declared, ...] = ()  # the behaviours of the living building (none: static)
     by_key: Mapping[tuple[int, int], PointDef] = field(repr=False, default_factory=dict)
 
@@ -285,7 +295,8 @@ class ObjectDatabase:
     The device's own programs (runtime/building/) keep what they set apart from the changes, in memory:
     `live` values (a simulated sensor's physicalValue, a trend log's counts) and `commands` (the priority
     slots a control program or a schedule commands). `sync`, when set, brings them up to date with the
-    clock before every read and write; `subscribe` hears of every write and forced value."""
+    clock before every read and write; `subscribe` hears of every write and forced value (BACnet/IP's
+    COV, the trend logs)."""
 
     def __init__(
         self, points: PointList, device: DeviceLink | None = None, store: Store | None = None
@@ -649,6 +660,14 @@ class ObjectDatabase:
                 self._set(point, name, value)
         for name in parsed:
             self._changed(point, "presentValue" if name == "physicalValue" else name)
+
+    def relinquish_all(self) -> None:
+        """Clear every commanded slot (a cold start): each commandable object's presentValue is its
+        relinquishDefault again, and the store keeps it so."""
+        with self.lock:
+            for point in self.points.points:
+                if point.commandable and priority.active(self._stored(point, "priorityArray")) is not None:
+                    self._set(point, "priorityArray", priority.EMPTY)
 
     # The device's own programs (runtime/building/): no write rules, and no listeners (they set what they
     # themselves follow)

@@ -12,9 +12,11 @@ An object names its `type` (any spelling) and `instance`; every other key is a p
 spelling, its value a JSON value or the property's text form, as a write takes it), or one of:
 `commandable` (AV/BV/MSV: a priority array, default true), `settable` (false: presentValue is read-only,
 as an EDE's `N`), `supportsCov` (default true) and `priorityArray` (slot number to value). An input's
-presentValue is its physical value. YAML says the same, read by the runtime's own reader (runtime/miniyaml.py).
-Beside `device` and `objects`, `programs` lists what makes the points live (runtime/building/programs.py
-reads them; kept here as written, with where each key stands, for its errors).
+presentValue is its physical value. An optional `project: {name: ..., lastChange: ...}` names the
+engineering project (as an EDE's PROJECT_NAME and TIMESTAMP_OF_LAST_CHANGE): the controller's program
+(Project.gfx) shows them. `programs` lists what makes the points live (runtime/building/programs.py
+reads them; kept here as written, with where each key stands, for its errors). YAML says the same, read
+by the runtime's own reader (runtime/miniyaml.py).
 
 A file is read whole before a device uses it: any error names the file, line and column, and nothing is
 loaded. Devices that load the same file share one PointList (its definitions are immutable).
@@ -31,7 +33,7 @@ from typing import Any, Callable, Mapping
 
 from ..core.miniyaml import YamlError, loads as yaml_loads
 from .errors import BacnetError
-from .models import Declared, PointDef, PointList, define
+from .models import Declared, PointDef, PointList, Project, define
 from .objects import OBJECT_TYPES, object_type
 from .texts import parse
 
@@ -69,6 +71,7 @@ def build(
     points: list[RawPoint],
     source: str,
     instance_given: bool,
+    project: Project | None = None,
     programs: tuple[Declared, ...] = (),
 ) -> PointList:
     """A PointList of raw points, every value checked; PointFileError at the first bad one."""
@@ -87,7 +90,7 @@ def build(
             )
         seen[point.key] = raw.locate(None)
         defined.append(point)
-    return PointList(tuple(defined), _define(device), source, instance_given, programs)
+    return PointList(tuple(defined), _define(device), source, instance_given, project, programs)
 
 
 def _define(raw: RawPoint) -> PointDef:
@@ -293,11 +296,11 @@ def read_points_document(path: Path, text: str) -> PointList:
     document, where = _read_document(path, text)
     if not isinstance(document, dict) or not isinstance(document.get("objects", []), list):
         raise PointFileError(f"{where(())}: a point list is a mapping with `device` and `objects` (a list)")
-    unknown = set(document) - {"device", "objects", "programs"}
+    unknown = set(document) - {"device", "objects", "project", "programs"}
     if unknown:
         key = sorted(unknown)[0]
         raise PointFileError(
-            f"{where((key,))}: unknown key {key!r} (a point list has device, objects and programs)"
+            f"{where((key,))}: unknown key {key!r} (a point list has device, objects, project and programs)"
         )
     programs = document.get("programs", [])
     if not isinstance(programs, list) or not all(isinstance(entry, dict) for entry in programs):
@@ -311,4 +314,21 @@ def read_points_document(path: Path, text: str) -> PointList:
         _raw(entry, ("objects", index), where) for index, entry in enumerate(document.get("objects", []))
     ]
     given = isinstance(document.get("device"), dict) and "instance" in document["device"]
-    return build(_raw(device, ("device",), where), points, str(path), given, declared)
+    project = _project(document.get("project"), where)
+    return build(_raw(device, ("device",), where), points, str(path), given, project, declared)
+
+
+def _project(given: Any, where: Callable[[tuple[Any, ...]], str]) -> Project | None:
+    """A point list's `project: {name: ..., lastChange: ...}` (texts), or None."""
+    if given is None:
+        return None
+    if (
+        not isinstance(given, dict)
+        or not isinstance(given.get("name"), str)
+        or set(given) - {"name", "lastChange"}
+    ):
+        raise PointFileError(f"{where(('project',))}: project is {{name: TEXT, lastChange: TEXT}}")
+    last_change = given.get("lastChange", "")
+    if not isinstance(last_change, str):
+        raise PointFileError(f"{where(('project', 'lastChange'))}: lastChange is a text")
+    return Project(given["name"], last_change)

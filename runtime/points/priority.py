@@ -13,6 +13,7 @@ from .errors import BacnetError, write_access_denied
 SLOTS = 16
 DEFAULT_PRIORITY = 16  # a write without a priority (clause 19.2.1)
 MINIMUM_ON_OFF = 6  # reserved for the Minimum On/Off algorithm: no write may use it
+EMPTY: tuple[Any, ...] = (None,) * SLOTS
 
 
 def check_priority(priority: int) -> None:
@@ -41,8 +42,7 @@ def active(slots: tuple[Any, ...]) -> int | None:
 
 
 def present_value(slots: tuple[Any, ...], relinquish_default: Any) -> Any:
+    if slots == EMPTY:  # the usual case, compared in C
+        return relinquish_default
     slot = active(slots)
     return relinquish_default if slot is None else slots[slot - 1]
-
-
-EMPTY: tuple[Any, ...] = (None,) * SLOTS

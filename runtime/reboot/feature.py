@@ -72,6 +72,7 @@ class RebootFeature(Feature):
         self.events, self.settings = device.events, options
         self.down_until = self.up_until = -math.inf
         self.kind: str | None = None  # of the last reboot
+        self.booted = self.clock.now()  # when the device last started: its start, then each reboot's end
         device.events.subscribe(RESET, self.cancel)
 
     def cancel(self) -> None:
@@ -94,8 +95,13 @@ class RebootFeature(Feature):
         self.down_until = now + down
         self.up_until = self.down_until + self.settings.starting_seconds
         self.kind = kind
+        self.booted = self.down_until  # the system runs again once it stops refusing connections
         self.events.emit(REBOOT, kind=kind)
         return {}
+
+    def uptime(self) -> int:
+        """Whole seconds since the device last started, on the emulator's clock."""
+        return max(0, int(self.clock.now() - self.booted))
 
     def phase(self) -> str:
         """ "down" (refusing connections), "starting" (503) or "up"."""

@@ -13,7 +13,7 @@ from ..core.options import share_out
 from ..device.emulator import Emulator, operations, option_kinds
 from ..device.events import REBOOT
 from ..reboot.feature import RebootFeature
-from .evloop import EventLoopServer
+from .evloop import EventLoopServer, LoopHub
 from .options import ServingOptions
 from .threads import EmulatorHTTPServer
 from .tls import TlsOptions, tls_context
@@ -101,6 +101,9 @@ class EmbeddedServer(DeviceAddress):
         self._server_options = server_options(quiet, **self.serving.limits(), tls=tls)
         self._server: EmulatorHTTPServer | EventLoopServer | None = None
         self._thread: threading.Thread | None = None
+        # What the device serves besides HTTP (BACnet/IP) has a loop of its own, whichever the core: it
+        # lives from start to stop, through the reboots that stop and start the HTTP server.
+        self._services: LoopHub | None = None
         self._lock = threading.Lock()  # serving starts and stops under it (a reboot does both)
         self._stopped = threading.Event()
         self.emulator.events.subscribe(REBOOT, self._rebooting)
@@ -108,8 +111,34 @@ class EmbeddedServer(DeviceAddress):
     def start(self) -> EmbeddedServer:
         with self._lock:
             self._stopped.clear()
-            self._serve()
+            self._serve_services()
+            try:
+                self._serve()
+            except BaseException:
+                self._halt_services()
+                raise
         return self
+
+    def _serve_services(self) -> None:
+        services = self.emulator.services()
+        if not services:
+            return
+        hub = LoopHub()
+        try:
+            for service in services:
+                hub.attach(service, self.host)
+        except BaseException:
+            hub.server_close()
+            raise
+        self._services = hub
+        threading.Thread(target=hub.serve_forever, name="eclypse-services", daemon=True).start()
+        hub.wait_serving()
+
+    def _halt_services(self) -> None:
+        if self._services is not None:
+            self._services.shutdown()
+            self._services.server_close()
+            self._services = None
 
     def _serve(self) -> None:
         core = CORES[self.serving.core]
@@ -132,6 +161,7 @@ class EmbeddedServer(DeviceAddress):
         self._stopped.set()
         with self._lock:
             self._halt()
+            self._halt_services()
         self.emulator.close()
 
     def _rebooting(self, **_: Any) -> None:

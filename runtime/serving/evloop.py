@@ -30,6 +30,7 @@ from typing import Any, Callable, Protocol, cast
 from ...generated import handler as api
 from ..core.http1 import CONTINUE_BYTES, Continue, Refusal, RequestEvent, RequestReader
 from ..core.wire import Request, Response, origin_form
+from ..device.feature import LoopService
 
 logger = logging.getLogger("runtime")
 
@@ -282,6 +283,7 @@ class LoopHub:
         )
         self.max_body_size, self.log_access = max_body_size, log_access
         self.listeners: list[Listener] = []
+        self.services: list[LoopService] = []
         self.connections: set[HttpProtocol] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
@@ -296,6 +298,12 @@ class LoopHub:
         self.listeners.append(listener)
         return listener
 
+    def attach(self, service: LoopService, host: str) -> None:
+        """Serve `service` (a device's BACnet/IP port) on the loop too: it binds its address on `host` now
+        (OSError: taken), serves from serve_forever() on and closes when the loop stops."""
+        service.bind(host)
+        self.services.append(service)
+
     def serve_forever(self) -> None:
         loop = self._loop = asyncio.new_event_loop()
         loop.set_exception_handler(_quiet_exception_handler)
@@ -309,12 +317,16 @@ class LoopHub:
         self._stop = asyncio.Event()
         for listener in self.listeners:
             await listener.serve()
+        for service in self.services:
+            await service.start()
         sweeper = asyncio.create_task(self._sweep())
         self._serving.set()
         await self._stop.wait()
         sweeper.cancel()
         for listener in self.listeners:  # nothing is served after stop()
             listener.close()
+        for service in self.services:
+            service.close()
 
     def wait_serving(self, timeout: float | None = None) -> bool:
         """Wait until every listener accepts connections; False if the loop stopped first."""
@@ -396,6 +408,8 @@ class LoopHub:
         for listener in self.listeners:
             if listener.socket is not None:
                 listener.socket.close()
+        for service in self.services:  # a hub that never served: what they bound
+            service.close()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
 

@@ -36,6 +36,8 @@ CHOICES: dict[str, Any] = {
     "state_properties": ["Status"],
     "admin_role": None,
     "backup_command": None,
+    "user_command": None,
+    "reboot_command": None,
 }
 SERVER_HEADER = "ECLYPSE-Emulator"
 # Headers every answer carries, as a real device sends them (spec/api.yaml).
