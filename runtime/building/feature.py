@@ -79,6 +79,24 @@ class BuildingFeature(Feature):
 
     # A trend log's records
 
+    def trend_records(self, instance: int) -> list[tuple[int, datetime, Any, tuple[bool, ...]]]:
+        """A trend log's records, oldest first, as BACnet's ReadRange reads them (runtime/bacnet/): its
+        sequence number, local time, value (None: a log-status record) and status flags."""
+        self.objects.sync()
+        local_zone = zone(self.device_clock.zone_name())
+        with self.building.lock:
+            trend = self.building.trends.get((20, instance))
+            records = list(trend.records) if trend is not None else []
+        return [
+            (
+                r.sequence,
+                datetime.fromtimestamp(r.instant, local_zone),
+                r.value if r.datatype else None,
+                r.flags,
+            )
+            for r in records
+        ]
+
     def _trend_log(self, type_name: str, instance: int) -> PointDef:
         """The trend log named, or the first one logging the object named."""
         try:

@@ -63,8 +63,8 @@ FEATURES: tuple[type[Feature], ...] = (
     FaultsFeature,
     PointsFeature,
     ProjectFeature,
-    BacnetFeature,
     BuildingFeature,
+    BacnetFeature,
 )
 
 
