@@ -229,11 +229,20 @@ def main() -> None:
         "--quick", action="store_true", help="small fleets and a short poll, to try the script"
     )
     parser.add_argument(
+        "--idle-only",
+        action="store_true",
+        help="only 10,000 devices of the default (living) building at rest: start, RSS, idle CPU",
+    )
+    parser.add_argument(
         "--bacnet",
         action="store_true",
         help="only 1,000 devices at rest, without and with BACnet/IP (--bacnet, UDP ports from BACNET_PORT)",
     )
     args = parser.parse_args()
+    if args.idle_only:
+        baseline = measure_idle(1, 0.1)["rss_bytes"]
+        print(json.dumps(measure_idle(10000, 10.0, baseline), indent=2))
+        return
     if args.bacnet:
         print(bacnet_report())
         return

@@ -95,10 +95,17 @@ def test_every_property_of_the_default_building_decodes_back_to_its_value(base, 
         instance = 1 if point is database.points.device else point.instance
         for prop in point.properties:
             status, answer = get(http, f"{base}{OBJECTS}/{kind}/{instance}/properties/{prop.name}")
+            if prop.name == "logBuffer":  # read with .../trend, as bacnet-stack answers ReadProperty
+                assert (status, answer["code"]) == (400, "ReadAccessDenied"), answer
+                continue
             assert status == 200, (kind, prop.name, answer)
             data = base64.b64decode(answer["asnValue"])
             datatype = dt.nullable(prop.datatype) if prop.name == "currentCommandPriority" else prop.datatype
-            if datatype.name in ("weeklySchedule", "dateRange"):  # context-tagged: encode the text instead
+            if datatype.name in (
+                "weeklySchedule",
+                "dateRange",
+                "exceptionSchedule",
+            ):  # context-tagged: encode the text instead
                 assert encode(datatype, parse(datatype, answer["value"])) == data, (kind, prop.name)
             else:
                 assert to_text(datatype, value_of(datatype, data)) == answer["value"], (kind, prop.name)

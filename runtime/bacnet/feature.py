@@ -16,6 +16,7 @@ import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
+from ..building.feature import BuildingFeature
 from ..core.options import option
 from ..device.feature import Device, Feature, LoopService
 from .port import UdpPortSetting
@@ -84,9 +85,11 @@ class BacnetFeature(Feature):
             raise ValueError(MISSING_EXTRA)
         setting = UdpPortSetting(device.state)
         setting.start_with(options.bacnet_port)
-        from .service import BacnetService  # bacpypes3: only now
+        from .readrange import BuildingTrendLogs  # bacpypes3: only now
+        from .service import BacnetService
 
-        self._services = (BacnetService(device, setting),)
+        trend_logs = BuildingTrendLogs(device.feature(BuildingFeature))
+        self._services = (BacnetService(device, setting, trend_logs),)
 
     def services(self) -> tuple[LoopService, ...]:
         return self._services

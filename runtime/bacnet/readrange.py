@@ -1,8 +1,8 @@
 """ReadRange of a trend log's logBuffer, over a small interface to whatever keeps the records.
 
 `TrendLogs.records(instance)` answers a trend log's records, oldest first, each with its sequence number
-(the first record ever is 1). The trend logs of 4/7 (runtime/building/) are not on main yet: until they
-are wired in (service.py), NO_TREND_LOGS answers every trend log empty, as its recordCount says.
+(the first record ever is 1): BuildingTrendLogs, the living building's (runtime/building/); NO_TREND_LOGS
+answers every trend log empty.
 """
 
 from __future__ import annotations
@@ -37,6 +37,19 @@ class NoTrendLogs:
 
 
 NO_TREND_LOGS = NoTrendLogs()
+
+
+class BuildingTrendLogs:
+    """The trend logs of the living building (runtime/building/feature.py's trend_records)."""
+
+    def __init__(self, building: Any) -> None:
+        self.building = building
+
+    def records(self, instance: int) -> Sequence[Record]:
+        return [
+            Record(sequence, moment, value, (flags[0], flags[1], flags[2], flags[3]))
+            for sequence, moment, value, flags in self.building.trend_records(instance)
+        ]
 
 
 def select(records: Sequence[Record], by: str | None, reference: Any, count: int) -> tuple[int, int]:

@@ -67,17 +67,24 @@ class DeviceClock:
     def _settings(self) -> dict[str, Any]:
         return self.store.get(STATE_PATH, lambda: {"TimeZone": self.default_zone(), "Offset": 0.0})
 
-    def instant(self, settings: Mapping[str, Any] | None = None) -> float:
-        """The device's time now, in seconds since the epoch, within what the clock keeps (local times from
-        1970 to 2099 in its time zone)."""
+    def instant(self, settings: Mapping[str, Any] | None = None, at: float | None = None) -> float:
+        """The device's time now (or when the emulator's clock read `at`), in seconds since the epoch,
+        within what the clock keeps (local times from 1970 to 2099 in its time zone)."""
         settings = self._settings() if settings is None else settings
-        now = self.start + (self.clock.now() - self.origin) + settings.get("Offset", 0.0)
+        at = self.clock.now() if at is None else at
+        now = self.start + (at - self.origin) + settings.get("Offset", 0.0)
         local_zone = zone(self.zone_name(settings))
         first = FIRST_LOCAL.replace(tzinfo=local_zone).timestamp()
         return min(max(now, first), LAST_LOCAL.replace(tzinfo=local_zone).timestamp())
 
     def zone_name(self, settings: Mapping[str, Any] | None = None) -> str:
         return (self._settings() if settings is None else settings).get("TimeZone") or self.default_zone()
+
+    def local_at(self, at: float) -> datetime:
+        """The device's local time when the emulator's clock read `at`."""
+        settings = self._settings()
+        utc = datetime.fromtimestamp(self.instant(settings, at), timezone.utc)
+        return utc.astimezone(zone(self.zone_name(settings)))
 
     def utc(self) -> datetime:
         return datetime.fromtimestamp(self.instant(), timezone.utc)

@@ -21,6 +21,17 @@ def instant_text(text: str) -> str:
     return text
 
 
+def clock_rate(text: str) -> float:
+    """--clock-rate: a finite number > 0; ValueError otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise ValueError(f"not a rate > 0: {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class ClockOptions:
     clock: str | Clock = option(
@@ -28,6 +39,13 @@ class ClockOptions:
         flag="--clock",
         choices=("real", "manual"),
         help="manual: time moves only through the control API (default: real)",
+    )
+    clock_rate: float = option(
+        1.0,
+        flag="--clock-rate",
+        parse=clock_rate,
+        metavar="N",
+        help="the real clock runs N times faster (soak tests of the living building; default: 1)",
     )
     device_time: str | None = option(
         flag="--device-time",
@@ -38,9 +56,9 @@ class ClockOptions:
     )
 
 
-def make_clock(clock: str | Clock) -> Clock:
+def make_clock(clock: str | Clock, rate: float = 1.0) -> Clock:
     if clock == "real":
-        return RealClock()
+        return RealClock(rate)
     if clock == "manual":
         return ManualClock()
     if isinstance(clock, str):
@@ -61,7 +79,7 @@ class ClockFeature(Feature):
     options = ClockOptions
 
     def __init__(self, device: Device, options: ClockOptions) -> None:
-        self.clock = make_clock(options.clock)
+        self.clock = make_clock(options.clock, options.clock_rate)
         start = None if options.device_time is None else parse_instant(options.device_time)
         self.device_clock = DeviceClock(self.clock, device.state, _default_time_zone, start)
 

@@ -22,6 +22,7 @@ from ...generated import handler as api
 from ..auth.authenticator import Authenticator
 from ..auth.feature import AuthFeature
 from ..bacnet.feature import BacnetFeature
+from ..building.feature import BuildingFeature
 from ..backups.backups import Backups
 from ..backups.feature import BackupsFeature
 from ..clock.clocks import Clock
@@ -64,6 +65,7 @@ FEATURES: tuple[type[Feature], ...] = (
     FaultsFeature,
     PointsFeature,
     ProjectFeature,
+    BuildingFeature,
     BacnetFeature,
 )
 

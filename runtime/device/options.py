@@ -48,5 +48,6 @@ class DeviceOptions:
     seed: int | None = option(
         flag="--seed",
         parse=int,
-        help="seed of the faults' random choices and of the devices' generated identities, for repeatable runs",
+        help="seed of the faults' random choices, the devices' generated identities and the building's noise, "
+        "for repeatable runs",
     )

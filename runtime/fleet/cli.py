@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ...generated import handler as api
+from ..building.scenario import PointEvent
 from ..control.fleet import PREFIX as FLEET_PREFIX
 from ..core.options import declared, fleet_options, from_arguments
 from ..device.devicedata import device_seeds, read_document
@@ -17,6 +18,8 @@ from .fleetfile import read_fleet, shard
 from ..points.device_object import points_device_data
 from ..points.pointlists import load as load_points
 from .identity import BACNET_INSTANCES, overlay
+
+POINT = "point"  # a schedule's point event (runtime/building/scenario.py), not a device fault
 
 
 def add_fleet_arguments(parser: argparse.ArgumentParser) -> None:
@@ -170,9 +173,16 @@ def device_configs(args: argparse.Namespace) -> tuple[list[DeviceConfig], int]:
             )
             if port > 65535:
                 raise ValueError(f"port {port} is beyond 65535: start lower (--port)")
+            events = entry.get("schedule") or ()
             schedule = tuple(
                 ScheduledFault(event.get("at", 0), event.get("fault", ""), event.get("seconds", 0))
-                for event in entry.get("schedule") or ()
+                for event in events
+                if event.get("fault") != POINT
+            )
+            point_events = tuple(
+                PointEvent(event.get("at", 0), event.get("object", ""), event.get("values") or {})
+                for event in events
+                if event.get("fault") == POINT
             )
         except ValueError as error:
             raise ValueError(f"{where}: {error}") from None
@@ -189,6 +199,7 @@ def device_configs(args: argparse.Namespace) -> tuple[list[DeviceConfig], int]:
                 load_points(options["points"]), options["device_data"], single=True
             )
         options["state_file"] = state_file(args.state_file, index, total)
+        options["point_events"] = point_events
         configs.append(DeviceConfig(index, host, port, schedule, **options))
     return configs, total
 

@@ -17,6 +17,7 @@ own entry says otherwise:
         schedule:                     # device faults on the device's clock, seconds after the start
           - {at: 60, fault: offline}
           - {at: 90, fault: reboot, seconds: 30}
+          - {at: 120, fault: point, object: "analogInput,5", values: {reliability: no-sensor}}
 
 CSV: `address,username,password` rows (a header row with these names is optional); rows that repeat an
 address add a user to that device.
@@ -128,9 +129,13 @@ def _check(
         entry[name] = str(folder / value) if how.path and resolve else value
     schedule = entry.get("schedule") or []
     if not isinstance(schedule, list) or not all(
-        isinstance(event, dict) and set(event) <= {"at", "fault", "seconds"} for event in schedule
+        isinstance(event, dict) and set(event) <= {"at", "fault", "seconds", "object", "values"}
+        for event in schedule
     ):
-        raise FleetFileError(f"{where}: schedule must be a list of {{at: SECONDS, fault: NAME, seconds: N}}")
+        raise FleetFileError(
+            f"{where}: schedule must be a list of {{at: SECONDS, fault: NAME, seconds: N}} "
+            "or {at: SECONDS, fault: point, object: TYPE,INSTANCE, values: {PROPERTY: VALUE}}"
+        )
 
 
 def shard(total: int, spec: tuple[int, int]) -> range:

@@ -181,6 +181,7 @@ PROPERTY_IDENTIFIER = Enumeration(
         "acked-transitions": 0,
         "ack-required": 1,
         "active-text": 4,
+        "alarm-value": 6,
         "all": 8,
         "apdu-timeout": 11,
         "application-software-version": 12,
@@ -195,6 +196,7 @@ PROPERTY_IDENTIFIER = Enumeration(
         "exception-schedule": 38,
         "firmware-revision": 44,
         "high-limit": 45,
+        "log-device-object-property": 132,
         "inactive-text": 46,
         "limit-enable": 52,
         "list-of-object-property-references": 54,
@@ -304,9 +306,12 @@ TIME = Datatype("time")
 OBJECT_ID = Datatype("objectIdentifier")
 STATUS_FLAGS = Datatype("bitString", bits=("in-alarm", "fault", "overridden", "out-of-service"))
 EVENT_TRANSITION_BITS = Datatype("bitString", bits=("to-offnormal", "to-fault", "to-normal"))
+LIMIT_ENABLE = Datatype("bitString", bits=("low-limit-enable", "high-limit-enable"))
 # A weekly schedule: 7 days from Monday, each a list of (Time, value) pairs (the value REAL or NULL).
 WEEKLY_SCHEDULE = Datatype("weeklySchedule")
 DATE_RANGE = Datatype("dateRange")  # a start and an end Date
+# An exception schedule: SpecialEvents (period, time values, event priority); see runtime/points/special.py.
+EXCEPTION_SCHEDULE = Datatype("exceptionSchedule")
 
 
 def enumerated(enum: Enumeration) -> Datatype:

@@ -12,6 +12,7 @@ import struct
 from typing import Any
 
 from .datatypes import Datatype
+from .special import encode_special
 
 NULL, BOOLEAN, UNSIGNED, SIGNED, REAL, DOUBLE, OCTETS, STRING, BITS, ENUMERATED, DATE, TIME, OBJECT_ID = (
     range(13)
@@ -92,6 +93,8 @@ def encode(datatype: Datatype, value: Any) -> bytes:
             OPEN_0 + b"".join(tag(TIME, bytes(t)) + _schedule_value(v) for t, v in day) + CLOSE_0
             for day in value
         )
+    if name == "exceptionSchedule":
+        return encode_special(value)
     raise TypeError(f"no encoding for {name}")
 
 
@@ -169,7 +172,7 @@ def value_of(datatype: Datatype, data: bytes) -> Any:
     values = decode(data)
     if datatype.name in ("array", "list"):
         return [_single(datatype.element_type, [item]) for item in values]
-    if datatype.name in ("weeklySchedule", "dateRange"):
+    if datatype.name in ("weeklySchedule", "dateRange", "exceptionSchedule"):
         raise ValueError(f"a {datatype.name} is written as text")
     return _single(datatype, values)
 

@@ -39,7 +39,21 @@ from .errors import BacnetError
 from .texts import parse, to_text
 
 # Properties a point has only when its definition gives them a value (BACnet's optional ones).
-OPTIONAL = frozenset(("minPresValue", "maxPresValue", "highLimit", "lowLimit", "deadband"))
+OPTIONAL = frozenset(
+    (
+        "minPresValue",
+        "maxPresValue",
+        "highLimit",
+        "lowLimit",
+        "deadband",
+        "limitEnable",
+        "eventEnable",
+        "ackedTransitions",
+        "alarmValue",
+        "exceptionSchedule",
+        "logDeviceObjectProperty",
+    )
+)
 # Properties whose value the database works out rather than stores.
 DERIVED = frozenset(
     ("statusFlags", "propertyList", "currentCommandPriority", "objectIdentifier", "objectType", "objectList")
@@ -180,6 +194,8 @@ def define(
     )
     if kind.name == "notificationClass":
         values.setdefault("notificationClass", instance)
+    if "eventEnable" in given:  # intrinsic reporting: the acknowledgements go with it
+        values.setdefault("ackedTransitions", (True, True, True))
     if "stateText" in given and "numberOfStates" not in given:
         values["numberOfStates"] = len(given["stateText"])
     if commandable and "presentValue" in given and "relinquishDefault" not in given:
@@ -218,6 +234,15 @@ class Project:
 
 
 @dataclass(frozen=True)
+class Declared:
+    """A program a point list declares (runtime/building/programs.py reads it): its keys and values as
+    written, and where each stands in its file (`at[None]`: the entry itself), for errors."""
+
+    values: Mapping[str, Any]
+    at: Mapping[str | None, str]
+
+
+@dataclass(frozen=True)
 class PointList:
     """Every object of a device but the device object's live values: what a point file defines."""
 
@@ -226,6 +251,7 @@ class PointList:
     source: str = "the default building"
     instance_given: bool = False  # the file names the device instance (an EDE always does)
     project: Project | None = None  # the project the file names, if it names one
+    programs: tuple[Declared, ...] = ()  # the behaviours of the living building (none: static)
     by_key: Mapping[tuple[int, int], PointDef] = field(repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -264,7 +290,13 @@ Listener = Callable[[PointDef, str], None]
 class ObjectDatabase:
     """One device's objects: a shared PointList and this device's changes, under one lock; with a store,
     the changes persist (in the values' text forms) and are read back at start, skipping what the point
-    list no longer has. `subscribe` hears of every write and forced value (BACnet/IP's COV)."""
+    list no longer has.
+
+    The device's own programs (runtime/building/) keep what they set apart from the changes, in memory:
+    `live` values (a simulated sensor's physicalValue, a trend log's counts) and `commands` (the priority
+    slots a control program or a schedule commands). `sync`, when set, brings them up to date with the
+    clock before every read and write; `subscribe` hears of every write and forced value (BACnet/IP's
+    COV, the trend logs)."""
 
     def __init__(
         self, points: PointList, device: DeviceLink | None = None, store: Store | None = None
@@ -273,6 +305,9 @@ class ObjectDatabase:
         self.device = device
         self.store = store
         self.changes: dict[tuple[int, int], dict[str, Any]] = {}
+        self.live: dict[tuple[int, int], dict[str, Any]] = {}
+        self.commands: dict[tuple[int, int], dict[int, Any]] = {}
+        self.sync: Callable[[], None] = _nothing
         self.listeners: list[Listener] = []
         self.lock = threading.Lock()
         if store is not None:
@@ -352,6 +387,17 @@ class ObjectDatabase:
     # Reading
 
     def stored(self, point: PointDef, name: str) -> Any:
+        live = self.live.get(point.key)
+        if live is not None and name in live:
+            return live[name]
+        if name == "priorityArray" and point.key in self.commands:
+            slots = list(self._stored(point, name))
+            for slot, value in self.commands[point.key].items():
+                slots[slot - 1] = value
+            return tuple(slots)
+        return self._stored(point, name)
+
+    def _stored(self, point: PointDef, name: str) -> Any:
         changed = self.changes.get(point.key)
         if changed is not None and name in changed:
             return changed[name]
@@ -368,12 +414,19 @@ class ObjectDatabase:
             return self._present_value(point)
         if name in DERIVED:
             return self._derived(point, name)
+        if name == "logBuffer":
+            raise BacnetError(
+                "property",
+                "read-access-denied",
+                "a trend log's records are read with .../trend (BACnet's ReadRange), not ReadProperty",
+            )
         return self.stored(point, name)
 
     def read(
         self, type_name: str, instance: int, name: str, array_index: int | None = None
     ) -> tuple[dt.Datatype, Any]:
         """(datatype, value) of a property, or of one element of an array (index 0: its length)."""
+        self.sync()
         point = self.find(type_name, instance)
         prop = self.property_def(point, name)
         value = self.value(point, prop)
@@ -394,11 +447,22 @@ class ObjectDatabase:
             )
         if point.kind.is_input:
             changed = self.changes.get(point.key, {})
-            physical = changed["physicalValue"] if "physicalValue" in changed else point.value("presentValue")
+            physical = self.physical_value(point)
             if changed["outOfService"] if "outOfService" in changed else point.value("outOfService"):
                 return changed.get("presentValue", physical)
             return physical
         return self.stored(point, "presentValue")
+
+    def physical_value(self, point: PointDef) -> Any:
+        """An input's sensor: a value forced through the control API, else what a program sets, else the
+        point list's."""
+        changed = self.changes.get(point.key)
+        if changed is not None and "physicalValue" in changed:
+            return changed["physicalValue"]
+        live = self.live.get(point.key)
+        if live is not None and "physicalValue" in live:
+            return live["physicalValue"]
+        return point.value("presentValue")
 
     def _derived(self, point: PointDef, name: str) -> Any:
         if name == "objectIdentifier":
@@ -438,9 +502,9 @@ class ObjectDatabase:
     ) -> None:
         """A WriteProperty: `raw` is the value's text (or JSON value), or its application-tagged bytes when
         `asn`. A refused write raises BacnetError and changes nothing."""
+        self.sync()
         point = self.find(type_name, instance)
         prop = self.property_def(point, name)
-        commanded = prop.name == "presentValue" and point.commandable
         self._check_writable(point, prop)
         if (
             isinstance(raw, str)
@@ -469,8 +533,10 @@ class ObjectDatabase:
                 priority.check_priority(slot)
                 if value is not None:
                     self._check_range(point, prop, value)
-                slots = priority.command(self.stored(point, "priorityArray"), value, slot)
+                slots = priority.command(self._stored(point, "priorityArray"), value, slot)
                 self._set(point, "priorityArray", slots)
+                # A client's write of a slot a program commands takes the slot until the program's next.
+                self.commands.get(point.key, {}).pop(slot, None)
                 return
             if value is None:  # 15.9.2: NULL to a present value without a priority array is a no-op
                 return
@@ -487,6 +553,7 @@ class ObjectDatabase:
                 self._set(point, "outOfService", value)
             else:
                 self._set(point, prop.name, value)
+                self.live.get(point.key, {}).pop(prop.name, None)  # a program's value, replaced
 
     def _check_writable(self, point: PointDef, prop: PropertyDef) -> None:
         if (
@@ -527,6 +594,17 @@ class ObjectDatabase:
                 )
             if point.kind.name.startswith("binary") and value not in (0, 1):
                 raise value_out_of_range(f"{value} is not inactive (0) or active (1)")
+        if name == "recordCount" and value != 0:
+            raise value_out_of_range("recordCount is written only to 0, which purges the log")
+        if (
+            name == "enable"
+            and value
+            and self.stored(point, "stopWhenFull")
+            and self.stored(point, "recordCount") >= self.stored(point, "bufferSize")
+        ):
+            raise BacnetError(
+                "object", "log-buffer-full", "the log is full and stops when full: purge it first"
+            )
         if name == "priorityForWriting" and not 1 <= value <= 16:
             raise value_out_of_range(f"a priority is 1 to 16, not {value}")
         if name == "stateText" and len(value) != self.stored(point, "numberOfStates"):
@@ -554,6 +632,13 @@ class ObjectDatabase:
     def force(self, type_name: str, instance: int, values: Mapping[str, Any]) -> None:
         """Set `physicalValue` (an input's sensor), `reliability`, `outOfService`, `eventState` or any
         stored property, from their text (or JSON) forms, without the write rules. All or nothing."""
+        self.sync()
+        self.apply_forced(*self.forced(type_name, instance, values))
+
+    def forced(
+        self, type_name: str, instance: int, values: Mapping[str, Any]
+    ) -> tuple[PointDef, dict[str, Any]]:
+        """The object and the values `force` would set, checked and parsed (BacnetError: what is wrong)."""
         point = self.find(type_name, instance)
         parsed = {}
         for name, raw in values.items():
@@ -566,6 +651,10 @@ class ObjectDatabase:
             else:
                 name = prop.name
             parsed[name] = parse(datatype, raw)
+        return point, parsed
+
+    def apply_forced(self, point: PointDef, parsed: Mapping[str, Any]) -> None:
+        """Set what `forced` checked, and tell the listeners."""
         with self.lock:
             for name, value in parsed.items():
                 self._set(point, name, value)
@@ -577,13 +666,27 @@ class ObjectDatabase:
         relinquishDefault again, and the store keeps it so."""
         with self.lock:
             for point in self.points.points:
-                if point.commandable and priority.active(self.stored(point, "priorityArray")) is not None:
+                if point.commandable and priority.active(self._stored(point, "priorityArray")) is not None:
                     self._set(point, "priorityArray", priority.EMPTY)
+
+    # The device's own programs (runtime/building/): no write rules, and no listeners (they set what they
+    # themselves follow)
+
+    def set_stored(self, point: PointDef, name: str, value: Any) -> None:
+        """Set a stored property as the device does (an event state, a trend log disabled when full)."""
+        with self.lock:
+            self._set(point, name, value)
 
     def reset(self) -> None:
         """Back to the point list (the store's values are the store's to clear)."""
         with self.lock:
             self.changes.clear()
+            self.live.clear()
+            self.commands.clear()
+
+
+def _nothing() -> None:
+    """No programs to bring up to date."""
 
 
 def _decoded(datatype: dt.Datatype, raw: Any) -> Any:

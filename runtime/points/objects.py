@@ -66,6 +66,10 @@ ALARMING = (
     _p("timeDelay", dt.UNSIGNED, WRITE),
     _p("eventDetectionEnable", dt.BOOLEAN, WRITE),
     _p("eventMessageTexts", dt.array(dt.STRING, 3)),
+    # Intrinsic reporting, where a point declares eventEnable. ackedTransitions is writable: clients
+    # acknowledge by writing it over REST (BACNET-FACTS.md section 0; BACnet keeps it read-only).
+    _p("eventEnable", dt.EVENT_TRANSITION_BITS, WRITE),
+    _p("ackedTransitions", dt.EVENT_TRANSITION_BITS, WRITE),
 )
 
 
@@ -89,6 +93,7 @@ def _analog(commanded: bool) -> tuple[PropertyDef, ...]:
         _p("highLimit", dt.REAL, WRITE),
         _p("lowLimit", dt.REAL, WRITE),
         _p("deadband", dt.REAL, WRITE),
+        _p("limitEnable", dt.LIMIT_ENABLE, WRITE),
         *ALARMING,
         *(_commanded(dt.REAL) if commanded else ()),
         PROPERTY_LIST,
@@ -104,6 +109,7 @@ def _binary(commanded: bool) -> tuple[PropertyDef, ...]:
         _p("polarity", enumerated(dt.POLARITY), WRITE),
         _p("inactiveText", dt.STRING, WRITE),
         _p("activeText", dt.STRING, WRITE),
+        _p("alarmValue", value, WRITE),
         *ALARMING,
         *(_commanded(value) if commanded else ()),
         PROPERTY_LIST,
@@ -155,6 +161,7 @@ SCHEDULE = (
     _p("presentValue", dt.REAL),
     _p("effectivePeriod", dt.DATE_RANGE, WRITE),
     _p("weeklySchedule", dt.WEEKLY_SCHEDULE, WRITE),
+    _p("exceptionSchedule", dt.EXCEPTION_SCHEDULE, WRITE),
     _p("scheduleDefault", dt.REAL, WRITE),
     _p("listOfObjectPropertyReferences", dt.list_of(dt.OBJECT_ID)),
     _p("priorityForWriting", dt.UNSIGNED, WRITE),
@@ -173,10 +180,14 @@ CALENDAR = (
 TREND_LOG = (
     *IDENTITY,
     _p("enable", dt.BOOLEAN, WRITE),
+    _p("logDeviceObjectProperty", dt.OBJECT_ID, WRITE),
     _p("stopWhenFull", dt.BOOLEAN, WRITE),
     _p("bufferSize", dt.UNSIGNED, WRITE),
     _p("recordCount", dt.UNSIGNED, WRITE),
     _p("totalRecordCount", dt.UNSIGNED),
+    # Read with the trend resource (BACnet's ReadRange): ReadProperty answers read-access-denied, as
+    # bacnet-stack does (BACNET-FACTS.md section 7).
+    _p("logBuffer", dt.list_of(dt.REAL)),
     _p("loggingType", enumerated(dt.LOGGING_TYPE), WRITE),
     _p("logInterval", dt.UNSIGNED, WRITE),
     *STATUS[:3],

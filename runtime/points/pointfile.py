@@ -14,7 +14,9 @@ spelling, its value a JSON value or the property's text form, as a write takes i
 as an EDE's `N`), `supportsCov` (default true) and `priorityArray` (slot number to value). An input's
 presentValue is its physical value. An optional `project: {name: ..., lastChange: ...}` names the
 engineering project (as an EDE's PROJECT_NAME and TIMESTAMP_OF_LAST_CHANGE): the controller's program
-(Project.gfx) shows them. YAML says the same, read by the runtime's own reader (runtime/miniyaml.py).
+(Project.gfx) shows them. `programs` lists what makes the points live (runtime/building/programs.py
+reads them; kept here as written, with where each key stands, for its errors). YAML says the same, read
+by the runtime's own reader (runtime/miniyaml.py).
 
 A file is read whole before a device uses it: any error names the file, line and column, and nothing is
 loaded. Devices that load the same file share one PointList (its definitions are immutable).
@@ -31,7 +33,7 @@ from typing import Any, Callable, Mapping
 
 from ..core.miniyaml import YamlError, loads as yaml_loads
 from .errors import BacnetError
-from .models import PointDef, PointList, Project, define
+from .models import Declared, PointDef, PointList, Project, define
 from .objects import OBJECT_TYPES, object_type
 from .texts import parse
 
@@ -70,6 +72,7 @@ def build(
     source: str,
     instance_given: bool,
     project: Project | None = None,
+    programs: tuple[Declared, ...] = (),
 ) -> PointList:
     """A PointList of raw points, every value checked; PointFileError at the first bad one."""
     if len(points) > MAX_POINTS:
@@ -87,7 +90,7 @@ def build(
             )
         seen[point.key] = raw.locate(None)
         defined.append(point)
-    return PointList(tuple(defined), _define(device), source, instance_given, project)
+    return PointList(tuple(defined), _define(device), source, instance_given, project, programs)
 
 
 def _define(raw: RawPoint) -> PointDef:
@@ -293,19 +296,26 @@ def read_points_document(path: Path, text: str) -> PointList:
     document, where = _read_document(path, text)
     if not isinstance(document, dict) or not isinstance(document.get("objects", []), list):
         raise PointFileError(f"{where(())}: a point list is a mapping with `device` and `objects` (a list)")
-    unknown = set(document) - {"device", "objects", "project"}
+    unknown = set(document) - {"device", "objects", "project", "programs"}
     if unknown:
         key = sorted(unknown)[0]
         raise PointFileError(
-            f"{where((key,))}: unknown key {key!r} (a point list has device, objects and project)"
+            f"{where((key,))}: unknown key {key!r} (a point list has device, objects, project and programs)"
         )
+    programs = document.get("programs", [])
+    if not isinstance(programs, list) or not all(isinstance(entry, dict) for entry in programs):
+        raise PointFileError(f"{where(('programs',))}: programs is a list of mappings, each with its kind")
+    declared = tuple(
+        Declared(entry, {None: where(("programs", i)), **{k: where(("programs", i, k)) for k in entry}})
+        for i, entry in enumerate(programs)
+    )
     device = {"type": "device", "instance": 1, **(document.get("device") or {})}
     points = [
         _raw(entry, ("objects", index), where) for index, entry in enumerate(document.get("objects", []))
     ]
     given = isinstance(document.get("device"), dict) and "instance" in document["device"]
     project = _project(document.get("project"), where)
-    return build(_raw(device, ("device",), where), points, str(path), given, project)
+    return build(_raw(device, ("device",), where), points, str(path), given, project, declared)
 
 
 def _project(given: Any, where: Callable[[tuple[Any, ...]], str]) -> Project | None:

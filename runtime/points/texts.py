@@ -28,6 +28,7 @@ from typing import Any
 
 from . import datatypes as dt
 from .datatypes import Datatype, Enumeration
+from . import special
 from .errors import invalid_data_type, value_out_of_range
 
 WILDCARD = 255
@@ -126,6 +127,8 @@ def to_text(datatype: Datatype, value: Any) -> str:
         return "{" + ",".join(days) + "}"
     if name == "octetString":
         return value.hex().upper()
+    if name == "exceptionSchedule":
+        return special.to_json(value, to_text)
     raise TypeError(f"no text form for {name}")
 
 
@@ -378,4 +381,5 @@ _PARSERS = {
     "list": _sequence,
     "dateRange": _date_range,
     "weeklySchedule": _weekly,
+    "exceptionSchedule": lambda datatype, raw: special.parse_special(raw, parse),
 }
