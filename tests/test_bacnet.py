@@ -584,3 +584,33 @@ def test_bacnet_writes_persist_with_state(tmp_path):
         client_run(lambda app: write(app, Address(f"127.0.0.1:{port}")))
     with EmbeddedServer(port=0, state_file=state) as server:
         assert float(rest(server, "GET", AV + "/2/properties/present-value")[1]["value"]) == 26.5
+
+
+@pytest.mark.parametrize("core", ["asyncio", "threads"])
+def test_the_simulation_moving_a_value_notifies_cov_subscribers(core):
+    """The outdoor air of the default building swings over the day: advancing the device's manual clock moves
+    it, and a subscriber hears it without any write (the simulation's values are worked out when read)."""
+    port = free_udp_port()
+    with EmbeddedServer(port=0, core=core, clock="manual", bacnet=True, bacnet_port=port) as server:
+        address = Address(f"127.0.0.1:{port}")
+
+        async def work(app: Application) -> tuple[float, float, float]:
+            heard = listening(app)
+            await subscribe(app, address, "analog-input,3", 300)
+            initial = (await asyncio.wait_for(heard.get(), 5))[2]["present-value"]
+            await asyncio.to_thread(server.advance, 4 * 3600)
+            moved = (await asyncio.wait_for(heard.get(), 5))[2]["present-value"]
+            over_rest = (
+                await asyncio.to_thread(
+                    rest,
+                    server,
+                    "GET",
+                    "/protocols/bacnet/local/objects/analog-input/3/properties/present-value",
+                )
+            )[1]["value"]
+            real = bacpypes3.primitivedata.Real
+            return initial.cast_out(real), moved.cast_out(real), float(over_rest)
+
+        before, after, read_over_rest = client_run(work)
+    assert abs(after - before) >= 1.0  # four hours of the day's swing
+    assert abs(after - read_over_rest) < 1e-3  # the value notified is the value REST reads
