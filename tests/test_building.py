@@ -174,6 +174,10 @@ def test_a_trend_logs_records_across_an_interval_change_and_a_purge(device, http
     write(http, device, "trend-log/1", "3", prop="bufferSize")
     device.advance(600)
     assert read(http, device, "trend-log/1", "recordCount") == "3"
+    url = f"{device.url}{OBJECTS}/trend-log/1/properties/bufferSize"
+    status, _, body = http("POST", url, {"Content-Type": "application/json"}, json.dumps({"value": "100001"}))
+    assert status == 400 and json.loads(body)["code"] == "ValueOutOfRange"  # the buffer lives in memory
+    assert read(http, device, "trend-log/1", "bufferSize") == "3"
 
 
 def notifications(http, server, xml: bool = False):

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from eclypse_emulator.runtime.building.calendar import date_matches, schedule_value, week_n_day_matches
+from eclypse_emulator.runtime.building.engine import MAX_CATCH_UP
 from eclypse_emulator.runtime.building.feature import BuildingFeature
 from eclypse_emulator.runtime.device.emulator import Emulator
 from eclypse_emulator.runtime.points.errors import BacnetError
@@ -99,3 +100,20 @@ def test_a_reset_restores_the_point_list_and_the_programs_command_again_at_once(
     }
     assert shown["presentValue"] == "Active"  # the schedule's command at 12 again, the override gone
     assert shown["priorityArray"].split(",")[11] == "Active"
+
+
+def test_a_month_without_reads_costs_at_most_a_day_of_steps_and_the_building_goes_on(monkeypatch):
+    """A manual clock advanced by 30 days: the next read computes the last day's steps only (MAX_CATCH_UP),
+    not 259,200; the day's swing and the schedule still hold after it."""
+    emulator = Emulator(clock="manual", device_time="2026-12-07T00:00:00Z")
+    objects = _objects(emulator)
+    building = emulator.feature(BuildingFeature).building
+    objects.read("analogInput", 3, "presentValue")
+    steps = []
+    made = building._step
+    monkeypatch.setattr(building, "_step", lambda number: steps.append(number) or made(number))
+    emulator.advance(30 * 86400 + 12 * 3600)  # a Tuesday, at noon
+    objects.read("analogInput", 3, "presentValue")
+    assert len(steps) == MAX_CATCH_UP and steps == list(range(steps[0], steps[0] + MAX_CATCH_UP))
+    assert steps[-1] == (30 * 86400 + 12 * 3600) // 10  # up to now
+    assert to_text(*objects.read("binaryOutput", 1, "presentValue")) == "Active"  # occupied at noon

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..points import datatypes as dt
-from ..points.models import ObjectDatabase, PointDef
+from ..points.models import MAX_TREND_RECORDS, ObjectDatabase, PointDef
 
 POLLED, COV = 0, 1
 BUFFER_PURGED = "buffer-purged"  # a log-status record
@@ -37,7 +37,7 @@ class TrendLog:
 
     def __init__(self, point: PointDef) -> None:
         self.point = point
-        self.records: deque[Record] = deque(maxlen=max(1, int(point.value("bufferSize"))))
+        self.records: deque[Record] = deque(maxlen=_size(point.value("bufferSize")))
         self.total = 0
         self.due: float | None = None  # the next polled record's instant (None: at the next step)
         self.last: Any = None
@@ -56,7 +56,7 @@ class TrendLog:
 
     def step(self, db: ObjectDatabase, instant: float) -> None:
         point = self.point
-        size = max(1, int(db.stored(point, "bufferSize")))
+        size = _size(db.stored(point, "bufferSize"))
         if size != self.records.maxlen:
             self.records = deque(self.records, maxlen=size)
         if db.stored(point, "enable") and point.property("logDeviceObjectProperty") is not None:
@@ -85,3 +85,8 @@ class TrendLog:
             return
         self.last = value
         self.add(instant, prop.datatype, value, db.value(monitored, monitored.by_name["statusFlags"]))
+
+
+def _size(buffer_size: Any) -> int:
+    """The records a log keeps: its bufferSize, within 1..MAX_TREND_RECORDS (a point list's value too)."""
+    return min(max(1, int(buffer_size)), MAX_TREND_RECORDS)

@@ -280,6 +280,7 @@ class Store(Protocol):
 # Bounds of a written value (beyond: value-out-of-range): its text, and a list's or array's elements.
 MAX_VALUE_CHARS = 4096
 MAX_VALUE_ITEMS = 1024
+MAX_TREND_RECORDS = 100_000  # a trend log's bufferSize at most: its buffer lives in memory
 STATE_PREFIX = "/_points"  # a device's changes, by /_points/<type number>/<instance>, in their text forms
 
 
@@ -605,6 +606,8 @@ class ObjectDatabase:
             raise BacnetError(
                 "object", "log-buffer-full", "the log is full and stops when full: purge it first"
             )
+        if name == "bufferSize" and not 1 <= value <= MAX_TREND_RECORDS:
+            raise value_out_of_range(f"a trend log keeps 1 to {MAX_TREND_RECORDS} records, not {value}")
         if name == "priorityForWriting" and not 1 <= value <= 16:
             raise value_out_of_range(f"a priority is 1 to 16, not {value}")
         if name == "stateText" and len(value) != self.stored(point, "numberOfStates"):
