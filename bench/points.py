@@ -7,6 +7,8 @@ once a second, through read-property-multiple batches of 100 references.
 Prints a markdown report on stdout. Figures:
 - in-process: server CPU per reference of `Emulator.respond` (no sockets) for JSON, XML and `property all`
   batches, beside the seed GET of a backup job;
+- HTTP, one connection: one device answering requests back to back, the seed GET beside the RPM batches
+  (server CPU per request and per reference, from /proc/PID/stat);
 - HTTP: `python -m runtime --devices N --points FILE` (one process, one core at most: one GIL), loaded by
   paced load processes; reads/s, server CPU per reference (from /proc/PID/stat), latency p50/p99;
 - memory: bytes per point for a device of 5,000 points, and for a fleet of 100 x 500 sharing one point list.
@@ -162,6 +164,54 @@ def load_worker(
     queue.put((latencies, errors, references, began, time.time()))
 
 
+def one_connection(points: int, batch: int, duration: float) -> list[tuple[str, float, int]]:
+    """(case, server CPU µs per request, references per request) of one device answering one client's
+    requests back to back: the seed GET beside the RPM batches, measured in the same run."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = point_file(points, Path(folder))
+        port = free_ports(1)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "runtime", "--port", str(port), "--points", str(path), "--quiet"]
+            + ["--clock", "manual"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            server.stdout.readline()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("POST", "/api/rest/v1/system/backup/create", b'{"dataTypes": []}', HEADERS)
+            job = json.loads(connection.getresponse().read())["jobId"]
+            rpm = OBJECTS + "/read-property-multiple"
+            every = [{"type": "analogValue", "instance": i, "property": "all"} for i in range(1, 5)]
+            cases = [
+                ("seed GET of a backup job (JSON)", "GET", f"/api/rest/v1/system/backup/jobs/{job}", None, 1),
+                ("RPM JSON, presentValue", "POST", rpm, rpm_body(1, batch), batch),
+                ("RPM XML answer, presentValue", "POST", rpm + "?encode=xml", rpm_body(1, batch), batch),
+                (
+                    "RPM JSON, property all (4 objects)",
+                    "POST",
+                    rpm,
+                    json.dumps({"propertyReferences": every}).encode(),
+                    76,
+                ),
+            ]
+            results = []
+            for name, method, target, body, references in cases:
+                count, cpu_before, end = 0, cpu_seconds(server.pid), time.monotonic() + duration
+                while time.monotonic() < end:
+                    connection.request(method, target, body, HEADERS if body else {})
+                    answer = connection.getresponse()
+                    answer.read()
+                    assert answer.status == 200, (name, answer.status)
+                    count += 1
+                results.append((name, (cpu_seconds(server.pid) - cpu_before) / count * 1e6, references))
+            return results
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
 def over_http(devices: int, points: int, batch: int, duration: float, workers: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         path = point_file(points, Path(folder))
@@ -259,6 +309,16 @@ def main() -> int:
     )
     for name, per_request, per_reference in in_process(args.batch, 100 if args.quick else 1000):
         print(f"| {name} | {per_request:.0f} | {per_reference:.2f} |")
+    print(
+        "\n## HTTP, one connection, requests back to back (server CPU)\n\n"
+        "| case | µs/request | µs/reference | × seed GET per reference |\n|---|---|---|---|"
+    )
+    sequential = one_connection(args.points, args.batch, duration / 2)
+    seed = sequential[0][1]
+    for name, per_request, references in sequential:
+        print(
+            f"| {name} ({references} refs) | {per_request:.0f} | {per_request / references:.2f} | {per_request / references / seed:.2f} |"
+        )
     figures = over_http(args.devices, args.points, args.batch, duration, args.workers)
     print(
         f"\n## HTTP: {args.devices} devices x {args.points} points, every point once a second, "
