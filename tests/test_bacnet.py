@@ -614,3 +614,50 @@ def test_the_simulation_moving_a_value_notifies_cov_subscribers(core):
         before, after, read_over_rest = client_run(work)
     assert abs(after - before) >= 1.0  # four hours of the day's swing
     assert abs(after - read_over_rest) < 1e-3  # the value notified is the value REST reads
+
+
+def test_read_range_by_position_sequence_number_and_time():
+    """A trend log of the default building on the manual clock (every 5 minutes from midnight): each form of
+    ReadRange answers the records the standard says, with their first sequence number and flags."""
+    port = free_udp_port()
+    with EmbeddedServer(
+        port=0, clock="manual", device_time="2026-12-07T00:00:00Z", bacnet=True, bacnet_port=port
+    ) as server:
+        server.advance(3600)  # 13 records, sequence numbers 1 to 13
+        address = Address(f"127.0.0.1:{port}")
+
+        async def work(app: Application) -> list[Any]:
+            from bacpypes3.apdu import ReadRangeRequest
+            from bacpypes3.basetypes import (
+                DateTime,
+                Range,
+                RangeByPosition,
+                RangeBySequenceNumber,
+                RangeByTime,
+            )
+            from bacpypes3.primitivedata import Date, Time
+
+            at_00_10 = DateTime(date=Date((126, 12, 7, 255)), time=Time((0, 10, 0, 0)))
+            ranges = [
+                Range(byPosition=RangeByPosition(referenceIndex=2, count=3)),
+                Range(bySequenceNumber=RangeBySequenceNumber(referenceSequenceNumber=13, count=-2)),
+                Range(byTime=RangeByTime(referenceTime=at_00_10, count=2)),  # after 00:10: 00:15, 00:20
+                Range(byTime=RangeByTime(referenceTime=at_00_10, count=-2)),  # before 00:10: 00:00, 00:05
+            ]
+            answers = []
+            for asked in ranges:
+                request = ReadRangeRequest(
+                    objectIdentifier=ObjectIdentifier("trend-log,1"),
+                    propertyIdentifier="log-buffer",
+                    range=asked,
+                    destination=address,
+                )
+                answer = await app.request(request)
+                answers.append((answer.firstSequenceNumber, answer.itemCount, list(answer.resultFlags)))
+            return answers
+
+        by_position, by_sequence, after, before = client_run(work)
+    assert by_position == (2, 3, [0, 0, 0])
+    assert by_sequence == (12, 2, [0, 1, 0])  # the last two: lastItem set
+    assert after == (4, 2, [0, 0, 0])
+    assert before == (1, 2, [1, 0, 0])  # the first two: firstItem set

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from eclypse_emulator.runtime.building.calendar import date_matches, schedule_value, week_n_day_matches
+from eclypse_emulator.runtime.building import alarms
 from eclypse_emulator.runtime.building.engine import MAX_CATCH_UP
 from eclypse_emulator.runtime.building.feature import BuildingFeature
 from eclypse_emulator.runtime.device.emulator import Emulator
@@ -117,3 +118,23 @@ def test_a_month_without_reads_costs_at_most_a_day_of_steps_and_the_building_goe
     assert len(steps) == MAX_CATCH_UP and steps == list(range(steps[0], steps[0] + MAX_CATCH_UP))
     assert steps[-1] == (30 * 86400 + 12 * 3600) // 10  # up to now
     assert to_text(*objects.read("binaryOutput", 1, "presentValue")) == "Active"  # occupied at noon
+
+
+def test_notifications_keep_the_newest_say_how_many_were_dropped_and_never_repeat_a_uuid(monkeypatch):
+    monkeypatch.setattr(alarms, "MAX_NOTIFICATIONS", 2)
+    emulator = Emulator(clock="manual", device_time="2026-12-07T00:00:00Z")
+    kept = emulator.feature(BuildingFeature).building.alarms.notifications
+    uuids = []
+    for value in ("active", "inactive", "active"):  # the filter alarm (class 2): offnormal, normal, offnormal
+        emulator.set_point("binaryInput", 2, {"physicalValue": value})
+        emulator.advance(10)
+        _objects(emulator).read("binaryInput", 2, "eventState")
+        uuids.append(kept[-1].uuid)
+    assert emulator.notification_counts() == {"made": 3, "kept": 2, "dropped": 1}
+    assert [n.uuid for n in kept] == uuids[1:]  # the oldest went
+    emulator.reset()
+    emulator.set_point("binaryInput", 2, {"physicalValue": "active"})
+    emulator.advance(10)
+    _objects(emulator).read("binaryInput", 2, "eventState")
+    assert emulator.notification_counts() == {"made": 1, "kept": 1, "dropped": 0}
+    assert emulator.feature(BuildingFeature).building.alarms.notifications[-1].uuid not in uuids

@@ -36,6 +36,14 @@ def test_uptime_counts_on_the_device_clock_and_restarts_at_a_reboot(core):
         assert uptime(device.url) == 5
         device.advance(10.5)
         assert uptime(device.url) == 15
+        # A reset during a reboot: the device is up at once, and counts from then (it counted 0 until the
+        # cancelled reboot's end).
+        call("POST", device.url + "/protocols/bacnet/local/management/coldStart", JSON, "{}")
+        wait_refused(device.host, device.port)
+        device.reset()
+        device.advance(2)
+        assert wait_answering(device.url) == 200
+        assert uptime(device.url) == 2
 
 
 def test_uptime_is_no_setting_the_device_data_can_fix():

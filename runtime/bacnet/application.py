@@ -11,6 +11,8 @@ are `services: optional-functionality-not-supported`; Who-Has of a name matches 
 
 from __future__ import annotations
 
+import functools
+
 import datetime
 from typing import Any, Protocol, Sequence
 
@@ -334,6 +336,7 @@ def _expanded(point: PointDef, number: int) -> Sequence[Any]:
     return [p for p in listed if p.name not in required]
 
 
+@functools.cache  # a fixed table: bacpypes3's classes do not change
 def _required(type_number: int) -> frozenset[str]:
     """The properties the standard requires of an object type (as bacpypes3's classes list them)."""
     kind = get_vendor_info(0).get_object_class(type_number)

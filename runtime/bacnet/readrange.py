@@ -47,7 +47,8 @@ class BuildingTrendLogs:
 
     def records(self, instance: int) -> Sequence[Record]:
         return [
-            Record(sequence, moment, value, (flags[0], flags[1], flags[2], flags[3]))
+            # The local time without its zone: a range by time names the device's local time as BACnet does.
+            Record(sequence, moment.replace(tzinfo=None), value, (flags[0], flags[1], flags[2], flags[3]))
             for sequence, moment, value, flags in self.building.trend_records(instance)
         ]
 

@@ -78,6 +78,9 @@ class Alarms:
         self.pending: dict[tuple[int, int], tuple[int, float]] = {}  # a condition and since when
         self.notifications: deque[Notification] = deque(maxlen=MAX_NOTIFICATIONS)
         self.made = 0  # every notification ever made (the dropped ones: made - kept)
+        self.resets = (
+            0  # part of each notification's Uuid: one made after a reset never repeats an earlier one
+        )
 
     def dropped(self) -> int:
         return self.made - len(self.notifications)
@@ -134,7 +137,9 @@ class Alarms:
         if nc is None or not db.stored(point, "eventEnable")[bit]:
             return
         self.made += 1
-        digest = hashlib.sha256(f"{self.seed}:{db.device_instance()}:{self.made}".encode()).digest()
+        digest = hashlib.sha256(
+            f"{self.seed}:{db.device_instance()}:{self.resets}:{self.made}".encode()
+        ).digest()
         self.notifications.append(
             Notification(
                 uuid=str(uuid.UUID(bytes=digest[:16], version=4)),
@@ -169,3 +174,4 @@ class Alarms:
         self.pending.clear()
         self.notifications.clear()
         self.made = 0
+        self.resets += 1

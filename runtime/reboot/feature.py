@@ -78,6 +78,7 @@ class RebootFeature(Feature):
     def cancel(self) -> None:
         """The device is up at once (the control API's reset, a fleet device put online)."""
         self.down_until = self.up_until = -math.inf
+        self.booted = min(self.booted, self.clock.now())  # a cancelled reboot's end is not a start
 
     def hooks(self) -> Mapping[str, Hook]:
         return {"cold_start": self.cold_start, "warm_start": self.warm_start}
