@@ -164,6 +164,39 @@ def test_a_bad_image_is_refused_and_nothing_changes(
         assert client.get_device_info().software_version == OLD
 
 
+BOUNDS = [  # (what, the bound lowered for the test, its new value, the image's entries)
+    ("too many entries", "MAX_ENTRIES", 3, [(f"firmware-{n}.bin", b"x") for n in range(4)]),
+    ("a central directory too large", "MAX_DIRECTORY", 200, [(f"part-{n:03}.bin", b"x") for n in range(4)]),
+    ("entries that inflate too far", "MAX_INFLATED", 10_000, [("firmware.bin", bytes(20_000))]),
+]
+
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("what, bound, value, entries", BOUNDS, ids=[b[0] for b in BOUNDS])
+def test_an_image_beyond_the_zip_bounds_is_refused_before_it_is_read_whole(
+    core: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    what: str,
+    bound: str,
+    value: int,
+    entries: Any,
+) -> None:
+    monkeypatch.setattr(image_module, bound, value)
+    path = tmp_path / NAME
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    monkeypatch.setattr(zipfile.ZipFile, "testzip", lambda self: pytest.fail("an entry was inflated"))
+    with device(core) as server:
+        client = EclypseClient(server.url)
+        with pytest.raises(EclypseError) as refused:
+            client.update_firmware(path)
+        assert (refused.value.status, refused.value.code) == (400, "InvalidFirmware")
+        assert client.get_firmware_status().status == "IDLE"
+        assert client.get_device_info().software_version == OLD
+
+
 @pytest.mark.parametrize("core", CORES)
 def test_a_manifest_states_the_version_and_a_matching_model_and_checksum_pass(
     core: str, tmp_path: Path

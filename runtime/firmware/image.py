@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import struct
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ FILE_NAME = re.compile(r"[A-Za-z0-9-]+_v(" + VERSION.pattern + r")\.zip", re.IGN
 MANIFEST = "manifest.json"
 MAX_MANIFEST = 65536  # bytes
 MAX_ENTRIES = 10_000  # entries of one image's zip
+MAX_DIRECTORY = 4 << 20  # bytes of its central directory, which zipfile reads whole (10,000 long names fit)
+MAX_INFLATED = 2 << 30  # bytes its entries inflate to, in all: the CRC check inflates every one
+END_RECORD = b"PK\x05\x06"  # the end of central directory record: its 22 bytes and a comment of < 64 KiB
 ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or the end record of an empty zip
 READ_PIECE = 1 << 20  # bytes read at a time when checking an entry
 
@@ -82,12 +86,12 @@ class ImageSpool:
         firmware zip) or `firmware_refused` (another model, a checksum that does not match)."""
         if self.file is None or self.size < 4:
             raise invalid("it is not a zip file")
+        _check_directory(self.file, self.size)
         self.file.seek(0)
         try:
             with zipfile.ZipFile(self.file) as archive:
-                entries = archive.infolist()
-                if len(entries) > MAX_ENTRIES:
-                    raise invalid(f"it holds more than {MAX_ENTRIES} entries")
+                if sum(info.file_size for info in archive.infolist()) > MAX_INFLATED:
+                    raise invalid(f"its entries inflate to more than {MAX_INFLATED} bytes")
                 manifest = _manifest(archive)
                 version = self._version(manifest)
                 _check_model(manifest, model)
@@ -117,6 +121,24 @@ class ImageSpool:
         if self.file is not None:
             self.file.close()
             self.file = None
+
+
+def _check_directory(file: IO[bytes], size: int) -> None:
+    """Refuse a zip whose central directory is too large, or has too many entries, by its end record,
+    before zipfile reads the directory whole (and makes an object per entry)."""
+    tail = min(size, 22 + 65535)
+    file.seek(size - tail)
+    end = file.read(tail)
+    at = end.rfind(END_RECORD)
+    if at < 0 or len(end) - at < 22:
+        raise invalid("it is not a zip file (it has no end of central directory)")
+    entries, directory = struct.unpack("<HI", end[at + 10 : at + 16])
+    if entries == 0xFFFF or directory == 0xFFFFFFFF:
+        raise invalid("it is a Zip64 archive, which an image of at most 4 GiB does not need")
+    if entries > MAX_ENTRIES:
+        raise invalid(f"it holds more than {MAX_ENTRIES} entries")
+    if directory > MAX_DIRECTORY:
+        raise invalid(f"its central directory is larger than {MAX_DIRECTORY} bytes")
 
 
 def _manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
