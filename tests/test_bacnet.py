@@ -591,7 +591,9 @@ def test_the_simulation_moving_a_value_notifies_cov_subscribers(core):
     """The outdoor air of the default building swings over the day: advancing the device's manual clock moves
     it, and a subscriber hears it without any write (the simulation's values are worked out when read)."""
     port = free_udp_port()
-    with EmbeddedServer(port=0, core=core, clock="manual", bacnet=True, bacnet_port=port) as server:
+    with EmbeddedServer(
+        port=0, core=core, clock="manual", device_time="2026-12-07T06:00:00Z", bacnet=True, bacnet_port=port
+    ) as server:
         address = Address(f"127.0.0.1:{port}")
 
         async def work(app: Application) -> tuple[float, float, float]:
@@ -612,7 +614,7 @@ def test_the_simulation_moving_a_value_notifies_cov_subscribers(core):
             return initial.cast_out(real), moved.cast_out(real), float(over_rest)
 
         before, after, read_over_rest = client_run(work)
-    assert abs(after - before) >= 1.0  # four hours of the day's swing
+    assert after - before >= 3.0  # from 06:00 to 10:00, the morning's warming (mean 8 °C, swing 6 °C)
     assert abs(after - read_over_rest) < 1e-3  # the value notified is the value REST reads
 
 
@@ -661,3 +663,19 @@ def test_read_range_by_position_sequence_number_and_time():
     assert by_sequence == (12, 2, [0, 1, 0])  # the last two: lastItem set
     assert after == (4, 2, [0, 0, 0])
     assert before == (1, 2, [1, 0, 0])  # the first two: firstItem set
+
+
+def test_subscriptions_beyond_the_bound_are_refused_and_a_renewal_is_not_new(bacnet, monkeypatch):
+    from eclypse_emulator.runtime.bacnet import cov
+
+    monkeypatch.setattr(cov, "MAX_SUBSCRIPTIONS", 2)
+
+    async def work(app: Application) -> tuple[str, str]:
+        listening(app)
+        await subscribe(app, bacnet.address, "analog-input,1", 300)
+        await subscribe(app, bacnet.address, "analog-input,2", 300)
+        await subscribe(app, bacnet.address, "analog-input,2", 600)  # a renewal: still two
+        return await failing(subscribe(app, bacnet.address, "analog-input,3", 300)), "ok"
+
+    refused, _ = client_run(work)
+    assert refused == "resources: no-space-to-add-list-element"
