@@ -32,14 +32,11 @@ from eclypse_emulator.runtime.core.httpclient import (
     print_result,
 )
 from eclypse_emulator.runtime.core.httpclient import (
-    add_backup_command,
+    add_chained_commands,
     property_value,
-    run_backup,
+    run_chained,
     run_command,
 )
-from eclypse_emulator.runtime.core.httpclient import add_user_command, run_user
-from eclypse_emulator.runtime.core.httpclient import add_reboot_command, run_reboot
-from eclypse_emulator.runtime.core.httpclient import add_firmware_command, run_firmware
 from .models import (
     Backup,
     BackupCreate,
@@ -1043,48 +1040,42 @@ COMMANDS: tuple[Command, ...] = (
 # fmt: on
 
 
-# What the `backup` command chains (spec/emulator.yaml backup_command).
-BACKUP = {
-    "create": "create_backup",
-    "wait": "wait_for_backup_job",
-    "list": "list_backup_files",
-    "download": "download_backup",
-    "extension": ".ecybackup",
-    "data_types": [
-        "TIMEZONE",
-        "WEB_SERVER_CONFIGURATION",
-        "WEATHER",
-        "NETWORK_CONFIGURATION",
-        "USER_MANAGEMENT",
-        "MODULES_FIRMWARES",
-        "CERTIFICATE",
-        "HOSTNAME",
-        "GFX",
-        "BACNET_CONFIGURATION",
-        "PERSISTENCY",
-        "TRENDLOG",
-        "OPENADR",
-    ],
-    "state_attr": "status",
-    "success_status": SUCCESS_STATUS,
-}
-
-
-# What the `user` command calls (spec/emulator.yaml user_command).
-USERS = {"list": "list_users", "create": "create_user", "set": "set_user", "delete": "delete_user"}
-
-
-# What the `reboot` command calls (spec/emulator.yaml reboot_command).
-REBOOT = {"cold": "cold_start", "warm": "warm_start"}
-
-
-# What the `firmware` command chains (spec/emulator.yaml firmware_command).
-FIRMWARE = {
-    "upload": "update_firmware",
-    "status": "get_firmware_status",
-    "device": "get_device_info",
-    "running_status": RUNNING_STATUS,
-    "success_status": SUCCESS_STATUS,
+# The commands that chain operations, and what each calls (spec/emulator.yaml's backup_command, user_command,
+# reboot_command and firmware_command).
+CHAINED: dict[str, Any] = {
+    "backup": {
+        "create": "create_backup",
+        "wait": "wait_for_backup_job",
+        "list": "list_backup_files",
+        "download": "download_backup",
+        "extension": ".ecybackup",
+        "data_types": [
+            "TIMEZONE",
+            "WEB_SERVER_CONFIGURATION",
+            "WEATHER",
+            "NETWORK_CONFIGURATION",
+            "USER_MANAGEMENT",
+            "MODULES_FIRMWARES",
+            "CERTIFICATE",
+            "HOSTNAME",
+            "GFX",
+            "BACNET_CONFIGURATION",
+            "PERSISTENCY",
+            "TRENDLOG",
+            "OPENADR",
+        ],
+        "state_attr": "status",
+        "success_status": SUCCESS_STATUS,
+    },
+    "user": {"list": "list_users", "create": "create_user", "set": "set_user", "delete": "delete_user"},
+    "reboot": {"cold": "cold_start", "warm": "warm_start"},
+    "firmware": {
+        "upload": "update_firmware",
+        "status": "get_firmware_status",
+        "device": "get_device_info",
+        "running_status": RUNNING_STATUS,
+        "success_status": SUCCESS_STATUS,
+    },
 }
 
 
@@ -1095,23 +1086,14 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument("job_id")
     watch.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
     watch.add_argument("--wait", type=float, default=3600.0, help="give up after this many seconds")
-    add_backup_command(commands)
-    add_user_command(commands)
-    add_reboot_command(commands)
-    add_firmware_command(commands)
+    add_chained_commands(commands, CHAINED)
     args = command_line.parse_args(argv)
     warnings.simplefilter("ignore", DeprecationWarning)  # a command line user asked for that resource
 
     def body() -> int:
         client = client_of(args, EclypseClient)
-        if args.command == "backup":
-            return run_backup(client, args, BACKUP)
-        if args.command == "user":
-            return run_user(client, args, USERS)
-        if args.command == "reboot":
-            return run_reboot(client, args, REBOOT)
-        if args.command == "firmware":
-            return run_firmware(client, args, FIRMWARE)
+        if args.command in CHAINED:
+            return run_chained(client, args, CHAINED)
         if args.command == "watch":
             progress = Progress("status")
             try:

@@ -564,6 +564,26 @@ class _Shown:
         self.progress, self.status = progress, status
 
 
+# The commands that chain operations: how each adds its arguments and runs, given what the spec names for it
+# (the generated client's CHAINED table, from spec/emulator.yaml's *_command choices).
+CHAINED_COMMANDS: dict[str, tuple[Callable[[Any], None], Callable[[Any, argparse.Namespace, Any], int]]] = {
+    "backup": (add_backup_command, run_backup),
+    "user": (add_user_command, run_user),
+    "reboot": (add_reboot_command, run_reboot),
+    "firmware": (add_firmware_command, run_firmware),
+}
+
+
+def add_chained_commands(commands: Any, chained: Mapping[str, Any]) -> None:
+    """Add the chained commands the spec gives (`chained`: command name -> what it calls)."""
+    for name in chained:
+        CHAINED_COMMANDS[name][0](commands)
+
+
+def run_chained(client: Any, args: argparse.Namespace, chained: Mapping[str, Any]) -> int:
+    return CHAINED_COMMANDS[args.command][1](client, args, chained[args.command])
+
+
 def main_guard(body: Callable[[], int], url: Callable[[], str]) -> int:
     """Run a command's body; errors as one line on stderr (exit 1), Ctrl-C quietly (130, as SIGINT)."""
     try:

@@ -32,9 +32,9 @@ from eclypse_emulator.runtime.core.httpclient import (
     print_result,
 )
 from eclypse_emulator.runtime.core.httpclient import (
-    add_backup_command,
+    add_chained_commands,
     property_value,
-    run_backup,
+    run_chained,
     run_command,
 )
 from .models import Address, Backup, BackupCreate, Error, Info, Job, Member, Port
@@ -250,6 +250,11 @@ COMMANDS: tuple[Command, ...] = (
 # fmt: on
 
 
+# The commands that chain operations, and what each calls (spec/emulator.yaml's backup_command, user_command,
+# reboot_command and firmware_command).
+CHAINED: dict[str, Any] = {}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; print its answer as JSON. Exit 1 on an error answer or a failed job."""
     command_line, commands = parser(DEFAULT_URL, COMMANDS)
@@ -257,11 +262,14 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument("job_id")
     watch.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
     watch.add_argument("--wait", type=float, default=3600.0, help="give up after this many seconds")
+    add_chained_commands(commands, CHAINED)
     args = command_line.parse_args(argv)
     warnings.simplefilter("ignore", DeprecationWarning)  # a command line user asked for that resource
 
     def body() -> int:
         client = client_of(args, EclypseClient)
+        if args.command in CHAINED:
+            return run_chained(client, args, CHAINED)
         if args.command == "watch":
             progress = Progress("status")
             try:
