@@ -303,17 +303,14 @@ class EclypseClient(ClientBase):
         intervals slept (so that a `sleep` that advances an emulator's manual clock keeps it exact).
         """
         path = fill("/system/update/firmware/status")
-        waited = 0.0
-        while True:
-            job = FirmwareUpdate.from_json(self._get(path, None))
-            if on_progress is not None:
-                on_progress(job)
-            if (job.progress or 0) >= 100 or job.status != RUNNING_STATUS:
-                return job
-            if waited >= timeout:
-                raise TimeoutError(f"the job did not end within {timeout} s (last progress {job.progress})")
-            sleep(interval)
-            waited += interval
+        return self._wait(
+            lambda: FirmwareUpdate.from_json(self._get(path, None)),
+            lambda job: (job.progress or 0) >= 100 or job.status != RUNNING_STATUS,
+            timeout,
+            interval,
+            on_progress,
+            sleep,
+        )
 
     def get_service_root(self, *, select: Iterable[str] | None = None) -> ServiceRoot:
         """The list of services of the API."""
@@ -670,17 +667,14 @@ class EclypseClient(ClientBase):
             stacklevel=2,
         )
         path = fill("/system/backup/jobs/{JobId}/", JobId=job_id)
-        waited = 0.0
-        while True:
-            job = Job.from_json(self._get(path, None))
-            if on_progress is not None:
-                on_progress(job)
-            if (job.progress or 0) >= 100 or job.status != RUNNING_STATUS:
-                return job
-            if waited >= timeout:
-                raise TimeoutError(f"the job did not end within {timeout} s (last progress {job.progress})")
-            sleep(interval)
-            waited += interval
+        return self._wait(
+            lambda: Job.from_json(self._get(path, None)),
+            lambda job: (job.progress or 0) >= 100 or job.status != RUNNING_STATUS,
+            timeout,
+            interval,
+            on_progress,
+            sleep,
+        )
 
     def get_job(self, job_id: str, *, select: Iterable[str] | None = None) -> GeneralJob:
         """See a job's progress and type."""
@@ -712,17 +706,14 @@ class EclypseClient(ClientBase):
         intervals slept (so that a `sleep` that advances an emulator's manual clock keeps it exact).
         """
         path = fill("/jobs/{jobId}/", jobId=job_id)
-        waited = 0.0
-        while True:
-            job = GeneralJob.from_json(self._get(path, None))
-            if on_progress is not None:
-                on_progress(job)
-            if (job.progress or 0) >= 100 or job.state != RUNNING_STATUS:
-                return job
-            if waited >= timeout:
-                raise TimeoutError(f"the job did not end within {timeout} s (last progress {job.progress})")
-            sleep(interval)
-            waited += interval
+        return self._wait(
+            lambda: GeneralJob.from_json(self._get(path, None)),
+            lambda job: (job.progress or 0) >= 100 or job.state != RUNNING_STATUS,
+            timeout,
+            interval,
+            on_progress,
+            sleep,
+        )
 
     def cancel_job(self, job_id: str) -> None:
         """Cancel a job."""

@@ -26,6 +26,7 @@ from urllib.parse import quote, urlencode, urlsplit
 # list), whether it takes --select).
 Command = tuple[str, str, str, Sequence[str], Sequence[tuple[str, str, bool]], bool]
 C = TypeVar("C", bound="ClientBase")  # a generated client
+J = TypeVar("J")  # a job, as a generated model
 UPLOAD_PIECE = 64 * 1024  # bytes of a file read and sent at a time
 
 
@@ -205,6 +206,29 @@ class ClientBase:
         status, headers, data = self.request(method, path, query=query, body=body)
         self._raise_for(status, headers, data)
         return json.loads(data) if data else None
+
+    def _wait(
+        self,
+        poll: Callable[[], J],
+        done: Callable[[J], bool],
+        timeout: float,
+        interval: float,
+        on_progress: Callable[[J], None] | None,
+        sleep: Callable[[float], None],
+    ) -> J:
+        """Poll a job until `done`; TimeoutError after `timeout` seconds counted in the intervals slept."""
+        waited = 0.0
+        while True:
+            job = poll()
+            if on_progress is not None:
+                on_progress(job)
+            if done(job):
+                return job
+            if waited >= timeout:
+                last = getattr(job, "progress", None)
+                raise TimeoutError(f"the job did not end within {timeout} s (last progress {last})")
+            sleep(interval)
+            waited += interval
 
     def _get(self, path: str, select: Iterable[str] | None, query: dict[str, str] | None = None) -> Any:
         """An entity, or some of its properties (and the operation's own query parameters)."""

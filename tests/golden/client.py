@@ -106,17 +106,14 @@ class EclypseClient(ClientBase):
             stacklevel=2,
         )
         path = fill("/system/backup/jobs/{JobId}/", JobId=job_id)
-        waited = 0.0
-        while True:
-            job = Job.from_json(self._get(path, None))
-            if on_progress is not None:
-                on_progress(job)
-            if (job.progress or 0) >= 100 or job.status != RUNNING_STATUS:
-                return job
-            if waited >= timeout:
-                raise TimeoutError(f"the job did not end within {timeout} s (last progress {job.progress})")
-            sleep(interval)
-            waited += interval
+        return self._wait(
+            lambda: Job.from_json(self._get(path, None)),
+            lambda job: (job.progress or 0) >= 100 or job.status != RUNNING_STATUS,
+            timeout,
+            interval,
+            on_progress,
+            sleep,
+        )
 
     def create_backup(self, data_types: list[str] | None = None) -> BackupCreate:
         """Start the creation of a backup."""
