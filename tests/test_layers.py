@@ -202,7 +202,8 @@ def test_the_circle_finder_finds_a_circle():
         extra = [Import("runtime.core.deviceapi", 1, True)] if module == "runtime.core.codec" else []
         return imports_of(module) + extra
 
-    assert ["runtime.core.codec", "runtime.core.deviceapi"] in import_circles(with_a_circle)
+    circles = import_circles(with_a_circle)
+    assert len(circles) == 1 and {"runtime.core.codec", "runtime.core.deviceapi"} <= set(circles[0])
 
 
 # The packages' `__init__`s import lazily

@@ -141,7 +141,7 @@ def scalar_json(value: Any) -> str:
         return "null"
     if kind is bool:
         return "true" if value else "false"
-    return _COMPACT.encode(value)
+    return _COMPACT.encode(value).replace("/", "\\/")  # a float, or a structure (its strings' slashes too)
 
 
 def xml_text(value: str) -> str:
@@ -232,6 +232,7 @@ class Codec:
         self._by_key = {ascii_fold(f.key): f for f in fields}
         self._by_element = {ascii_fold(f.element): f for f in fields}
         self._fast: Reader | None = None  # made at the first read: the objects it nests may come later
+        self._making = False
         # An object of scalars only is written as its values are: no kind to look at per property.
         scalar = all(f.kind.type not in ("object", "array", "link") for f in fields)
         self._scalars = (
@@ -336,10 +337,22 @@ class Codec:
         """A bare array of this object (JSON `[...]`; XML `<root>` holding one element per member)."""
         if encoding != "xml":
             return dump_json([self.json_value(member) for member in members])
-        lines = [line for member in members for line in self.xml_lines(self.element, member)]
-        return "\n".join(
-            [self.prolog, f"<{root}>", *lines, f"</{root}>"] if lines else [self.prolog, f"<{root} />"]
-        ).encode()
+        return self.join_members(encoding, [self.member_text(encoding, member) for member in members], root)
+
+    def member_text(self, encoding: str, values: Mapping[str, Any]) -> str:
+        """One member of a list answer, as `encode_list` writes it."""
+        if encoding == "xml":
+            return "\n".join(self.xml_lines(self.element, values))
+        return self.to_json(values).decode()
+
+    def join_members(self, encoding: str, members: list[str], root: str) -> bytes:
+        """A list answer of members already written (`member_text`)."""
+        if encoding != "xml":
+            return ("[" + ",".join(members) + "]").encode()
+        lines = (
+            [self.prolog, f"<{root}>", *members, f"</{root}>"] if members else [self.prolog, f"<{root} />"]
+        )
+        return "\n".join(lines).encode()
 
     def raw(self, field: Field, values: Mapping[str, Any]) -> bytes:
         """The `$value` of one property: its bare text."""
@@ -361,7 +374,11 @@ class Codec:
 
     def _fast_reader(self) -> Reader:
         if self._fast is None:
-            self._fast = _object_reader(self)
+            self._making = True  # an object nesting itself reads through this codec (see _reader)
+            try:
+                self._fast = _object_reader(self)
+            finally:
+                self._making = False
         return self._fast
 
     def _read_json_exactly(self, document: Any, place: str, read_only: bool) -> dict[str, Any]:
@@ -476,7 +493,9 @@ def _reader(codec: Codec, kind: Kind) -> Reader:
         return lambda value, read_only: value
     if kind.type == "object":
         nested = codec.registry[kind.object_name]
-        return lambda value, read_only: nested._fast_reader()(value, read_only)
+        if nested._making:  # a cycle: the nested reader is not made yet
+            return lambda value, read_only: nested._fast_reader()(value, read_only)
+        return nested._fast_reader()
     if kind.type == "array":
         item = _reader(codec, kind.item_kind)
 

@@ -11,6 +11,7 @@ without touching a socket, so any serving core can use it. The host provides:
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
 from urllib.parse import parse_qsl, quote, unquote
@@ -18,6 +19,7 @@ from urllib.parse import parse_qsl, quote, unquote
 from .codec import BodyError, Codec, Field, Kind, ascii_fold, parse_parameter
 from .multipart import FileSink, FormReader, boundary_of
 from .router import Router, Segments
+from .stencil import FilledList
 from .wire import ApiError, Request, Response, origin_form
 
 
@@ -114,12 +116,16 @@ class _Plan:
     path: str
 
 
-# A GET or HEAD's plan is kept, for up to MAX_PLANS distinct (target, Accept, revision) whose target and
+# A request's plan is kept, for up to MAX_PLANS distinct (method, target, Accept, revision) whose target and
 # Accept have at most MAX_PLANNED characters each (4 MiB of keys at most). The backend is asked every time:
 # answers follow the state.
-CACHED_METHODS = frozenset(("GET", "HEAD"))
 MAX_PLANS = 4096
 MAX_PLANNED = 512
+# A body read is kept too (as marshal's bytes, loaded afresh for each request) for up to MAX_READ_BODIES
+# distinct bodies of at most MAX_READ_BODY bytes (8 MiB of bodies at most): a supervisory system polls with
+# the same read-property-multiple bodies again and again, and reading JSON is most of answering them.
+MAX_READ_BODIES = 256
+MAX_READ_BODY = 16 * 1024
 
 
 class DeviceApi:
@@ -170,7 +176,8 @@ class DeviceApi:
         self.newest = max((route.revision for route in routes), default=(0, 0))
         self.deprecation = deprecation
         self.expected_encodings = ", ".join(encodings)
-        self._plans: dict[tuple[str, str | None, tuple[int, int]], _Plan] = {}  # bounded by MAX_PLANS
+        self._plans: dict[tuple[str, str, str | None, tuple[int, int]], _Plan] = {}  # bounded by MAX_PLANS
+        self._bodies: dict[tuple[str, str, str, bytes], bytes] = {}  # bounded by MAX_READ_BODIES
 
     def error_response(
         self,
@@ -204,22 +211,23 @@ class DeviceApi:
 
     def handle(self, request: Request, host: Host) -> Response:
         """Answer one device-API request (the target starts with the base path or is not found)."""
-        key = None
+        key, plan = None, None
         accept = request.headers.get("Accept")
-        if (
-            request.method in CACHED_METHODS
-            and len(request.target) <= MAX_PLANNED
-            and (accept is None or len(accept) <= MAX_PLANNED)
-        ):
+        if len(request.target) <= MAX_PLANNED and (accept is None or len(accept) <= MAX_PLANNED):
             # A client polling asks the same thing again and again: what is worked out before the backend
-            # is asked (route, arguments, encoding, headers) depends on the target, Accept and the revision.
-            key = (request.target, accept, host.revision)
-            known = self._plans.get(key)
-            if known is not None:
-                return self._answer(known, lambda: host.invoke(known.route, known.kwargs, None, known.binary))
-        plan = self._planned(request, host)
-        if isinstance(plan, Response):
-            return plan
+            # is asked (route, arguments, encoding, headers) depends on the method, target, Accept and the
+            # revision.
+            key = (request.method, request.target, accept, host.revision)
+            plan = self._plans.get(key)
+        if plan is None:
+            planned = self._planned(request, host)
+            if isinstance(planned, Response):
+                return planned
+            plan = planned
+            if key is not None:
+                if len(self._plans) >= MAX_PLANS:
+                    self._plans.clear()  # many distinct targets: start again (the repeated ones come back)
+                self._plans[key] = plan
         if plan.route.upload is not None:  # a body that was not streamed (none, or a caller's bytes)
             return self._upload_whole(request, host)
         try:
@@ -230,10 +238,6 @@ class DeviceApi:
             )
         except ApiError as error:
             return self.error_response(error.key, plan.error_media_type, error.headers, **error.fields)
-        if key is not None:
-            if len(self._plans) >= MAX_PLANS:
-                self._plans.clear()  # many distinct targets: start again (the repeated ones come back)
-            self._plans[key] = plan
         return self._answer(plan, lambda: host.invoke(plan.route, plan.kwargs, body, plan.binary))
 
     # Uploads: a route that takes a file of a multipart/form-data body, streamed to its hook's sink.
@@ -416,7 +420,12 @@ class DeviceApi:
                 name = key.name if key is not None else route.behaviour["key"]
                 headers.append(("Location", f"{plan.path.rstrip('/')}/{_segment(str(values[name]))}"))
             if route.shape == "array":
-                encoded = codec.encode_list(plan.encoding, values, route.xml_root or codec.element)
+                root = route.xml_root or codec.element
+                encoded = (
+                    values.encode(codec, plan.encoding, root)
+                    if isinstance(values, FilledList)
+                    else codec.encode_list(plan.encoding, values, root)
+                )
                 return Response(route.status, encoded, plan.content_type, headers)
             if plan.property_name is not None:
                 if plan.field is None:
@@ -442,6 +451,14 @@ class DeviceApi:
             raise ApiError(
                 "unsupported_media_type", content_type=content_type, supported=", ".join(supported)
             )
+        key = (
+            (route.method, route.path, media_type, request.body)
+            if len(request.body) <= MAX_READ_BODY
+            else None
+        )
+        known = self._bodies.get(key) if key is not None else None
+        if known is not None:
+            return marshal.loads(known)  # a fresh copy: the backend may keep or change what it is given
         try:
             values = (
                 codec.from_json(request.body)
@@ -455,6 +472,13 @@ class DeviceApi:
             if len(given) > 1:
                 reason = f"{' and '.join(given)} cannot be given together"
                 raise ApiError("invalid_body", object=codec.name, reason=reason)
+        if key is not None:
+            if len(self._bodies) >= MAX_READ_BODIES:
+                self._bodies.clear()  # many distinct bodies: start again (the repeated ones come back)
+            try:
+                self._bodies[key] = marshal.dumps(values)
+            except ValueError:  # a value marshal does not write (none a codec reads today): not kept
+                pass
         return values
 
 

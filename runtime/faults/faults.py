@@ -154,7 +154,10 @@ REDACTED_BODY = b"(redacted: the body holds a password)"
 
 
 def redact_body(body: bytes) -> bytes:
-    # bytes.lower folds ASCII only, as a case-insensitive bytes pattern would, and runs in C.
+    # bytes.lower folds ASCII only, as a case-insensitive bytes pattern would, and runs in C; a body without
+    # a w (most are) is passed at the cost of two byte searches, without a lowered copy.
+    if b"w" not in body and b"W" not in body:
+        return body
     return REDACTED_BODY if b"password" in body.lower() else body
 
 

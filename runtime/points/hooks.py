@@ -19,10 +19,12 @@ state and BACnet's rules, texts.py and encoding.py the two forms of a value. The
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 from typing import Any
 
 from ...generated import handler as api
 
+from ..core.stencil import FilledList, Stencil
 from .datatypes import kebab
 from .encoding import encode
 from .errors import BacnetError
@@ -33,6 +35,8 @@ from .texts import to_text
 OBJECTS = "/protocols/bacnet/local/objects"
 MAX_REFERENCES = 10_000  # properties one multiple request may address, instance -1 and property all expanded
 ASN = "asn"
+REQUIRED = ("Type", "Instance", "Property")  # the keys of every property reference
+REQUIRED_SET = frozenset(REQUIRED)
 
 
 def api_error(error: BacnetError) -> api.ApiError:
@@ -50,6 +54,13 @@ def _error_result(result: dict[str, Any], error: BacnetError) -> dict[str, Any]:
         Error={"errorClass": error.error_class, "errorCode": error.error_code},
     )
     return result
+
+
+@lru_cache(maxsize=16_384)  # a client polls the same references again and again; devices share them
+def _echo(type_name: str, instance: int, name: str, index: int) -> Stencil:
+    """A read's answer but for its value: what the reference named, no error."""
+    values = {"Type": type_name, "Instance": instance, "Property": name, "ArrayIndex": index}
+    return Stencil({**values, "Message": None, "Error": None}, "Value")
 
 
 def _written_value(body: dict[str, Any]) -> Any:
@@ -171,7 +182,9 @@ class PointHooks:
     def _references(self, body: dict[str, Any], request: str) -> list[dict[str, Any]]:
         references = body.get("PropertyReferences") or []
         for index, reference in enumerate(references):
-            missing = [key for key in ("Type", "Instance", "Property") if key not in reference]
+            if reference.keys() >= REQUIRED_SET:  # compared in C
+                continue
+            missing = [key for key in REQUIRED if key not in reference]
             if missing:
                 raise api.ApiError(
                     "invalid_body",
@@ -203,29 +216,33 @@ class PointHooks:
     def _instance_of(self, point: PointDef) -> int:
         return self.objects.device_instance() if point.kind.name == "device" else point.instance
 
-    def read_property_multiple(self, body: dict[str, Any], **_: Any) -> list[dict[str, Any]]:
+    def read_property_multiple(self, body: dict[str, Any], **_: Any) -> FilledList:
         asn = body.get("Encode") == ASN
-        work = [
-            (r, pair) for r in self._references(body, "ReadPropertyMultiple") for pair in self._expanded(r)
-        ]
+        work: list[tuple[dict[str, Any], int, str]] = []
+        for reference in self._references(body, "ReadPropertyMultiple"):
+            instance, name = reference["Instance"], reference["Property"]
+            if instance == -1 or name.strip().lower() == "all":
+                work.extend((reference, i, n) for i, n in self._expanded(reference))
+            else:  # the usual reference: one property, read as it is named
+                work.append((reference, instance, name))
         if len(work) > MAX_REFERENCES:
             raise api.ApiError("too_many_references", limit=MAX_REFERENCES, count=len(work))
-        read, results = self.objects.read, []
-        for reference, (instance, name) in work:
+        self.objects.sync()  # once: the request is answered at one instant
+        read, answer = self.objects.read_synced, FilledList()
+        rows = answer.rows
+        for reference, instance, name in work:
             index = reference.get("ArrayIndex", -1)
-            result = {"Type": reference["Type"], "Instance": instance, "Property": name, "ArrayIndex": index}
+            stencil = _echo(reference["Type"], instance, name, index)
             try:
                 datatype, value = read(reference["Type"], instance, name, None if index < 0 else index)
             except BacnetError as error:
-                results.append(_error_result(result, error))
+                rows.append((None, _error_result(dict(stencil.values), error)))
                 continue
             if asn:
-                result["Value"] = base64.b64encode(encode(datatype, value)).decode("ascii")
+                rows.append((stencil, base64.b64encode(encode(datatype, value)).decode("ascii")))
             else:
-                result["Value"] = to_text(datatype, value)
-            result["Message"] = result["Error"] = None
-            results.append(result)
-        return results
+                rows.append((stencil, to_text(datatype, value)))
+        return answer
 
     def write_property_multiple(self, body: dict[str, Any], **_: Any) -> list[dict[str, Any]]:
         asn = body.get("Encode") == ASN

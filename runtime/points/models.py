@@ -19,7 +19,7 @@ import base64
 import binascii
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Callable, Mapping, Protocol
 
 from . import datatypes as dt
@@ -168,6 +168,14 @@ class PointDef:
         found = self.kind.property(name)
         return found if found is not None and found.name in self.by_name else None
 
+    @cached_property
+    def present_value(self) -> Any:
+        """presentValue as the definition gives it: a commandable object's priority array over its
+        relinquish default, else its own (what a device shows until something changes the object)."""
+        if self.commandable:
+            return priority.present_value(self.value("priorityArray"), self.value("relinquishDefault"))
+        return self.value("presentValue")
+
 
 def define(
     kind: ObjectType,
@@ -253,6 +261,11 @@ class PointList:
     project: Project | None = None  # the project the file names, if it names one
     programs: tuple[Declared, ...] = ()  # the behaviours of the living building (none: static)
     by_key: Mapping[tuple[int, int], PointDef] = field(repr=False, default_factory=dict)
+    # (type, instance, property) as clients name them -> what they name: ObjectDatabase.locate's memory,
+    # shared by the devices that share the list (a fleet polled alike remembers each name once).
+    located: dict[tuple[str, int, str], tuple[PointDef, PropertyDef]] = field(
+        repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_key", {p.key: p for p in self.points})
@@ -281,6 +294,7 @@ class Store(Protocol):
 MAX_VALUE_CHARS = 4096
 MAX_VALUE_ITEMS = 1024
 MAX_TREND_RECORDS = 100_000  # a trend log's bufferSize at most: its buffer lives in memory
+MAX_LOCATED = 65_536  # (type, instance, property) names remembered by locate
 STATE_PREFIX = "/_points"  # a device's changes, by /_points/<type number>/<instance>, in their text forms
 
 
@@ -379,6 +393,21 @@ class ObjectDatabase:
         present = {p.kind.number for p in self.points.points}
         return [self.points.device.kind] + [t for t in OBJECT_TYPES.values() if t.number in present]
 
+    def locate(self, type_name: str, instance: int, name: str) -> tuple[PointDef, PropertyDef]:
+        """`find` and `property_def` in one, remembered for the names clients poll again and again (the
+        device object aside: its instance may change)."""
+        key = (type_name, instance, name)
+        located = self.points.located
+        found = located.get(key)
+        if found is None:
+            point = self.find(type_name, instance)
+            found = point, self.property_def(point, name)
+            if point is not self.points.device:
+                if len(located) >= MAX_LOCATED:  # any spelling is a key: a bound, then forget all
+                    located.clear()
+                located[key] = found
+        return found
+
     def property_def(self, point: PointDef, name: str) -> PropertyDef:
         found = point.property(name)
         if found is None:
@@ -428,8 +457,14 @@ class ObjectDatabase:
     ) -> tuple[dt.Datatype, Any]:
         """(datatype, value) of a property, or of one element of an array (index 0: its length)."""
         self.sync()
-        point = self.find(type_name, instance)
-        prop = self.property_def(point, name)
+        return self.read_synced(type_name, instance, name, array_index)
+
+    def read_synced(
+        self, type_name: str, instance: int, name: str, array_index: int | None = None
+    ) -> tuple[dt.Datatype, Any]:
+        """`read` without bringing the programs up to date first: a request reading many properties
+        syncs once, the instant it is answered."""
+        point, prop = self.locate(type_name, instance, name)
         value = self.value(point, prop)
         if array_index is None or array_index < 0:
             return prop.datatype, value
@@ -442,6 +477,9 @@ class ObjectDatabase:
         return prop.datatype.element_type, value[array_index - 1]
 
     def _present_value(self, point: PointDef) -> Any:
+        key = point.key
+        if key not in self.changes and key not in self.live and key not in self.commands:
+            return point.present_value  # an object nothing changed: the usual case, asked for often
         if point.commandable:
             return priority.present_value(
                 self.stored(point, "priorityArray"), self.stored(point, "relinquishDefault")
