@@ -54,13 +54,15 @@ class FilledList:
     def encode(self, codec: Codec, encoding: str, root: str) -> bytes:
         """The answer, byte for byte what `codec.encode_list` writes for the same members."""
         xml = encoding == XML
+        fill = xml_text if xml else scalar_json  # a string's text in the hole
         members = []
+        append = members.append
         for stencil, value in self.rows:
             if stencil is not None:
                 halves = stencil.halves.get(encoding) or stencil.cut(codec, encoding)
                 if halves is not None and type(value) is str and (value or not xml):
-                    members.append(halves[0] + (xml_text(value) if xml else scalar_json(value)) + halves[1])
+                    append(halves[0] + fill(value) + halves[1])
                     continue
                 value = {**stencil.values, stencil.hole: value}
-            members.append(codec.member_text(encoding, value))
+            append(codec.member_text(encoding, value))
         return codec.join_members(encoding, members, root)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 from ...generated import handler as api
 
@@ -37,6 +37,7 @@ MAX_REFERENCES = 10_000  # properties one multiple request may address, instance
 ASN = "asn"
 REQUIRED = ("Type", "Instance", "Property")  # the keys of every property reference
 REQUIRED_SET = frozenset(REQUIRED)
+PROPERTY_NAMES = frozenset(p.name for t in catalogue.OBJECT_TYPES.values() for p in t.properties)  # not "all"
 
 
 def api_error(error: BacnetError) -> api.ApiError:
@@ -218,30 +219,34 @@ class PointHooks:
 
     def read_property_multiple(self, body: dict[str, Any], **_: Any) -> FilledList:
         asn = body.get("Encode") == ASN
-        work: list[tuple[dict[str, Any], int, str]] = []
-        for reference in self._references(body, "ReadPropertyMultiple"):
-            instance, name = reference["Instance"], reference["Property"]
-            if instance == -1 or name.strip().lower() == "all":
-                work.extend((reference, i, n) for i, n in self._expanded(reference))
-            else:  # the usual reference: one property, read as it is named
-                work.append((reference, instance, name))
-        if len(work) > MAX_REFERENCES:
-            raise api.ApiError("too_many_references", limit=MAX_REFERENCES, count=len(work))
+        references = self._references(body, "ReadPropertyMultiple")
+        count = len(references)  # properties addressed, instance -1 and property all expanded
+        if count > MAX_REFERENCES:
+            raise api.ApiError("too_many_references", limit=MAX_REFERENCES, count=count)
         self.objects.sync()  # once: the request is answered at one instant
         read, answer = self.objects.read_synced, FilledList()
         rows = answer.rows
-        for reference, instance, name in work:
+        for reference in references:
+            type_name, instance, name = reference["Type"], reference["Instance"], reference["Property"]
             index = reference.get("ArrayIndex", -1)
-            stencil = _echo(reference["Type"], instance, name, index)
-            try:
-                datatype, value = read(reference["Type"], instance, name, None if index < 0 else index)
-            except BacnetError as error:
-                rows.append((None, _error_result(dict(stencil.values), error)))
-                continue
-            if asn:
-                rows.append((stencil, base64.b64encode(encode(datatype, value)).decode("ascii")))
+            if instance != -1 and (name in PROPERTY_NAMES or name.strip().lower() != "all"):
+                pairs: Iterable[tuple[int, str]] = ((instance, name),)  # the usual: one property as named
             else:
-                rows.append((stencil, to_text(datatype, value)))
+                pairs = self._expanded(reference)
+                count += len(pairs) - 1
+                if count > MAX_REFERENCES:
+                    raise api.ApiError("too_many_references", limit=MAX_REFERENCES, count=count)
+            for instance, name in pairs:
+                stencil = _echo(type_name, instance, name, index)
+                try:
+                    datatype, value = read(type_name, instance, name, None if index < 0 else index)
+                except BacnetError as error:
+                    rows.append((None, _error_result(dict(stencil.values), error)))
+                    continue
+                if asn:
+                    rows.append((stencil, base64.b64encode(encode(datatype, value)).decode("ascii")))
+                else:
+                    rows.append((stencil, to_text(datatype, value)))
         return answer
 
     def write_property_multiple(self, body: dict[str, Any], **_: Any) -> list[dict[str, Any]]:

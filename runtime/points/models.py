@@ -441,6 +441,9 @@ class ObjectDatabase:
         """A property's current value (of its datatype)."""
         name = prop.name
         if name == "presentValue":
+            key = point.key
+            if key not in self.changes and key not in self.live and key not in self.commands:
+                return point.present_value  # an object nothing changed: the usual case, asked for often
             return self._present_value(point)
         if name in DERIVED:
             return self._derived(point, name)
@@ -464,7 +467,9 @@ class ObjectDatabase:
     ) -> tuple[dt.Datatype, Any]:
         """`read` without bringing the programs up to date first: a request reading many properties
         syncs once, the instant it is answered."""
-        point, prop = self.locate(type_name, instance, name)
+        point, prop = self.points.located.get((type_name, instance, name)) or self.locate(
+            type_name, instance, name
+        )
         value = self.value(point, prop)
         if array_index is None or array_index < 0:
             return prop.datatype, value
@@ -477,9 +482,6 @@ class ObjectDatabase:
         return prop.datatype.element_type, value[array_index - 1]
 
     def _present_value(self, point: PointDef) -> Any:
-        key = point.key
-        if key not in self.changes and key not in self.live and key not in self.commands:
-            return point.present_value  # an object nothing changed: the usual case, asked for often
         if point.commandable:
             return priority.present_value(
                 self.stored(point, "priorityArray"), self.stored(point, "relinquishDefault")
