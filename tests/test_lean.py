@@ -79,9 +79,30 @@ def test_a_known_header_block_reads_as_it_did_and_is_shared():
     assert read(b"GET /x HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n").keep_alive is True
 
 
-def test_a_block_with_a_body_is_never_kept_and_the_table_is_bounded():
-    read(b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}")
-    assert not any("Content-Length" in block for _, block in http1._KNOWN_HEADS)
+def test_a_block_with_a_body_is_kept_with_its_length_and_each_reader_still_bounds_it():
+    data = b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}"
+    first, second = read(data), read(data)
+    assert (second.body, second.method) == (b"{}", "POST") and second.headers is first.headers
+    small = RequestReader(max_body_size=1)  # the block is known; this reader's limit is not the last one's
+    small.feed(data)
+    refusal = small.next_event()
+    assert isinstance(refusal, http1.Refusal) and refusal.key == "body_too_large"
+    chunked = b"POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+    assert read(chunked).body == b"{}"
+    assert not any("Transfer-Encoding" in block for _, block in http1._KNOWN_HEADS)
+
+
+def test_a_known_block_whose_target_streams_is_framed_for_streaming():
+    data = b"POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
+    read(data)  # known now, read by a reader whose targets never stream
+    reader = RequestReader(streams=lambda method, target: target == "/up")
+    reader.feed(data)
+    head = reader.next_event()
+    assert head.streamed and head.body == b""
+    assert isinstance(reader.next_event(), http1.BodyPart)
+
+
+def test_the_known_blocks_are_bounded():
     for index in range(http1.MAX_KNOWN_HEADS + 10):
         read(f"GET /x HTTP/1.1\r\nHost: a\r\nX-N: {index}\r\n\r\n".encode())
     assert len(http1._KNOWN_HEADS) <= http1.MAX_KNOWN_HEADS

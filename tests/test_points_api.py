@@ -320,7 +320,23 @@ def test_bounds_of_a_multiple_request_and_of_a_written_value(base, http):
     references = [{"type": "analogValue", "instance": 1, "property": "presentValue"}] * 10_001
     status, answer = post(http, f"{base}{OBJECTS}/read-property-multiple", {"propertyReferences": references})
     assert (status, answer["code"]) == (400, "TooManyReferences")
+    # Expanded as they come: under the bound in references, over it in properties, and nothing answered.
+    every = [{"type": "analogValue", "instance": -1, "property": "all"}] * 5_000
+    status, answer = post(http, f"{base}{OBJECTS}/read-property-multiple", {"propertyReferences": every})
+    assert (status, answer["code"]) == (400, "TooManyReferences") and "10000" in answer["message"]
     url = f"{base}{OBJECTS}/analogValue/1/properties/description"
     status, answer = post(http, url, {"value": "x" * 4097})
     assert (status, answer["code"]) == (400, "ValueOutOfRange")
     assert post(http, url, {"value": "x" * 4096})[0] == 200
+
+
+def test_a_reference_without_type_instance_or_property_is_refused_whole(base, http):
+    """Wherever it stands in the request (the others are read first), both multiple requests."""
+    good = {"type": "analogValue", "instance": 1, "property": "presentValue"}
+    for request in ("read-property-multiple", "write-property-multiple"):
+        for missing, said in ((("property",), "property"), (("type", "instance"), "type, instance")):
+            reference = {k: v for k, v in good.items() if k not in missing}
+            references = [{**good, "value": "21"}, reference]
+            status, answer = post(http, f"{base}{OBJECTS}/{request}", {"propertyReferences": references})
+            assert (status, answer["code"]) == (400, "InvalidBody")
+            assert f"propertyReferences[1] has no {said}" in answer["message"]

@@ -178,6 +178,7 @@ class DeviceApi:
         self.expected_encodings = ", ".join(encodings)
         self._plans: dict[tuple[str, str, str | None, tuple[int, int]], _Plan] = {}  # bounded by MAX_PLANS
         self._bodies: dict[tuple[str, str, str, bytes], bytes] = {}  # bounded by MAX_READ_BODIES
+        self._streaming: dict[tuple[str, str], bool] = {}  # streams() by (method, target), as _plans
 
     def error_response(
         self,
@@ -246,6 +247,17 @@ class DeviceApi:
         """Whether the request's body goes to an upload route's sink as it arrives (not gathered)."""
         if method not in self.upload_methods:
             return False
+        if len(target) > MAX_PLANNED:
+            return self._streams(method, target)
+        key = (method, target)
+        known = self._streaming.get(key)
+        if known is None:
+            if len(self._streaming) >= MAX_PLANS:
+                self._streaming.clear()  # many distinct targets: start again
+            known = self._streaming[key] = self._streams(method, target)
+        return known
+
+    def _streams(self, method: str, target: str) -> bool:
         raw_path = origin_form(target).partition("?")[0]
         path = unquote(raw_path, errors="replace") if "%" in raw_path else raw_path
         if not path.startswith(self.base_prefix):

@@ -313,11 +313,18 @@ class RequestReader:
         if len(request_line) > MAX_REQUEST_LINE:
             raise _Refused("uri_too_long")
         method, target, version = _request_line(request_line)
-        # A client polling sends the same header block again and again: it is read once.
+        # A client polling sends the same header block again and again: it is read once. What depends on
+        # the reader or the target (the body's limit, whether it streams) is asked again each time.
         known = _KNOWN_HEADS.get((version, block))
         if known is not None:
-            headers, close, keep_alive = known
-            return _Head(method, target, version, headers, request_line, close, keep_alive, 0, False)
+            headers, close, keep_alive, length = known
+            if not length:
+                return _Head(method, target, version, headers, request_line, close, keep_alive, 0, False)
+            if self.streams is None or not self.streams(method, target):
+                if length > self.max_body_size:
+                    raise _Refused("body_too_large", limit=self.max_body_size)
+                return _Head(method, target, version, headers, request_line, close, keep_alive, length, False)
+            return self._framing(method, target, version, headers, request_line, True)
         headers = Headers(_header_fields(block.split("\n") if newline else []))
         # A body to stream rather than gather (asked only of a request with a body).
         streamed = (
@@ -326,14 +333,10 @@ class RequestReader:
             and self.streams(method, target)
         )
         head = self._framing(method, target, version, headers, request_line, streamed)
-        if (
-            len(block) <= MAX_KNOWN_HEAD
-            and "content-length" not in headers
-            and "transfer-encoding" not in headers
-        ):
+        if len(block) <= MAX_KNOWN_HEAD and "transfer-encoding" not in headers:
             if len(_KNOWN_HEADS) >= MAX_KNOWN_HEADS:
                 _KNOWN_HEADS.clear()  # many distinct blocks: start again (the repeated ones come back)
-            _KNOWN_HEADS[(version, block)] = (headers, head.close, head.keep_alive)
+            _KNOWN_HEADS[(version, block)] = (headers, head.close, head.keep_alive, head.length)
         return head
 
     def _framing(
@@ -476,10 +479,10 @@ class RequestReader:
                 return body
 
 
-# Header blocks without a body seen before, by (version, block): their fields and framing, shared by every
-# request that sends the same block (read-only: Headers is never changed once made). Bounded in entries
-# and in the size of a block (512 KiB in all).
-_KNOWN_HEADS: dict[tuple[str, str], tuple[Headers, bool, bool]] = {}
+# Header blocks seen before, by (version, block): their fields and framing (a chunked body's aside), shared
+# by every request that sends the same block (read-only: Headers is never changed once made). Bounded in
+# entries and in the size of a block (512 KiB in all).
+_KNOWN_HEADS: dict[tuple[str, str], tuple[Headers, bool, bool, int]] = {}
 MAX_KNOWN_HEADS = 256
 MAX_KNOWN_HEAD = 2048
 METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"))

@@ -218,8 +218,14 @@ class PointHooks:
         return self.objects.device_instance() if point.kind.name == "device" else point.instance
 
     def read_property_multiple(self, body: dict[str, Any], **_: Any) -> FilledList:
-        asn = body.get("Encode") == ASN
-        references = self._references(body, "ReadPropertyMultiple")
+        references = body.get("PropertyReferences") or []
+        try:
+            return self._read_many(references, body.get("Encode") == ASN)
+        except KeyError:  # a reference without a type, instance or property: that is the answer
+            self._references(body, "ReadPropertyMultiple")
+            raise
+
+    def _read_many(self, references: list[dict[str, Any]], asn: bool) -> FilledList:
         count = len(references)  # properties addressed, instance -1 and property all expanded
         if count > MAX_REFERENCES:
             raise api.ApiError("too_many_references", limit=MAX_REFERENCES, count=count)
