@@ -87,3 +87,18 @@ def test_the_names_located_are_bounded_and_shared_by_devices_of_one_list(monkeyp
     finally:
         first.close()
         second.close()
+
+
+def test_a_body_shared_by_a_reading_hook_is_left_as_it_was_read(device: Emulator) -> None:
+    """read-property-multiple is given the values an earlier request with the same bytes was given: after
+    answers with expansions and errors, they are still what reading the bytes gives."""
+    route = next(r for r in api.ROUTES if r.operation == "read_property_multiple")
+    assert device.shares_body(route)
+    assert not device.shares_body(next(r for r in api.ROUTES if r.operation == "write_property_multiple"))
+    body = rpm(("analogValue", -1, "all"), ("analogValue", 1, "nosuch"), ("device", 4194303, "objectList"))
+    request = Request("POST", RPM, JSON, body)
+    answers = {device.respond(request).body for _ in range(3)}
+    assert len(answers) == 1
+    shared = api.API._read_body(request, route, device.revision, shared=True)
+    assert shared is api.API._read_body(request, route, device.revision, shared=True)
+    assert shared == api.API._read_body(Request("POST", RPM, JSON, body + b" "), route, device.revision)

@@ -96,6 +96,10 @@ class Host(Protocol):
         """The values answering `route` (by property name), the bytes asked for, or None: not found."""
         ...
 
+    def shares_body(self, route: Route) -> bool:
+        """Whether answering `route` only reads its body: a body read before is then given as it is."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
@@ -121,9 +125,10 @@ class _Plan:
 # answers follow the state.
 MAX_PLANS = 4096
 MAX_PLANNED = 512
-# A body read is kept too (as marshal's bytes, loaded afresh for each request) for up to MAX_READ_BODIES
-# distinct bodies of at most MAX_READ_BODY bytes (8 MiB of bodies at most): a supervisory system polls with
-# the same read-property-multiple bodies again and again, and reading JSON is most of answering them.
+# A body read is kept too, for up to MAX_READ_BODIES distinct bodies of at most MAX_READ_BODY bytes: as
+# marshal's bytes, loaded afresh for each request, or as the values themselves for a route whose hook only
+# reads them (Host.shares_body). A supervisory system polls with the same read-property-multiple bodies
+# again and again, and reading JSON was most of answering them.
 MAX_READ_BODIES = 256
 MAX_READ_BODY = 16 * 1024
 
@@ -177,7 +182,8 @@ class DeviceApi:
         self.deprecation = deprecation
         self.expected_encodings = ", ".join(encodings)
         self._plans: dict[tuple[str, str, str | None, tuple[int, int]], _Plan] = {}  # bounded by MAX_PLANS
-        self._bodies: dict[tuple[str, str, str, bytes], bytes] = {}  # bounded by MAX_READ_BODIES
+        # Bounded by MAX_READ_BODIES: marshal's bytes, or the values themselves for a route that shares them.
+        self._bodies: dict[tuple[str, str, str, bytes], Any] = {}
         self._streaming: dict[tuple[str, str], bool] = {}  # streams() by (method, target), as _plans
 
     def error_response(
@@ -233,7 +239,7 @@ class DeviceApi:
             return self._upload_whole(request, host)
         try:
             body = (
-                self._read_body(request, plan.route, host.revision)
+                self._read_body(request, plan.route, host.revision, host.shares_body(plan.route))
                 if plan.route.request is not None
                 else None
             )
@@ -452,8 +458,11 @@ class DeviceApi:
                 error.key, plan.error_media_type, headers + error.headers, **error.fields
             )
 
-    def _read_body(self, request: Request, route: Route, revision: tuple[int, int]) -> dict[str, Any]:
-        """The request body as the route's request object, or the spec's 415 / 400."""
+    def _read_body(
+        self, request: Request, route: Route, revision: tuple[int, int], shared: bool = False
+    ) -> dict[str, Any]:
+        """The request body as the route's request object, or the spec's 415 / 400. `shared`: the values
+        may be those an earlier request with the same bytes was given (their reader changes nothing)."""
         codec = route.reads
         content_type = request.headers.get("Content-Type") or ""
         media_type = content_type.split(";")[0].strip().lower()
@@ -470,7 +479,8 @@ class DeviceApi:
         )
         known = self._bodies.get(key) if key is not None else None
         if known is not None:
-            return marshal.loads(known)  # a fresh copy: the backend may keep or change what it is given
+            # Else a fresh copy: the backend may keep or change what it is given.
+            return known if shared else marshal.loads(known)
         try:
             values = (
                 codec.from_json(request.body)
@@ -488,7 +498,7 @@ class DeviceApi:
             if len(self._bodies) >= MAX_READ_BODIES:
                 self._bodies.clear()  # many distinct bodies: start again (the repeated ones come back)
             try:
-                self._bodies[key] = marshal.dumps(values)
+                self._bodies[key] = values if shared else marshal.dumps(values)
             except ValueError:  # a value marshal does not write (none a codec reads today): not kept
                 pass
         return values

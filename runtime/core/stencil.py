@@ -55,7 +55,7 @@ class FilledList:
         """The answer, byte for byte what `codec.encode_list` writes for the same members."""
         xml = encoding == XML
         fill = xml_text if xml else scalar_json  # a string's text in the hole
-        members = []
+        members: list[str] = []
         append = members.append
         for stencil, value in self.rows:
             if stencil is not None:

@@ -136,6 +136,7 @@ class Emulator:
         # The features that settle what the clock brought about before each request.
         self._settling = [f for f in self._features.values() if type(f).settle is not Feature.settle]
         self.behaviours = Behaviours(self._hooks(), self.state, self.feature(JobsFeature).start)
+        self._reading = frozenset().union(*(type(f).reading_hooks for f in self._features.values()))
         self.negotiate = Negotiator(api.MEDIA_TYPES).negotiate
         self._openapi: bytes | None = None
 
@@ -194,6 +195,10 @@ class Emulator:
     def invoke(self, route: Route, kwargs: dict[str, Any], body: dict[str, Any] | None, binary: bool) -> Any:
         """The values answering `route`, by its behaviour kind (the generated request path calls this)."""
         return self.behaviours.invoke(route, kwargs, body, binary)
+
+    def shares_body(self, route: Route) -> bool:
+        """Whether the route's hook only reads its body (a feature's `reading_hooks`)."""
+        return route.behaviour["kind"] == "hook" and route.behaviour["hook"] in self._reading
 
     def respond(self, request: Request) -> Response | None:
         """Answer one request, waiting out an injected latency in the calling thread (the threaded

@@ -132,6 +132,9 @@ class Feature:
 
     options: ClassVar[type | None] = None
     operations: ClassVar[tuple[Operation, ...]] = ()
+    # The hooks that only read their body, keeping and changing nothing of it: a body read before may be
+    # handed to them as it is, shared by the requests that sent the same bytes (no copy made).
+    reading_hooks: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, device: Device, options: Any) -> None:
         """Made when the device assembles itself: `options` are an instance of the `options` dataclass."""

@@ -47,6 +47,7 @@ class PointsFeature(Feature, PointHooks):
     """`points`: the object database of one device, over the point list it shares with the devices that
     load the same file; its changes are kept in the device's state store, and a reset forgets them."""
 
+    reading_hooks = frozenset({"read_property_multiple"})  # a supervisory system polls with the same bodies
     options = PointsOptions
     operations = (
         Operation(
