@@ -70,12 +70,14 @@ def test_the_bodies_kept_are_bounded_in_number_and_size(device: Emulator, monkey
     assert api.API._bodies == {}
 
 
-def test_the_names_located_are_bounded_and_shared_by_devices_of_one_list(monkeypatch) -> None:
-    monkeypatch.setattr(models, "MAX_LOCATED", 3)
+def test_the_names_located_are_bounded_and_shared_by_devices_of_one_list() -> None:
     first, second = Emulator(clock="manual"), Emulator(clock="manual")
     try:
-        located = first.feature(PointsFeature).objects.points.located
+        points = first.feature(PointsFeature).objects.points
+        located = points.located
         assert second.feature(PointsFeature).objects.points.located is located
+        assert points.max_located == models.LOCATED_PER_OBJECT * len(points.points) + models.MIN_LOCATED
+        object.__setattr__(points, "max_located", 3)
         located.clear()  # the default building's list is loaded once per process: others used it
         spellings = ["presentValue", "present-value", "PRESENTVALUE", "presentvalue", "present_value"]
         texts = []
@@ -85,6 +87,9 @@ def test_the_names_located_are_bounded_and_shared_by_devices_of_one_list(monkeyp
             assert len(located) <= 3
         assert len(set(texts)) == 1 and texts[0] is not None
     finally:
+        object.__setattr__(
+            points, "max_located", models.LOCATED_PER_OBJECT * len(points.points) + models.MIN_LOCATED
+        )
         first.close()
         second.close()
 

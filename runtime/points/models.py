@@ -266,9 +266,11 @@ class PointList:
     located: dict[tuple[str, int, str], tuple[PointDef, PropertyDef]] = field(
         repr=False, compare=False, default_factory=dict
     )
+    max_located: int = field(init=False, repr=False, compare=False)  # its bound: a few names per object
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_key", {p.key: p for p in self.points})
+        object.__setattr__(self, "max_located", LOCATED_PER_OBJECT * len(self.points) + MIN_LOCATED)
 
 
 class DeviceLink(Protocol):
@@ -294,7 +296,10 @@ class Store(Protocol):
 MAX_VALUE_CHARS = 4096
 MAX_VALUE_ITEMS = 1024
 MAX_TREND_RECORDS = 100_000  # a trend log's bufferSize at most: its buffer lives in memory
-MAX_LOCATED = 65_536  # (type, instance, property) names remembered by locate
+# The (type, instance, property) names locate remembers for a point list: a few per object (a client polls
+# presentValue, statusFlags and units, say), and some.
+LOCATED_PER_OBJECT = 4
+MIN_LOCATED = 1024
 STATE_PREFIX = "/_points"  # a device's changes, by /_points/<type number>/<instance>, in their text forms
 
 
@@ -403,7 +408,7 @@ class ObjectDatabase:
             point = self.find(type_name, instance)
             found = point, self.property_def(point, name)
             if point is not self.points.device:
-                if len(located) >= MAX_LOCATED:  # any spelling is a key: a bound, then forget all
+                if len(located) >= self.points.max_located:  # any spelling is a key: forget all
                     located.clear()
                 located[key] = found
         return found
