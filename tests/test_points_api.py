@@ -320,10 +320,19 @@ def test_bounds_of_a_multiple_request_and_of_a_written_value(base, http):
     references = [{"type": "analogValue", "instance": 1, "property": "presentValue"}] * 10_001
     status, answer = post(http, f"{base}{OBJECTS}/read-property-multiple", {"propertyReferences": references})
     assert (status, answer["code"]) == (400, "TooManyReferences")
-    # Expanded as they come: under the bound in references, over it in properties, and nothing answered.
-    every = [{"type": "analogValue", "instance": -1, "property": "all"}] * 5_000
-    status, answer = post(http, f"{base}{OBJECTS}/read-property-multiple", {"propertyReferences": every})
-    assert (status, answer["code"]) == (400, "TooManyReferences") and "10000" in answer["message"]
+    # Under the bound in references, over it in properties: refused whole, saying how many it addresses;
+    # a reference without its keys is said first.
+    one = [{"type": "analogValue", "instance": -1, "property": "all"}]
+    each = len(post(http, f"{base}{OBJECTS}/read-property-multiple", {"propertyReferences": one})[1])
+    status, answer = post(
+        http, f"{base}{OBJECTS}/read-property-multiple", {"propertyReferences": one * 5_000}
+    )
+    assert (status, answer["code"]) == (400, "TooManyReferences") and str(each * 5_000) in answer["message"]
+    broken = one * 5_000 + [{"type": "analogValue"}]
+    status, answer = post(http, f"{base}{OBJECTS}/read-property-multiple", {"propertyReferences": broken})
+    assert (status, answer["code"]) == (400, "InvalidBody") and "[5000] has no instance, property" in answer[
+        "message"
+    ]
     url = f"{base}{OBJECTS}/analogValue/1/properties/description"
     status, answer = post(http, url, {"value": "x" * 4097})
     assert (status, answer["code"]) == (400, "ValueOutOfRange")

@@ -107,3 +107,21 @@ def test_a_body_shared_by_a_reading_hook_is_left_as_it_was_read(device: Emulator
     shared = api.API._read_body(request, route, device.revision, shared=True)
     assert shared is api.API._read_body(request, route, device.revision, shared=True)
     assert shared == api.API._read_body(Request("POST", RPM, JSON, body + b" "), route, device.revision)
+
+
+def test_a_spelling_too_long_to_keep_is_answered_and_not_remembered(device: Emulator) -> None:
+    from runtime.points.hooks import _echo
+
+    located = device.feature(PointsFeature).objects.points.located
+    long_name = "present" + "-" * 200 + "value"  # a valid spelling: what is not a letter or digit is ignored
+    before = (_echo.cache_info().currsize, len(located))
+    for name in (long_name, "nosuch" * 100):
+        answer = device.respond(Request("POST", RPM, JSON, rpm(("analogValue", 1, name))))
+        assert answer.status == 200
+    good, bad = (
+        json.loads(device.respond(Request("POST", RPM, JSON, rpm(("analogValue", 1, n)))).body)[0]
+        for n in (long_name, "nosuch" * 100)
+    )
+    assert good["value"] is not None and good["property"] == long_name
+    assert bad["error"]["errorCode"] == "unknown-property"
+    assert (_echo.cache_info().currsize, len(located)) == before

@@ -183,7 +183,7 @@ class DeviceApi:
         self.expected_encodings = ", ".join(encodings)
         self._plans: dict[tuple[str, str, str | None, tuple[int, int]], _Plan] = {}  # bounded by MAX_PLANS
         # Bounded by MAX_READ_BODIES: marshal's bytes, or the values themselves for a route that shares them.
-        self._bodies: dict[tuple[str, str, str, bytes], Any] = {}
+        self._bodies: dict[tuple[str, str, tuple[int, int], str, bool, bytes], Any] = {}
         self._streaming: dict[tuple[str, str], bool] = {}  # streams() by (method, target), as _plans
 
     def error_response(
@@ -472,9 +472,10 @@ class DeviceApi:
             raise ApiError(
                 "unsupported_media_type", content_type=content_type, supported=", ".join(supported)
             )
+        body = request.body
         key = (
-            (route.method, route.path, media_type, request.body)
-            if len(request.body) <= MAX_READ_BODY
+            (route.method, route.path, route.revision, media_type, shared, body)
+            if type(body) is bytes and len(body) <= MAX_READ_BODY
             else None
         )
         known = self._bodies.get(key) if key is not None else None

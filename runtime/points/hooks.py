@@ -28,7 +28,7 @@ from ..core.stencil import FilledList, Stencil
 from .datatypes import kebab
 from .encoding import encode
 from .errors import BacnetError
-from .models import ObjectDatabase, PointDef
+from .models import MAX_REMEMBERED_NAME, ObjectDatabase, PointDef
 from . import objects as catalogue
 from .texts import to_text
 
@@ -57,11 +57,28 @@ def _error_result(result: dict[str, Any], error: BacnetError) -> dict[str, Any]:
     return result
 
 
-@lru_cache(maxsize=16_384)  # a client polls the same references again and again; devices share them
-def _echo(type_name: str, instance: int, name: str, index: int) -> Stencil:
+class _TooMany(Exception):
+    """A multiple request addresses more than MAX_REFERENCES properties."""
+
+
+def _echo_values(type_name: str, instance: int, name: str, index: int) -> dict[str, Any]:
     """A read's answer but for its value: what the reference named, no error."""
-    values = {"Type": type_name, "Instance": instance, "Property": name, "ArrayIndex": index}
-    return Stencil({**values, "Message": None, "Error": None}, "Value")
+    return {
+        "Type": type_name,
+        "Instance": instance,
+        "Property": name,
+        "ArrayIndex": index,
+        "Message": None,
+        "Error": None,
+    }
+
+
+def _stencil(type_name: str, instance: int, name: str, index: int) -> Stencil:
+    return Stencil(_echo_values(type_name, instance, name, index), "Value")
+
+
+# A client polls the same references again and again; devices share them.
+_echo = lru_cache(maxsize=16_384)(_stencil)
 
 
 def _written_value(body: dict[str, Any]) -> Any:
@@ -221,14 +238,19 @@ class PointHooks:
         references = body.get("PropertyReferences") or []
         try:
             return self._read_many(references, body.get("Encode") == ASN)
-        except KeyError:  # a reference without a type, instance or property: that is the answer
+        except (KeyError, _TooMany):
+            # Refused whole: a reference without a type, instance or property first, then the number of
+            # properties the request addresses, all expanded (worked out only now: it is rare).
             self._references(body, "ReadPropertyMultiple")
+            count = sum(len(self._expanded(reference)) for reference in references)
+            if count > MAX_REFERENCES:
+                raise api.ApiError("too_many_references", limit=MAX_REFERENCES, count=count) from None
             raise
 
     def _read_many(self, references: list[dict[str, Any]], asn: bool) -> FilledList:
         count = len(references)  # properties addressed, instance -1 and property all expanded
         if count > MAX_REFERENCES:
-            raise api.ApiError("too_many_references", limit=MAX_REFERENCES, count=count)
+            raise _TooMany
         self.objects.sync()  # once: the request is answered at one instant
         read, answer = self.objects.read_synced, FilledList()
         rows = answer.rows
@@ -241,14 +263,17 @@ class PointHooks:
                 pairs = self._expanded(reference)
                 count += len(pairs) - 1
                 if count > MAX_REFERENCES:
-                    raise api.ApiError("too_many_references", limit=MAX_REFERENCES, count=count)
+                    raise _TooMany
             for instance, name in pairs:
-                stencil = _echo(type_name, instance, name, index)
                 try:
                     datatype, value = read(type_name, instance, name, None if index < 0 else index)
                 except BacnetError as error:
-                    rows.append((None, _error_result(dict(stencil.values), error)))
+                    rows.append((None, _error_result(_echo_values(type_name, instance, name, index), error)))
                     continue
+                if len(type_name) + len(name) <= MAX_REMEMBERED_NAME:
+                    stencil = _echo(type_name, instance, name, index)
+                else:  # a spelling too long to keep
+                    stencil = _stencil(type_name, instance, name, index)
                 if asn:
                     rows.append((stencil, base64.b64encode(encode(datatype, value)).decode("ascii")))
                 else:

@@ -300,6 +300,7 @@ MAX_TREND_RECORDS = 100_000  # a trend log's bufferSize at most: its buffer live
 # presentValue, statusFlags and units, say), and some.
 LOCATED_PER_OBJECT = 4
 MIN_LOCATED = 1024
+MAX_REMEMBERED_NAME = 64  # characters of a type and property name, together, worth remembering
 STATE_PREFIX = "/_points"  # a device's changes, by /_points/<type number>/<instance>, in their text forms
 
 
@@ -407,7 +408,7 @@ class ObjectDatabase:
         if found is None:
             point = self.find(type_name, instance)
             found = point, self.property_def(point, name)
-            if point is not self.points.device:
+            if point is not self.points.device and len(type_name) + len(name) <= MAX_REMEMBERED_NAME:
                 if len(located) >= self.points.max_located:  # any spelling is a key: forget all
                     located.clear()
                 located[key] = found
