@@ -36,7 +36,6 @@ OBJECTS = "/protocols/bacnet/local/objects"
 MAX_REFERENCES = 10_000  # properties one multiple request may address, instance -1 and property all expanded
 ASN = "asn"
 REQUIRED = ("Type", "Instance", "Property")  # the keys of every property reference
-REQUIRED_SET = frozenset(REQUIRED)
 PROPERTY_NAMES = frozenset(p.name for t in catalogue.OBJECT_TYPES.values() for p in t.properties)  # not "all"
 
 
@@ -200,8 +199,6 @@ class PointHooks:
     def _references(self, body: dict[str, Any], request: str) -> list[dict[str, Any]]:
         references = body.get("PropertyReferences") or []
         for index, reference in enumerate(references):
-            if reference.keys() >= REQUIRED_SET:  # compared in C
-                continue
             missing = [key for key in REQUIRED if key not in reference]
             if missing:
                 raise api.ApiError(
