@@ -274,3 +274,25 @@ def test_too_few_descriptors_for_the_fleet_exit_1_saying_so() -> None:
     assert result.returncode == 1, result.stderr
     assert "1000 devices need at least 1256 open files" in result.stderr and "may open 300" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_large_fleet_shares_one_journal_budget_among_its_devices(monkeypatch) -> None:
+    """Each device journals at most its share of the fleet's budget (a small fleet keeps 8 MiB a device)."""
+    from eclypse_emulator.runtime.fleet import fleet as fleet_module
+
+    with Fleet([DeviceConfig(index) for index in range(2)], clock="manual") as small:
+        assert small.devices[0].emulator.journal.max_bytes == 8 << 20
+    monkeypatch.setattr(fleet_module, "JOURNAL_BYTES", 4 * 40_000)
+    with Fleet([DeviceConfig(index) for index in range(4)], clock="manual") as fleet:
+        device = fleet.devices[0]
+        assert device.emulator.journal.max_bytes == 40_000
+        body = json.dumps(
+            {"propertyReferences": [{"type": "analogValue", "instance": 1, "property": "x"}] * 60}
+        )
+        for _ in range(20):  # about 5 KB a request: 100 KB sent
+            answer = call(
+                "POST", device.url + "/protocols/bacnet/local/objects/read-property-multiple", JSON_BODY, body
+            )
+            assert answer.status == 200
+        kept = call("GET", device.url.split("/api/")[0] + "/_emulator/requests").json()["requests"]
+        assert 1 <= len(kept) < 20 and sum(len(entry["body"]) for entry in kept) <= 40_000

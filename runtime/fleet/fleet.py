@@ -45,6 +45,11 @@ from .identity import with_identity
 MAX_REBOOT_SECONDS = MAX_SECONDS  # a day: longer is a device offline
 # A device's own reboot (coldStart) goes down once its answer is out: real seconds it is given.
 ANSWER_GRACE = 0.1
+# Every device journals the requests it answered (8 MiB at most, runtime/faults/): a fleet shares JOURNAL_BYTES
+# among its devices instead, each at least MIN_JOURNAL_BYTES, so that polling a thousand devices for an hour
+# does not keep gigabytes of request bodies.
+JOURNAL_BYTES = 256 << 20
+MIN_JOURNAL_BYTES = 16 << 10
 
 
 @dataclass(frozen=True)
@@ -289,6 +294,7 @@ class Fleet:
         self._server_options = server_options(quiet, **limits)
         contexts: dict[tuple[str, str], ssl.SSLContext] = {}  # one per certificate, however many devices
         self.devices: list[FleetDevice] = []
+        self._journal_bytes = max(MIN_JOURNAL_BYTES, JOURNAL_BYTES // max(1, len(devices)))
         for config in devices:
             config = replace(config, **every_device)
             # What the device data does not give is generated from the index in the whole fleet and the seed.
@@ -311,7 +317,9 @@ class Fleet:
 
     def _emulator(self, config: Any, tls: ssl.SSLContext | None) -> Emulator:
         clock = WatchedClock() if self.clock_kind == "manual" else "real"
-        return Emulator(**{**config.device_options(), "clock": clock, "secure": tls is not None})
+        emulator = Emulator(**{**config.device_options(), "clock": clock, "secure": tls is not None})
+        emulator.journal.max_bytes = min(emulator.journal.max_bytes, self._journal_bytes)
+        return emulator
 
     # Serving
 
